@@ -1,0 +1,66 @@
+# Top-level build of the tracing reference system: the Kore binary with async
+# curl, the tracing library, the four Kore services, tracectl and Jaeger.
+# `make up` starts everything, `make test` runs every suite, `make bench`
+# prints the benchmarks. See README.md.
+
+TOP		:= $(CURDIR)
+include mk/common.mk
+
+PREFIX		?= /usr/local
+
+.PHONY: all deps kore jaeger tracing services cli up down status test \
+	test-unit test-e2e bench fuzz install clean distclean
+
+all: kore tracing services cli
+
+# Debian packages, installed when missing (apt-get as root, sudo otherwise).
+deps:
+	@scripts/deps.sh
+
+kore: $(BIN)/kore
+$(BIN)/kore: /usr/share/kore/RELEASE scripts/build-kore.sh
+	@scripts/build-kore.sh $(BUILD)/kore-src $@
+
+jaeger: $(BIN)/jaeger
+$(BIN)/jaeger: jaeger/go.mod jaeger/go.sum
+	@scripts/build-jaeger.sh $@
+
+tracing:
+	@$(MAKE) -s -C tracing
+
+services: kore tracing
+	@$(MAKE) -s -C kore-apps
+
+cli: tracing
+	@$(MAKE) -s -C cli
+
+up: deps all jaeger
+	@scripts/up.sh
+
+down:
+	@scripts/down.sh
+
+status:
+	@scripts/status.sh
+
+test: deps all jaeger
+	@tests/harness "$(MAKE) -s -C tracing test" "$(MAKE) -s -C kore-apps test" \
+		"$(MAKE) -s -C cli test" "tests/e2e.sh"
+
+bench: deps all jaeger
+	@scripts/bench.sh
+
+fuzz:
+	@$(MAKE) -s -C tracing fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+
+install: cli
+	@$(MAKE) -s -C cli install PREFIX=$(PREFIX)
+
+clean:
+	rm -rf build
+	@$(MAKE) -s -C tracing clean
+	@$(MAKE) -s -C kore-apps clean
+	@$(MAKE) -s -C cli clean
+
+distclean: clean
+	rm -rf bin

@@ -1,0 +1,52 @@
+-- Schema of the gateway database (owned by api-gateway): Idempotency-Key
+-- records. A key is claimed before any work; the final answer is stored so
+-- a retry gets the same answer; an answer that must not stick (5xx) frees
+-- the key again. A claim left by a crashed request goes stale after a while.
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+	key		text PRIMARY KEY,
+	request_hash	text NOT NULL,
+	state		text NOT NULL CHECK (state IN ('in_progress', 'done')),
+	status		integer,
+	response	text,
+	location	text,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+
+-- idem_claim: outcome 'claimed' (go ahead), 'replay' (status, response and
+-- location hold the first answer), 'mismatch' (same key, other body) or
+-- 'in_progress' (the first request is still running).
+CREATE OR REPLACE FUNCTION idem_claim(p_key text, p_hash text, p_stale_s int)
+RETURNS TABLE (outcome text, status integer, response text, location text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v	idempotency_keys%ROWTYPE;
+BEGIN
+	INSERT INTO idempotency_keys (key, request_hash, state)
+	VALUES (p_key, p_hash, 'in_progress')
+	ON CONFLICT (key) DO UPDATE SET updated_at = now()
+	 WHERE idempotency_keys.state = 'in_progress'
+	   AND idempotency_keys.request_hash = p_hash
+	   AND idempotency_keys.updated_at <
+	       now() - make_interval(secs => p_stale_s)
+	RETURNING * INTO v;
+	IF FOUND THEN
+		RETURN QUERY SELECT 'claimed'::text, NULL::int, NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+
+	SELECT * INTO v FROM idempotency_keys WHERE key = p_key;
+	IF v.request_hash <> p_hash THEN
+		RETURN QUERY SELECT 'mismatch'::text, NULL::int, NULL::text,
+		    NULL::text;
+	ELSIF v.state = 'done' THEN
+		RETURN QUERY SELECT 'replay'::text, v.status, v.response,
+		    v.location;
+	ELSE
+		RETURN QUERY SELECT 'in_progress'::text, NULL::int,
+		    NULL::text, NULL::text;
+	END IF;
+END;
+$$;

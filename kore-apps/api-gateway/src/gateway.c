@@ -1,0 +1,778 @@
+/*
+ * api-gateway: the public API. POST /api/orders runs the order flow as a
+ * state machine on one request: claim the Idempotency-Key, reserve stock
+ * (inventory-service), create the order (order-service), ask for the
+ * confirmation e-mail (notification-service), answer. Every outbound call
+ * is async with its own timeout; when order creation fails after stock was
+ * reserved, the order is cancelled and the reservation released
+ * (compensation). GET /api/orders/:id reads an order.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "svc.h"
+#include "validate.h"
+
+#define DB		"gateway"
+
+enum step {
+	STEP_IDEM_CLAIM,
+	STEP_RESERVE,
+	STEP_CREATE,
+	STEP_NOTIFY,
+	STEP_CANCEL,
+	STEP_RELEASE,
+	STEP_IDEM_STORE,
+	STEP_IDEM_ABANDON,
+	STEP_REPLY,
+};
+
+struct flow {
+	enum step	step;
+	int		started;
+	json_t		*body;
+	struct svc_db	db;
+	struct svc_call	call;
+
+	char		reservation[40];
+	char		trace_id[33];
+	char		traceparent[56];
+	char		idem_key[256];
+	char		body_hash[65];
+	char		status_text[8];
+	int		has_idem;
+
+	json_t		*order;
+	json_t		*notification;
+
+	int		status;		/* the answer */
+	json_t		*answer;
+	char		*answer_text;
+	char		location[128];
+	int		replayed;
+};
+
+struct proxy {
+	char		id[96];
+	char		trace_id[33];
+	char		traceparent[56];
+	struct svc_call	call;
+};
+
+struct readiness {
+	struct svc_db	db;
+	int		db_rc;
+	struct svc_call	calls[3];
+	int		started;
+};
+
+int		svc_route(struct http_request *);
+void		kore_worker_configure(void);
+
+static int	orders_post(struct http_request *, struct svc_match *);
+static int	orders_get(struct http_request *, struct svc_match *);
+static int	ready(struct http_request *, struct svc_match *);
+
+static const struct svc_route routes[] = {
+	{ HTTP_METHOD_POST, "/api/orders", orders_post },
+	{ HTTP_METHOD_GET, "/api/orders/:id", orders_get },
+	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/ready", ready },
+};
+
+static struct {
+	const char	*inventory;
+	const char	*order;
+	const char	*notification;
+	long		inventory_ms;
+	long		order_ms;
+	long		notification_ms;
+	size_t		body_max;
+	char		stale_s[16];
+} cfg;
+
+void
+kore_worker_configure(void)
+{
+	svc_routes_set("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
+	cfg.inventory = svc_env_str("INVENTORY_URL", "http://127.0.0.1:8081");
+	cfg.order = svc_env_str("ORDER_URL", "http://127.0.0.1:8082");
+	cfg.notification = svc_env_str("NOTIFICATION_URL",
+	    "http://127.0.0.1:8083");
+	cfg.inventory_ms = svc_env_int("INVENTORY_TIMEOUT_MS", 2000, 1, 600000);
+	cfg.order_ms = svc_env_int("ORDER_TIMEOUT_MS", 3000, 1, 600000);
+	cfg.notification_ms = svc_env_int("NOTIFICATION_TIMEOUT_MS", 5000, 1,
+	    600000);
+	cfg.body_max = (size_t)svc_env_int("ORDER_BODY_MAX", 65536, 256,
+	    1024 * 1024);
+	(void)snprintf(cfg.stale_s, sizeof(cfg.stale_s), "%lld",
+	    svc_env_int("IDEMPOTENCY_STALE_S", 60, 1, 86400));
+	svc_db_register(DB, svc_env_str("GATEWAY_DB_CONNINFO",
+	    "host=127.0.0.1 port=55432 dbname=gateway user=tracing"
+	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+}
+
+int
+svc_route(struct http_request *req)
+{
+	return (svc_dispatch(req));
+}
+
+static int
+lowerhex(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return (0);
+	}
+	return (1);
+}
+
+/* Lowercase hex and not all zeros. */
+static int
+hex_valid(const char *s, size_t len)
+{
+	size_t	i;
+	int	nonzero;
+
+	nonzero = 0;
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return (0);
+		if (s[i] != '0')
+			nonzero = 1;
+	}
+	return (nonzero);
+}
+
+/*
+ * The trace id of this request: the caller's, from a valid W3C traceparent
+ * (version 00: "00-<32 hex>-<16 hex>-<2 hex>"), or a new one. The outgoing
+ * traceparent carries it with a new parent id.
+ */
+static void
+trace_context(struct http_request *req, char *trace_id, char *traceparent,
+    size_t tplen)
+{
+	const char	*tp;
+	char		span[17];
+
+	tp = svc_header(req, "traceparent");
+	if (tp != NULL && strlen(tp) >= 55 && lowerhex(tp, 2) &&
+	    strncmp(tp, "ff", 2) != 0 && tp[2] == '-' && tp[35] == '-' &&
+	    tp[52] == '-' && lowerhex(tp + 53, 2) &&
+	    hex_valid(tp + 3, 32) && hex_valid(tp + 36, 16) &&
+	    (strlen(tp) == 55 ? 1 : strncmp(tp, "00", 2) != 0 &&
+	    tp[55] == '-')) {
+		memcpy(trace_id, tp + 3, 32);
+		trace_id[32] = '\0';
+	} else {
+		svc_random_hex(trace_id, 32);
+	}
+	svc_random_hex(span, 16);
+	(void)snprintf(traceparent, tplen, "00-%s-%s-01", trace_id, span);
+}
+
+static void
+flow_free(struct http_request *req)
+{
+	struct flow	*st = http_state_get(req);
+
+	json_decref(st->body);
+	json_decref(st->order);
+	json_decref(st->notification);
+	json_decref(st->answer);
+	free(st->answer_text);
+	svc_db_cleanup(&st->db);
+	svc_call_cleanup(&st->call);
+}
+
+/* The final answer; then the Idempotency-Key record, then the reply. */
+static void
+flow_answer(struct flow *st, int status, json_t *answer, enum step next)
+{
+	st->status = status;
+	st->answer = answer;
+	st->step = next;
+	st->started = 0;
+}
+
+static void
+flow_error(struct flow *st, int status, const char *code, const char *msg,
+    json_t *extra, enum step next)
+{
+	json_t	*err;
+
+	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
+	if (extra != NULL) {
+		(void)json_object_update_missing(err, extra);
+		json_decref(extra);
+	}
+	json_object_set_new(err, "traceId", json_string(st->trace_id));
+	flow_answer(st, status, json_pack("{s:o}", "error", err), next);
+}
+
+static const char *
+error_code(json_t *body)
+{
+	return (json_string_value(json_object_get(json_object_get(body,
+	    "error"), "code")));
+}
+
+static int
+flow_begin(struct http_request *req, struct flow *st)
+{
+	struct order_error	err;
+	const char		*key;
+	size_t			i, len;
+
+	if ((st->body = svc_body_json(req, cfg.body_max)) == NULL)
+		return (0);
+	if (!order_validate(st->body, &err)) {
+		svc_reply_error_obj(req, HTTP_STATUS_BAD_REQUEST, err.code,
+		    err.message, json_pack("{s:s}", "field", err.field));
+		return (0);
+	}
+
+	if ((key = svc_header(req, "idempotency-key")) != NULL) {
+		len = strlen(key);
+		for (i = 0; i < len; i++) {
+			if (key[i] < 0x21 || key[i] > 0x7e)
+				break;
+		}
+		if (len == 0 || len >= sizeof(st->idem_key) || i != len) {
+			svc_reply_error_obj(req, HTTP_STATUS_BAD_REQUEST,
+			    "invalid_header", "Idempotency-Key must be 1 to 255"
+			    " visible ASCII characters",
+			    json_pack("{s:s}", "field", "Idempotency-Key"));
+			return (0);
+		}
+		(void)snprintf(st->idem_key, sizeof(st->idem_key), "%s", key);
+		http_body_digest(req, st->body_hash, sizeof(st->body_hash));
+		st->has_idem = 1;
+	}
+
+	trace_context(req, st->trace_id, st->traceparent,
+	    sizeof(st->traceparent));
+	(void)snprintf(st->reservation, sizeof(st->reservation), "res_");
+	svc_random_hex(st->reservation + 4, 32);
+	st->step = st->has_idem ? STEP_IDEM_CLAIM : STEP_RESERVE;
+	return (1);
+}
+
+static int
+step_idem_claim(struct http_request *req, struct flow *st)
+{
+	const char	*outcome, *text;
+	int		rc;
+
+	if (!st->started) {
+		svc_db_prepare(&st->db, DB, "SELECT outcome, status, response,"
+		    " location FROM idem_claim($1, $2, $3::int)");
+		svc_db_param(&st->db, st->idem_key);
+		svc_db_param(&st->db, st->body_hash);
+		svc_db_param(&st->db, cfg.stale_s);
+		st->started = 1;
+	}
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	st->started = 0;
+
+	if (rc == SVC_DB_ERROR) {
+		kore_log(LOG_ERR, "idempotency: %s", st->db.error);
+		flow_error(st, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "database_unavailable", "cannot check the Idempotency-Key"
+		    " now; retry later", NULL, STEP_REPLY);
+		return (KORE_RESULT_OK);
+	}
+
+	outcome = svc_db_value(&st->db, 0, "outcome");
+	if (outcome == NULL || !strcmp(outcome, "claimed")) {
+		st->step = STEP_RESERVE;
+	} else if (!strcmp(outcome, "replay")) {
+		st->status = (int)svc_db_int(&st->db, 0, "status");
+		text = svc_db_value(&st->db, 0, "response");
+		st->answer_text = strdup(text != NULL ? text : "{}");
+		(void)snprintf(st->location, sizeof(st->location), "%s",
+		    svc_db_value(&st->db, 0, "location") != NULL ?
+		    svc_db_value(&st->db, 0, "location") : "");
+		st->replayed = 1;
+		st->step = STEP_REPLY;
+	} else if (!strcmp(outcome, "mismatch")) {
+		flow_error(st, 422, "idempotency_key_reused", "this"
+		    " Idempotency-Key was used with a different body",
+		    NULL, STEP_REPLY);
+	} else {
+		http_response_header(req, "retry-after", "1");
+		flow_error(st, HTTP_STATUS_CONFLICT, "request_in_progress",
+		    "a request with this Idempotency-Key is still running",
+		    NULL, STEP_REPLY);
+	}
+	return (KORE_RESULT_OK);
+}
+
+/* Runs one outbound call of the flow; 1 when it has an outcome. */
+static int
+flow_call(struct http_request *req, struct flow *st, int method,
+    const char *base, const char *path, json_t *body, long timeout_ms)
+{
+	const char	*hdrs[] = { "traceparent", st->traceparent, NULL };
+	char		url[512];
+
+	if (!st->started) {
+		(void)snprintf(url, sizeof(url), "%s%s", base, path);
+		st->started = 1;
+		if (!svc_call_start(req, &st->call, method, url, body,
+		    timeout_ms, hdrs)) {
+			kore_log(LOG_ERR, "call %s: %s", url, st->call.error);
+			return (1);
+		}
+		return (0);
+	}
+	if (!svc_call_done(req, &st->call))
+		return (0);
+	svc_call_finish(&st->call);
+	st->started = 0;
+	return (1);
+}
+
+static int
+step_reserve(struct http_request *req, struct flow *st)
+{
+	json_t		*body, *items, *it;
+	const char	*code;
+	size_t		i;
+	int		done;
+
+	body = NULL;
+	if (!st->started) {
+		items = json_array();
+		json_array_foreach(json_object_get(st->body, "items"), i, it) {
+			json_array_append_new(items, json_pack("{s:O,s:O}",
+			    "sku", json_object_get(it, "sku"),
+			    "quantity", json_object_get(it, "quantity")));
+		}
+		body = json_pack("{s:s,s:o}", "reservationId", st->reservation,
+		    "items", items);
+	}
+	done = flow_call(req, st, HTTP_METHOD_POST, cfg.inventory,
+	    "/v1/reservations", body, cfg.inventory_ms);
+	json_decref(body);
+	if (!done)
+		return (KORE_RESULT_RETRY);
+
+	if (st->call.status == 201 || st->call.status == 200) {
+		st->step = STEP_CREATE;
+		return (KORE_RESULT_OK);
+	}
+
+	code = error_code(st->call.body);
+	if (st->call.status == 409 && code != NULL &&
+	    (!strcmp(code, "out_of_stock") || !strcmp(code, "unknown_sku"))) {
+		json_t	*e = json_object_get(st->call.body, "error");
+
+		flow_error(st, HTTP_STATUS_BAD_REQUEST, code,
+		    !strcmp(code, "out_of_stock") ?
+		    "not enough stock for an item; nothing was reserved" :
+		    "an item has an unknown sku; nothing was reserved",
+		    json_pack("{s:O?,s:O?,s:O?}",
+		    "sku", json_object_get(e, "sku"),
+		    "requested", json_object_get(e, "requested"),
+		    "available", json_object_get(e, "available")),
+		    STEP_IDEM_STORE);
+		return (KORE_RESULT_OK);
+	}
+
+	kore_log(LOG_ERR, "reserve %s: status %ld %s", st->reservation,
+	    st->call.status, st->call.error);
+	/* The reservation may have happened: release it to be sure. */
+	flow_error(st, st->call.timed_out ? HTTP_STATUS_GATEWAY_TIMEOUT :
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, "inventory_unavailable",
+	    "the inventory service could not reserve the items; nothing was"
+	    " ordered", NULL, STEP_RELEASE);
+	return (KORE_RESULT_OK);
+}
+
+static int
+step_create(struct http_request *req, struct flow *st)
+{
+	json_t	*body;
+	int	done;
+
+	body = NULL;
+	if (!st->started) {
+		body = json_pack("{s:s,s:O,s:O,s:O,s:s}",
+		    "reservationId", st->reservation,
+		    "userId", json_object_get(st->body, "userId"),
+		    "email", json_object_get(st->body, "email"),
+		    "items", json_object_get(st->body, "items"),
+		    "traceId", st->trace_id);
+	}
+	done = flow_call(req, st, HTTP_METHOD_POST, cfg.order, "/v1/orders",
+	    body, cfg.order_ms);
+	json_decref(body);
+	if (!done)
+		return (KORE_RESULT_RETRY);
+
+	if ((st->call.status == 201 || st->call.status == 200) &&
+	    json_string_value(json_object_get(st->call.body, "orderId"))) {
+		st->order = json_incref(st->call.body);
+		st->step = STEP_NOTIFY;
+		return (KORE_RESULT_OK);
+	}
+
+	kore_log(LOG_ERR, "create order for %s: status %ld %s",
+	    st->reservation, st->call.status, st->call.error);
+	if (st->call.status >= 400 && st->call.status < 500) {
+		flow_error(st, HTTP_STATUS_BAD_GATEWAY, "order_rejected",
+		    "the order service rejected the order; the reservation"
+		    " was released", NULL, STEP_CANCEL);
+	} else {
+		flow_error(st, st->call.timed_out ?
+		    HTTP_STATUS_GATEWAY_TIMEOUT :
+		    HTTP_STATUS_SERVICE_UNAVAILABLE, "order_service_unavailable",
+		    "the order could not be created; the reservation was"
+		    " released", NULL, STEP_CANCEL);
+	}
+	return (KORE_RESULT_OK);
+}
+
+static int
+step_notify(struct http_request *req, struct flow *st)
+{
+	json_t		*body, *answer;
+	const char	*id;
+	int		done;
+
+	body = NULL;
+	if (!st->started) {
+		body = json_pack("{s:O,s:O,s:O,s:O,s:O}",
+		    "orderId", json_object_get(st->order, "orderId"),
+		    "email", json_object_get(st->body, "email"),
+		    "total", json_object_get(st->order, "total"),
+		    "currency", json_object_get(st->order, "currency"),
+		    "items", json_object_get(st->order, "items"));
+	}
+	done = flow_call(req, st, HTTP_METHOD_POST, cfg.notification,
+	    "/v1/notifications", body, cfg.notification_ms);
+	json_decref(body);
+	if (!done)
+		return (KORE_RESULT_RETRY);
+
+	if (st->call.status == 201) {
+		st->notification = json_pack("{s:b,s:O?,s:O?}", "sent", 1,
+		    "messageId", json_object_get(st->call.body, "messageId"),
+		    "transport", json_object_get(st->call.body, "transport"));
+	} else {
+		kore_log(LOG_WARNING, "notify %s: status %ld %s",
+		    json_string_value(json_object_get(st->order, "orderId")),
+		    st->call.status, st->call.error);
+		st->notification = json_pack("{s:b,s:s}", "sent", 0, "error",
+		    st->call.status == 0 ? (st->call.timed_out ? "timeout" :
+		    "unreachable") : error_code(st->call.body) != NULL ?
+		    error_code(st->call.body) : "failed");
+	}
+
+	id = json_string_value(json_object_get(st->order, "orderId"));
+	(void)snprintf(st->location, sizeof(st->location), "/api/orders/%s",
+	    id);
+	answer = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O}",
+	    "orderId", id, "traceId", st->trace_id,
+	    "status", json_object_get(st->order, "status"),
+	    "total", json_object_get(st->order, "total"),
+	    "currency", json_object_get(st->order, "currency"),
+	    "items", json_object_get(st->order, "items"),
+	    "createdAt", json_object_get(st->order, "createdAt"),
+	    "notification", st->notification);
+	flow_answer(st, HTTP_STATUS_CREATED, answer, STEP_IDEM_STORE);
+	return (KORE_RESULT_OK);
+}
+
+/* Compensation 1: no order may stand for this reservation. */
+static int
+step_cancel(struct http_request *req, struct flow *st)
+{
+	char	path[96];
+
+	(void)snprintf(path, sizeof(path), "/v1/reservations/%s/cancel-order",
+	    st->reservation);
+	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.order, path, NULL,
+	    cfg.order_ms))
+		return (KORE_RESULT_RETRY);
+
+	if (st->call.status == 200) {
+		st->step = STEP_RELEASE;
+	} else {
+		/*
+		 * The order may exist: keeping the stock reserved is the safe
+		 * side (never oversold). The operator sees this line.
+		 */
+		kore_log(LOG_ERR, "compensation: cannot cancel the order of %s"
+		    " (status %ld %s); its stock stays reserved",
+		    st->reservation, st->call.status, st->call.error);
+		st->step = STEP_IDEM_ABANDON;
+	}
+	return (KORE_RESULT_OK);
+}
+
+/* Compensation 2: give the reserved stock back. */
+static int
+step_release(struct http_request *req, struct flow *st)
+{
+	char	path[96];
+
+	(void)snprintf(path, sizeof(path), "/v1/reservations/%s/release",
+	    st->reservation);
+	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.inventory, path, NULL,
+	    cfg.inventory_ms))
+		return (KORE_RESULT_RETRY);
+
+	if (st->call.status != 200) {
+		kore_log(LOG_ERR, "compensation: cannot release %s (status %ld"
+		    " %s)", st->reservation, st->call.status, st->call.error);
+	}
+	st->step = STEP_IDEM_ABANDON;
+	return (KORE_RESULT_OK);
+}
+
+static int
+step_idem_finish(struct http_request *req, struct flow *st, int store)
+{
+	int	rc;
+
+	if (!st->has_idem) {
+		st->step = STEP_REPLY;
+		return (KORE_RESULT_OK);
+	}
+	if (!st->started) {
+		if (st->answer_text == NULL)
+			st->answer_text = json_dumps(st->answer, JSON_COMPACT);
+		if (store) {
+			(void)snprintf(st->status_text,
+			    sizeof(st->status_text), "%d", st->status);
+			svc_db_prepare(&st->db, DB, "UPDATE idempotency_keys"
+			    " SET state = 'done', status = $2::int,"
+			    " response = $3, location = nullif($4, ''),"
+			    " updated_at = now() WHERE key = $1");
+			svc_db_param(&st->db, st->idem_key);
+			svc_db_param(&st->db, st->status_text);
+			svc_db_param(&st->db, st->answer_text);
+			svc_db_param(&st->db, st->location);
+		} else {
+			svc_db_prepare(&st->db, DB, "DELETE FROM"
+			    " idempotency_keys WHERE key = $1"
+			    " AND state = 'in_progress'");
+			svc_db_param(&st->db, st->idem_key);
+		}
+		st->started = 1;
+	}
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	st->started = 0;
+	if (rc == SVC_DB_ERROR) {
+		kore_log(LOG_ERR, "idempotency %s: %s", store ? "store" :
+		    "release", st->db.error);
+	}
+	st->step = STEP_REPLY;
+	return (KORE_RESULT_OK);
+}
+
+static void
+flow_reply(struct http_request *req, struct flow *st)
+{
+	if (st->answer_text == NULL && st->answer != NULL)
+		st->answer_text = json_dumps(st->answer, JSON_COMPACT);
+	if (st->location[0] != '\0')
+		http_response_header(req, "location", st->location);
+	if (st->replayed)
+		http_response_header(req, "idempotent-replayed", "true");
+	http_response_header(req, "content-type", "application/json");
+	http_response(req, st->status, st->answer_text,
+	    st->answer_text != NULL ? strlen(st->answer_text) : 0);
+}
+
+/* POST /api/orders: see README.md for the contract. */
+static int
+orders_post(struct http_request *req, struct svc_match *m)
+{
+	struct flow	*st;
+	int		r;
+
+	(void)m;
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), flow_free);
+		if (!flow_begin(req, st))
+			return (KORE_RESULT_OK);
+	}
+	st = http_state_get(req);
+
+	for (;;) {
+		switch (st->step) {
+		case STEP_IDEM_CLAIM:
+			r = step_idem_claim(req, st);
+			break;
+		case STEP_RESERVE:
+			r = step_reserve(req, st);
+			break;
+		case STEP_CREATE:
+			r = step_create(req, st);
+			break;
+		case STEP_NOTIFY:
+			r = step_notify(req, st);
+			break;
+		case STEP_CANCEL:
+			r = step_cancel(req, st);
+			break;
+		case STEP_RELEASE:
+			r = step_release(req, st);
+			break;
+		case STEP_IDEM_STORE:
+			r = step_idem_finish(req, st, 1);
+			break;
+		case STEP_IDEM_ABANDON:
+			r = step_idem_finish(req, st, 0);
+			break;
+		case STEP_REPLY:
+		default:
+			flow_reply(req, st);
+			return (KORE_RESULT_OK);
+		}
+		if (r == KORE_RESULT_RETRY)
+			return (KORE_RESULT_RETRY);
+	}
+}
+
+static void
+proxy_free(struct http_request *req)
+{
+	struct proxy	*st = http_state_get(req);
+
+	svc_call_cleanup(&st->call);
+}
+
+/* GET /api/orders/:id: the stored order, 404 if none. */
+static int
+orders_get(struct http_request *req, struct svc_match *m)
+{
+	struct proxy	*st;
+	const char	*hdrs[3];
+	char		url[512];
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), proxy_free);
+		(void)snprintf(st->id, sizeof(st->id), "%s", m->params[0]);
+		trace_context(req, st->trace_id, st->traceparent,
+		    sizeof(st->traceparent));
+		hdrs[0] = "traceparent";
+		hdrs[1] = st->traceparent;
+		hdrs[2] = NULL;
+		(void)snprintf(url, sizeof(url), "%s/v1/orders/%s", cfg.order,
+		    st->id);
+		if (!svc_call_start(req, &st->call, HTTP_METHOD_GET, url, NULL,
+		    cfg.order_ms, hdrs)) {
+			svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+			    "order_service_unavailable", "%s", st->call.error);
+			return (KORE_RESULT_OK);
+		}
+		return (KORE_RESULT_RETRY);
+	}
+	st = http_state_get(req);
+	if (!svc_call_done(req, &st->call))
+		return (KORE_RESULT_RETRY);
+	svc_call_finish(&st->call);
+
+	if (st->call.status == 200 && st->call.body != NULL) {
+		svc_reply_json(req, HTTP_STATUS_OK, json_incref(st->call.body));
+	} else if (st->call.status == 404) {
+		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+		    "no such order: %s", st->id);
+	} else {
+		svc_reply_error(req, st->call.timed_out ?
+		    HTTP_STATUS_GATEWAY_TIMEOUT :
+		    HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "order_service_unavailable",
+		    "the order service cannot answer now");
+	}
+	return (KORE_RESULT_OK);
+}
+
+static void
+readiness_free(struct http_request *req)
+{
+	struct readiness	*st = http_state_get(req);
+	int			i;
+
+	svc_db_cleanup(&st->db);
+	for (i = 0; i < 3; i++)
+		svc_call_cleanup(&st->calls[i]);
+}
+
+/*
+ * GET /ready: the gateway's database answers and the three services answer
+ * their own /ready (checked in parallel, each within its call timeout).
+ */
+static int
+ready(struct http_request *req, struct svc_match *m)
+{
+	struct readiness	*st;
+	const char		*names[3] = { "inventory-service",
+				    "order-service", "notification-service" };
+	const char		*bases[3];
+	long			timeouts[3];
+	json_t			*checks;
+	char			url[512];
+	int			i, rc, ok;
+
+	(void)m;
+	bases[0] = cfg.inventory;
+	bases[1] = cfg.order;
+	bases[2] = cfg.notification;
+	timeouts[0] = cfg.inventory_ms;
+	timeouts[1] = cfg.order_ms;
+	timeouts[2] = cfg.notification_ms;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), readiness_free);
+		svc_db_prepare(&st->db, DB, "SELECT 1 AS ok");
+	}
+	st = http_state_get(req);
+
+	if (st->db_rc == 0) {
+		if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+			return (KORE_RESULT_RETRY);
+		st->db_rc = rc;
+	}
+	if (!st->started) {
+		st->started = 1;
+		for (i = 0; i < 3; i++) {
+			(void)snprintf(url, sizeof(url), "%s/ready", bases[i]);
+			(void)svc_call_start(req, &st->calls[i],
+			    HTTP_METHOD_GET, url, NULL, timeouts[i], NULL);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		if (!svc_call_done(req, &st->calls[i]))
+			return (KORE_RESULT_RETRY);
+	}
+
+	ok = st->db_rc == SVC_DB_DONE;
+	checks = json_pack("{s:s}", "database", ok ? "ok" : st->db.error);
+	for (i = 0; i < 3; i++) {
+		svc_call_finish(&st->calls[i]);
+		if (st->calls[i].status != 200)
+			ok = 0;
+		json_object_set_new(checks, names[i],
+		    json_string(st->calls[i].status == 200 ? "ok" :
+		    st->calls[i].status == 0 ? st->calls[i].error :
+		    "not ready"));
+	}
+	svc_reply_json(req, ok ? HTTP_STATUS_OK :
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, json_pack("{s:s,s:s,s:o}",
+	    "status", ok ? "ready" : "not_ready", "service", svc_name(),
+	    "checks", checks));
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,246 @@
+/*
+ * db.c: one SQL statement at a time on a request, through kore_pgsql's
+ * async interface: the request sleeps while PostgreSQL works. Rows come
+ * back as a JSON array of objects (text values). Kore 4.1 never repairs a
+ * broken connection, so a connection found broken after an error is reset
+ * here, once it is back in the pool, and the service heals by itself.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc.h"
+
+void
+svc_db_register(const char *name, const char *conninfo)
+{
+	if (!kore_pgsql_register(name, conninfo))
+		fatal("cannot register database %s", name);
+}
+
+void
+svc_db_prepare(struct svc_db *db, const char *dbname, const char *query)
+{
+	svc_db_cleanup(db);
+	memset(db, 0, sizeof(*db));
+	db->dbname = dbname;
+	db->query = query;
+}
+
+/* Adds a text parameter; borrowed, must live until svc_db_run is done. */
+void
+svc_db_param(struct svc_db *db, const char *value)
+{
+	if (db->nparams == (int)(sizeof(db->params) / sizeof(db->params[0])))
+		fatal("svc_db_param: too many parameters");
+	db->params[db->nparams] = value;
+	db->lengths[db->nparams] = value != NULL ? (int)strlen(value) : 0;
+	db->nparams++;
+}
+
+static void
+db_collect(struct svc_db *db)
+{
+	json_t	*row;
+	int	r, c, rows, cols;
+
+	if (db->rows == NULL)
+		db->rows = json_array();
+
+	rows = kore_pgsql_ntuples(&db->sql);
+	cols = kore_pgsql_nfields(&db->sql);
+	for (r = 0; r < rows; r++) {
+		row = json_object();
+		for (c = 0; c < cols; c++) {
+			if (PQgetisnull(db->sql.result, r, c)) {
+				json_object_set_new(row,
+				    kore_pgsql_fieldname(&db->sql, c),
+				    json_null());
+				continue;
+			}
+			json_object_set_new(row,
+			    kore_pgsql_fieldname(&db->sql, c),
+			    json_stringn(kore_pgsql_getvalue(&db->sql, r, c),
+			    (size_t)kore_pgsql_getlength(&db->sql, r, c)));
+		}
+		json_array_append_new(db->rows, row);
+	}
+}
+
+static int
+db_fail(struct svc_db *db)
+{
+	struct pgsql_conn	*conn;
+	const char		*state;
+	int			broken;
+
+	conn = db->sql.conn;
+	broken = 0;
+
+	(void)snprintf(db->error, sizeof(db->error), "%s",
+	    db->sql.error != NULL ? db->sql.error : "unknown database error");
+	db->error[strcspn(db->error, "\n")] = '\0';
+
+	if (db->sql.result != NULL &&
+	    (state = PQresultErrorField(db->sql.result,
+	    PG_DIAG_SQLSTATE)) != NULL)
+		(void)snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state);
+
+	if (conn == NULL || PQstatus(conn->db) == CONNECTION_BAD) {
+		broken = conn != NULL;
+		db->unavailable = 1;
+		/* libpq closed the socket: epoll already forgot it. */
+		if (conn != NULL && PQsocket(conn->db) < 0)
+			db->sql.flags &= ~KORE_PGSQL_SCHEDULED;
+	}
+	/* Class 08 (connection), 57P (shutdown) and 53 (resources). */
+	if (strncmp(db->sqlstate, "08", 2) == 0 ||
+	    strncmp(db->sqlstate, "57P", 3) == 0 ||
+	    strncmp(db->sqlstate, "53", 2) == 0)
+		db->unavailable = 1;
+
+	kore_pgsql_cleanup(&db->sql);
+	db->started = 0;
+
+	if (broken) {
+		kore_log(LOG_NOTICE, "%s: resetting broken connection",
+		    db->dbname);
+		PQreset(conn->db);
+	}
+
+	return (SVC_DB_ERROR);
+}
+
+/*
+ * Drives the statement; call it from a state until it stops answering
+ * SVC_DB_PENDING (then return HTTP_STATE_RETRY). SVC_DB_DONE: rows are in
+ * db->rows. SVC_DB_ERROR: db->error, db->sqlstate and db->unavailable.
+ */
+int
+svc_db_run(struct http_request *req, struct svc_db *db)
+{
+	if (!db->started) {
+		if (db->sql.req == NULL) {
+			kore_pgsql_init(&db->sql);
+			kore_pgsql_bind_request(&db->sql, req);
+		}
+		if (!kore_pgsql_setup(&db->sql, db->dbname,
+		    KORE_PGSQL_ASYNC)) {
+			/* Queued for a free connection: we are woken up. */
+			if (db->sql.state == KORE_PGSQL_STATE_INIT)
+				return (SVC_DB_PENDING);
+			db->unavailable = 1;
+			return (db_fail(db));
+		}
+		if (!kore_pgsql_query_param_fields(&db->sql, db->query, 0,
+		    db->nparams, (const char **)db->params, db->lengths,
+		    NULL))
+			return (db_fail(db));
+		db->started = 1;
+	}
+
+	for (;;) {
+		switch (db->sql.state) {
+		case KORE_PGSQL_STATE_WAIT:
+			return (SVC_DB_PENDING);
+		case KORE_PGSQL_STATE_RESULT:
+			db_collect(db);
+			kore_pgsql_continue(&db->sql);
+			break;
+		case KORE_PGSQL_STATE_ERROR:
+			return (db_fail(db));
+		case KORE_PGSQL_STATE_COMPLETE:
+			kore_pgsql_cleanup(&db->sql);
+			db->started = 0;
+			if (db->rows == NULL)
+				db->rows = json_array();
+			return (SVC_DB_DONE);
+		default:
+			kore_pgsql_continue(&db->sql);
+			break;
+		}
+	}
+}
+
+const char *
+svc_db_value(struct svc_db *db, int row, const char *field)
+{
+	json_t	*v;
+
+	if (db->rows == NULL ||
+	    (v = json_object_get(json_array_get(db->rows, (size_t)row),
+	    field)) == NULL)
+		return (NULL);
+	return (json_string_value(v));
+}
+
+long long
+svc_db_int(struct svc_db *db, int row, const char *field)
+{
+	const char	*v;
+
+	if ((v = svc_db_value(db, row, field)) == NULL)
+		return (0);
+	return (strtoll(v, NULL, 10));
+}
+
+void
+svc_db_cleanup(struct svc_db *db)
+{
+	if (db->sql.req != NULL || db->sql.conn != NULL)
+		kore_pgsql_cleanup(&db->sql);
+	if (db->rows != NULL) {
+		json_decref(db->rows);
+		db->rows = NULL;
+	}
+	db->started = 0;
+}
+
+/* The JSON 503 for a statement that failed: never the client's fault. */
+void
+svc_reply_db_error(struct http_request *req, struct svc_db *db)
+{
+	kore_log(LOG_ERR, "%s: %s (sqlstate %s)", db->dbname, db->error,
+	    db->sqlstate[0] != '\0' ? db->sqlstate : "none");
+	svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+	    db->unavailable ? "database_unavailable" : "database_error",
+	    "the %s database cannot serve this request now", db->dbname);
+}
+
+struct ready_state {
+	struct svc_db	db;
+};
+
+static void
+ready_free(struct http_request *req)
+{
+	struct ready_state	*st = http_state_get(req);
+
+	svc_db_cleanup(&st->db);
+}
+
+/* GET /ready for a service that owns a database: 200 when it answers. */
+int
+svc_ready_db(struct http_request *req, const char *dbname)
+{
+	struct ready_state	*st;
+	int			rc;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), ready_free);
+		svc_db_prepare(&st->db, dbname, "SELECT 1 AS ok");
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "not_ready", "database %s: %s", dbname, st->db.error);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s,s:{s:s}}",
+	    "status", "ready", "service", svc_name(), "checks",
+	    "database", "ok"));
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,62 @@
+/*
+ * env.c: reads the services' settings from the environment. Every setting
+ * has a default; a value that does not parse or is out of range is logged
+ * and replaced by the default, so a typo never takes a service down.
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "svc.h"
+
+const char *
+svc_env_str(const char *name, const char *def)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+	return (v);
+}
+
+long long
+svc_env_int(const char *name, long long def, long long min, long long max)
+{
+	const char	*v;
+	char		*end;
+	long long	n;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+		kore_log(LOG_WARNING, "%s=%s is not an integer in [%lld, %lld],"
+		    " using %lld", name, v, min, max, def);
+		return (def);
+	}
+	return (n);
+}
+
+double
+svc_env_double(const char *name, double def, double min, double max)
+{
+	const char	*v;
+	char		*end;
+	double		d;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !isfinite(d) ||
+	    d < min || d > max) {
+		kore_log(LOG_WARNING, "%s=%s is not a number in [%g, %g],"
+		    " using %g", name, v, min, max, def);
+		return (def);
+	}
+	return (d);
+}

@@ -1,0 +1,104 @@
+/*
+ * svc.h: the private toolkit the four Kore services share: configuration
+ * from the environment, the JSON router and replies, outbound async HTTP
+ * calls through Kore's curl client, async PostgreSQL through kore_pgsql with
+ * reconnects, and the worker sandbox. Not a public API: only kore-apps/.
+ */
+
+#ifndef SVC_H
+#define SVC_H
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/curl.h>
+#include <kore/pgsql.h>
+
+#include <jansson.h>
+
+#define SVC_PARAMS_MAX		2
+
+/* A matched route: the request and up to two ":name" path segments. */
+struct svc_match {
+	int		nparams;
+	char		params[SVC_PARAMS_MAX][96];
+};
+
+struct svc_route {
+	int		method;		/* HTTP_METHOD_* */
+	const char	*pattern;	/* "/v1/orders/:id" */
+	int		(*handler)(struct http_request *, struct svc_match *);
+};
+
+/* env.c: every setting is an environment variable with a default. */
+const char	*svc_env_str(const char *, const char *);
+long long	svc_env_int(const char *, long long, long long, long long);
+double		svc_env_double(const char *, double, double, double);
+
+/* http.c: routing, JSON replies, request bodies. */
+void		svc_routes_set(const char *, const struct svc_route *, size_t);
+const char	*svc_name(void);
+int		svc_dispatch(struct http_request *);
+int		svc_route_match(const char *, const char *, struct svc_match *);
+void		svc_reply_json(struct http_request *, int, json_t *);
+void		svc_reply_error(struct http_request *, int, const char *,
+		    const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+void		svc_reply_error_obj(struct http_request *, int, const char *,
+		    const char *, json_t *);
+json_t		*svc_body_json(struct http_request *, size_t);
+const char	*svc_header(struct http_request *, const char *);
+int		svc_health(struct http_request *, struct svc_match *);
+
+/* call.c: one outbound HTTP call with a JSON body, async on a request. */
+struct svc_call {
+	struct kore_curl	curl;
+	int			active;
+	long			status;		/* 0: transport failure */
+	int			timed_out;
+	char			error[128];
+	json_t			*body;		/* parsed JSON answer or NULL */
+};
+
+int		svc_call_start(struct http_request *, struct svc_call *, int,
+		    const char *, json_t *, long, const char *const *);
+int		svc_call_done(struct http_request *, struct svc_call *);
+void		svc_call_finish(struct svc_call *);
+void		svc_call_cleanup(struct svc_call *);
+
+/* db.c: one async statement on a request, with connection repair. */
+#define SVC_DB_PENDING		1
+#define SVC_DB_DONE		2
+#define SVC_DB_ERROR		3
+
+struct svc_db {
+	struct kore_pgsql	sql;
+	int			started;
+	int			nparams;
+	const char		*params[16];
+	int			lengths[16];
+	const char		*query;
+	const char		*dbname;
+	/* Filled as results arrive. */
+	json_t			*rows;		/* array of objects */
+	char			sqlstate[6];
+	char			error[256];
+	int			unavailable;	/* server or pool, not the query */
+};
+
+void		svc_db_register(const char *, const char *);
+void		svc_db_prepare(struct svc_db *, const char *, const char *);
+void		svc_db_param(struct svc_db *, const char *);
+int		svc_db_run(struct http_request *, struct svc_db *);
+void		svc_db_cleanup(struct svc_db *);
+const char	*svc_db_value(struct svc_db *, int, const char *);
+long long	svc_db_int(struct svc_db *, int, const char *);
+void		svc_reply_db_error(struct http_request *, struct svc_db *);
+int		svc_ready_db(struct http_request *, const char *);
+
+/* util */
+void		svc_random_hex(char *, size_t);
+u_int64_t	svc_now_ms(void);
+
+#endif

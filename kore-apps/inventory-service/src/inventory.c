@@ -1,0 +1,291 @@
+/*
+ * inventory-service: owns stock. Reserves all items of an order or none
+ * (one transaction of conditional updates, see conf/sql/inventory.sql),
+ * releases a reservation (the gateway's compensation) and answers stock
+ * lookups. Its only caller is the api-gateway.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "svc.h"
+
+#define DB		"inventory"
+#define ITEMS_MAX	100
+
+struct reserve {
+	json_t		*body;
+	char		*skus;		/* PostgreSQL array literals */
+	char		*qtys;
+	char		id[80];
+	struct svc_db	db;
+};
+
+struct lookup {
+	char		arg[96];	/* the path parameter, kept for retries */
+	struct svc_db	db;
+};
+
+int		svc_route(struct http_request *);
+void		kore_worker_configure(void);
+
+static int	reserve(struct http_request *, struct svc_match *);
+static int	release(struct http_request *, struct svc_match *);
+static int	stock(struct http_request *, struct svc_match *);
+static int	ready(struct http_request *, struct svc_match *);
+
+static const struct svc_route routes[] = {
+	{ HTTP_METHOD_POST, "/v1/reservations", reserve },
+	{ HTTP_METHOD_POST, "/v1/reservations/:id/release", release },
+	{ HTTP_METHOD_GET, "/v1/stock/:sku", stock },
+	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/ready", ready },
+};
+
+void
+kore_worker_configure(void)
+{
+	svc_routes_set("inventory-service", routes,
+	    sizeof(routes) / sizeof(routes[0]));
+	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
+	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"
+	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+}
+
+int
+svc_route(struct http_request *req)
+{
+	return (svc_dispatch(req));
+}
+
+/*
+ * POST /v1/reservations
+ * {"reservationId":"...","items":[{"sku":"SKU123","quantity":2},...]}
+ * 201 {"reservationId","status":"reserved","items":[{sku,quantity,available}]}
+ * 200 the same when this reservation already existed with these items;
+ * 409 out_of_stock / unknown_sku with sku, requested, available;
+ * 409 reservation_conflict when the id was used otherwise.
+ */
+static void
+reserve_free(struct http_request *req)
+{
+	struct reserve	*st = http_state_get(req);
+
+	json_decref(st->body);
+	kore_free(st->skus);
+	kore_free(st->qtys);
+	svc_db_cleanup(&st->db);
+}
+
+static int
+reserve_parse(struct http_request *req, struct reserve *st)
+{
+	struct kore_buf	skus, qtys;
+	json_t		*items, *it, *sku, *qty;
+	const char	*id, *s;
+	size_t		i, n, k;
+
+	id = json_string_value(json_object_get(st->body, "reservationId"));
+	if (id == NULL || strlen(id) == 0 || strlen(id) >= sizeof(st->id)) {
+		svc_reply_error(req, 400, "invalid_field",
+		    "reservationId must be a string of 1 to %zu characters",
+		    sizeof(st->id) - 1);
+		return (0);
+	}
+	(void)snprintf(st->id, sizeof(st->id), "%s", id);
+
+	items = json_object_get(st->body, "items");
+	n = json_array_size(items);
+	if (!json_is_array(items) || n < 1 || n > ITEMS_MAX) {
+		svc_reply_error(req, 400, "invalid_field",
+		    "items must be an array of 1 to %d items", ITEMS_MAX);
+		return (0);
+	}
+
+	kore_buf_init(&skus, 256);
+	kore_buf_init(&qtys, 128);
+	kore_buf_append(&skus, "{", 1);
+	kore_buf_append(&qtys, "{", 1);
+	json_array_foreach(items, i, it) {
+		sku = json_object_get(it, "sku");
+		qty = json_object_get(it, "quantity");
+		s = json_string_value(sku);
+		if (s == NULL || *s == '\0' || strlen(s) > 64 ||
+		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+		    "vwxyz0123456789_-") != strlen(s) || !json_is_integer(qty) ||
+		    json_integer_value(qty) < 1 ||
+		    json_integer_value(qty) > 1000) {
+			kore_buf_cleanup(&skus);
+			kore_buf_cleanup(&qtys);
+			svc_reply_error(req, 400, "invalid_field",
+			    "items[%zu] needs a sku of [A-Za-z0-9_-]{1,64} and"
+			    " a quantity from 1 to 1000", i);
+			return (0);
+		}
+		k = i > 0;
+		kore_buf_appendf(&skus, "%s\"%s\"", k ? "," : "", s);
+		kore_buf_appendf(&qtys, "%s%lld", k ? "," : "",
+		    (long long)json_integer_value(qty));
+	}
+	kore_buf_append(&skus, "}", 2);
+	kore_buf_append(&qtys, "}", 2);
+	st->skus = kore_strdup((char *)skus.data);
+	st->qtys = kore_strdup((char *)qtys.data);
+	kore_buf_cleanup(&skus);
+	kore_buf_cleanup(&qtys);
+
+	return (1);
+}
+
+static int
+reserve(struct http_request *req, struct svc_match *m)
+{
+	struct reserve	*st;
+	json_t		*row, *items, *extra;
+	const char	*status;
+	size_t		i;
+	int		rc;
+
+	(void)m;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), reserve_free);
+		if ((st->body = svc_body_json(req, 64 * 1024)) == NULL)
+			return (KORE_RESULT_OK);
+		if (!reserve_parse(req, st))
+			return (KORE_RESULT_OK);
+		svc_db_prepare(&st->db, DB,
+		    "SELECT status, sku, requested, available"
+		    " FROM reserve_stock($1, $2::text[], $3::int[])");
+		svc_db_param(&st->db, st->id);
+		svc_db_param(&st->db, st->skus);
+		svc_db_param(&st->db, st->qtys);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+
+	status = svc_db_value(&st->db, 0, "status");
+	if (status == NULL) {
+		svc_reply_error(req, 503, "database_error",
+		    "reservation returned nothing");
+		return (KORE_RESULT_OK);
+	}
+
+	if (!strcmp(status, "out_of_stock") || !strcmp(status, "unknown_sku")) {
+		row = json_array_get(st->db.rows, 0);
+		extra = json_pack("{s:O,s:I,s:I}",
+		    "sku", json_object_get(row, "sku"),
+		    "requested", svc_db_int(&st->db, 0, "requested"),
+		    "available", svc_db_int(&st->db, 0, "available"));
+		svc_reply_error_obj(req, HTTP_STATUS_CONFLICT, status,
+		    !strcmp(status, "out_of_stock") ?
+		    "not enough stock for this item" : "no such sku", extra);
+		return (KORE_RESULT_OK);
+	}
+	if (!strcmp(status, "conflict")) {
+		svc_reply_error(req, HTTP_STATUS_CONFLICT,
+		    "reservation_conflict", "reservation %s was already used"
+		    " for other items or released", st->id);
+		return (KORE_RESULT_OK);
+	}
+
+	items = json_array();
+	json_array_foreach(st->db.rows, i, row) {
+		json_array_append_new(items, json_pack("{s:O,s:I,s:I}",
+		    "sku", json_object_get(row, "sku"),
+		    "quantity", svc_db_int(&st->db, (int)i, "requested"),
+		    "available", svc_db_int(&st->db, (int)i, "available")));
+	}
+	svc_reply_json(req, !strcmp(status, "exists") ? HTTP_STATUS_OK :
+	    HTTP_STATUS_CREATED, json_pack("{s:s,s:s,s:o}",
+	    "reservationId", st->id, "status", "reserved", "items", items));
+	return (KORE_RESULT_OK);
+}
+
+static void
+lookup_free(struct http_request *req)
+{
+	struct lookup	*st = http_state_get(req);
+
+	svc_db_cleanup(&st->db);
+}
+
+/*
+ * POST /v1/reservations/:id/release: 200 {"reservationId","status":
+ * "released"|"not_reserved"}. Safe to repeat.
+ */
+static int
+release(struct http_request *req, struct svc_match *m)
+{
+	struct lookup	*st;
+	int		rc;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), lookup_free);
+		svc_db_prepare(&st->db, DB,
+		    "SELECT release_reservation($1) AS status");
+		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
+		svc_db_param(&st->db, st->arg);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
+	    "reservationId", m->params[0],
+	    "status", svc_db_value(&st->db, 0, "status")));
+	return (KORE_RESULT_OK);
+}
+
+/* GET /v1/stock/:sku: 200 {"sku","name","available"}, 404 unknown. */
+static int
+stock(struct http_request *req, struct svc_match *m)
+{
+	struct lookup	*st;
+	json_t		*row;
+	int		rc;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), lookup_free);
+		svc_db_prepare(&st->db, DB,
+		    "SELECT sku, name, available FROM stock WHERE sku = $1");
+		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
+		svc_db_param(&st->db, st->arg);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	if ((row = json_array_get(st->db.rows, 0)) == NULL) {
+		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "unknown_sku",
+		    "no such sku: %s", m->params[0]);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:O,s:O,s:I}",
+	    "sku", json_object_get(row, "sku"),
+	    "name", json_object_get(row, "name"),
+	    "available", svc_db_int(&st->db, 0, "available")));
+	return (KORE_RESULT_OK);
+}
+
+/* GET /ready: 200 when the database answers, 503 otherwise. */
+static int
+ready(struct http_request *req, struct svc_match *m)
+{
+	(void)m;
+	return (svc_ready_db(req, DB));
+}

@@ -1,0 +1,214 @@
+/*
+ * notification-service: sends the order confirmation e-mail. Renders the
+ * RFC 5322 message (mail.c) and delivers it into a Maildir by default or,
+ * with SMTP_URL set, through SMTP with Kore's async curl client so that the
+ * worker keeps serving while the mail server talks. Its only caller is the
+ * api-gateway.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "svc.h"
+#include "validate.h"
+#include "mail.h"
+
+struct notify {
+	json_t			*body;
+	char			*message;
+	char			msgid[MAIL_MSGID_MAX];
+	struct kore_buf		*upload;
+	struct curl_slist	*rcpt;
+	struct kore_curl	curl;
+	int			sending;
+};
+
+int		svc_route(struct http_request *);
+void		kore_worker_configure(void);
+
+static int	notify(struct http_request *, struct svc_match *);
+static int	ready(struct http_request *, struct svc_match *);
+
+static const struct svc_route routes[] = {
+	{ HTTP_METHOD_POST, "/v1/notifications", notify },
+	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/ready", ready },
+};
+
+static const char	*mail_from;
+static const char	*maildir;
+static const char	*smtp_url;
+static long		 smtp_timeout_ms;
+
+void
+kore_worker_configure(void)
+{
+	char	addr[256];
+
+	svc_routes_set("notification-service", routes,
+	    sizeof(routes) / sizeof(routes[0]));
+	mail_from = svc_env_str("MAIL_FROM",
+	    "Coffee Shop <orders@shop.example>");
+	maildir = svc_env_str("MAILDIR", ".run/maildir");
+	smtp_url = svc_env_str("SMTP_URL", NULL);
+	smtp_timeout_ms = svc_env_int("NOTIFICATION_SMTP_TIMEOUT_MS", 10000,
+	    100, 600000);
+	if (!mail_address(mail_from, addr, sizeof(addr)))
+		fatal("MAIL_FROM '%s' has no usable address", mail_from);
+}
+
+int
+svc_route(struct http_request *req)
+{
+	return (svc_dispatch(req));
+}
+
+static void
+notify_free(struct http_request *req)
+{
+	struct notify	*st = http_state_get(req);
+
+	json_decref(st->body);
+	free(st->message);
+	if (st->sending)
+		kore_curl_cleanup(&st->curl);
+	if (st->upload != NULL)
+		kore_buf_free(st->upload);
+	if (st->rcpt != NULL)
+		curl_slist_free_all(st->rcpt);
+}
+
+static void
+reply_sent(struct http_request *req, struct notify *st, const char *via)
+{
+	svc_reply_json(req, HTTP_STATUS_CREATED, json_pack("{s:s,s:s,s:s}",
+	    "messageId", st->msgid, "status", "sent", "transport", via));
+}
+
+static int
+smtp_start(struct http_request *req, struct notify *st)
+{
+	char	from[256], rcpt[300];
+
+	(void)mail_address(mail_from, from, sizeof(from));
+	(void)snprintf(rcpt, sizeof(rcpt), "<%s>", json_string_value(
+	    json_object_get(st->body, "email")));
+
+	if (!kore_curl_init(&st->curl, smtp_url, KORE_CURL_ASYNC))
+		return (0);
+	st->upload = kore_buf_alloc(strlen(st->message));
+	kore_buf_append(st->upload, st->message, strlen(st->message));
+	kore_buf_reset(st->upload);
+	st->rcpt = curl_slist_append(NULL, rcpt);
+
+	curl_easy_setopt(st->curl.handle, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(st->curl.handle, CURLOPT_MAIL_RCPT, st->rcpt);
+	curl_easy_setopt(st->curl.handle, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(st->curl.handle, CURLOPT_READFUNCTION,
+	    kore_curl_frombuf);
+	curl_easy_setopt(st->curl.handle, CURLOPT_READDATA, st->upload);
+	curl_easy_setopt(st->curl.handle, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)strlen(st->message));
+	curl_easy_setopt(st->curl.handle, CURLOPT_TIMEOUT_MS, smtp_timeout_ms);
+	if (getenv("SMTP_USER") != NULL && *getenv("SMTP_USER") != '\0') {
+		curl_easy_setopt(st->curl.handle, CURLOPT_USERNAME,
+		    getenv("SMTP_USER"));
+		curl_easy_setopt(st->curl.handle, CURLOPT_PASSWORD,
+		    svc_env_str("SMTP_PASSWORD", ""));
+	}
+
+	kore_curl_bind_request(&st->curl, req);
+	kore_curl_run(&st->curl);
+	st->sending = 1;
+	return (1);
+}
+
+/*
+ * POST /v1/notifications {"orderId","email","total","currency"?,"items"}:
+ * 201 {"messageId","status":"sent","transport":"maildir"|"smtp"};
+ * 400 bad input; 502 the SMTP server refused; 503 the Maildir failed.
+ */
+static int
+notify(struct http_request *req, struct svc_match *m)
+{
+	struct notify	*st;
+	const char	*email;
+	char		unique[17], name[512];
+
+	(void)m;
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), notify_free);
+		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL)
+			return (KORE_RESULT_OK);
+		email = json_string_value(json_object_get(st->body, "email"));
+		if (email == NULL || !email_plausible(email)) {
+			svc_reply_error_obj(req, 400, "invalid_field",
+			    "email must be a plausible address",
+			    json_pack("{s:s}", "field", "email"));
+			return (KORE_RESULT_OK);
+		}
+		svc_random_hex(unique, sizeof(unique) - 1);
+		st->message = mail_render(st->body, mail_from, time(NULL),
+		    unique, st->msgid, sizeof(st->msgid));
+		if (st->message == NULL) {
+			svc_reply_error(req, 400, "invalid_field",
+			    "orderId, items (sku, quantity, price) and total"
+			    " are required");
+			return (KORE_RESULT_OK);
+		}
+
+		if (smtp_url == NULL) {
+			if (mail_maildir_deliver(maildir, st->message, name,
+			    sizeof(name)) == -1) {
+				kore_log(LOG_ERR, "maildir %s: %s", maildir,
+				    errno_s);
+				svc_reply_error(req,
+				    HTTP_STATUS_SERVICE_UNAVAILABLE,
+				    "delivery_failed", "the Maildir refused"
+				    " the message");
+				return (KORE_RESULT_OK);
+			}
+			reply_sent(req, st, "maildir");
+			return (KORE_RESULT_OK);
+		}
+
+		if (!smtp_start(req, st)) {
+			svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY,
+			    "delivery_failed", "cannot reach the SMTP server");
+			return (KORE_RESULT_OK);
+		}
+		return (KORE_RESULT_RETRY);
+	}
+
+	st = http_state_get(req);
+	if (!kore_curl_success(&st->curl)) {
+		kore_log(LOG_ERR, "smtp %s: %s", smtp_url,
+		    kore_curl_strerror(&st->curl));
+		svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY, "delivery_failed",
+		    "the SMTP server did not take the message: %s",
+		    kore_curl_strerror(&st->curl));
+	} else {
+		reply_sent(req, st, "smtp");
+	}
+	kore_curl_cleanup(&st->curl);
+	st->sending = 0;
+	return (KORE_RESULT_OK);
+}
+
+/* GET /ready: the Maildir is writable, or an SMTP server is configured. */
+static int
+ready(struct http_request *req, struct svc_match *m)
+{
+	(void)m;
+	if (smtp_url == NULL && access(maildir, W_OK) == -1) {
+		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "not_ready", "Maildir %s is not writable", maildir);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s,s:{s:s}}",
+	    "status", "ready", "service", svc_name(), "checks", "transport",
+	    smtp_url == NULL ? "maildir" : "smtp"));
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,249 @@
+/*
+ * order-service: owns orders. Creates an order for a reservation (once:
+ * a retry with the same reservation id returns the first order), fetches
+ * orders, and cancels the order of a reservation when the gateway gives up
+ * on it. Its only caller is the api-gateway.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "svc.h"
+#include "validate.h"
+
+#define DB		"orders"
+
+struct create {
+	json_t		*body;
+	char		*items;		/* JSON text of the items */
+	char		reservation[80];
+	char		user[24];
+	char		trace[33];
+	struct svc_db	db;
+};
+
+struct lookup {
+	char		arg[96];	/* the path parameter, kept for retries */
+	struct svc_db	db;
+};
+
+int		svc_route(struct http_request *);
+void		kore_worker_configure(void);
+
+static int	create(struct http_request *, struct svc_match *);
+static int	fetch(struct http_request *, struct svc_match *);
+static int	cancel(struct http_request *, struct svc_match *);
+static int	ready(struct http_request *, struct svc_match *);
+
+static const struct svc_route routes[] = {
+	{ HTTP_METHOD_POST, "/v1/orders", create },
+	{ HTTP_METHOD_GET, "/v1/orders/:id", fetch },
+	{ HTTP_METHOD_POST, "/v1/reservations/:id/cancel-order", cancel },
+	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/ready", ready },
+};
+
+void
+kore_worker_configure(void)
+{
+	svc_routes_set("order-service", routes,
+	    sizeof(routes) / sizeof(routes[0]));
+	svc_db_register(DB, svc_env_str("ORDER_DB_CONNINFO",
+	    "host=127.0.0.1 port=55432 dbname=orders user=tracing"
+	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+}
+
+int
+svc_route(struct http_request *req)
+{
+	return (svc_dispatch(req));
+}
+
+static void
+create_free(struct http_request *req)
+{
+	struct create	*st = http_state_get(req);
+
+	json_decref(st->body);
+	free(st->items);
+	svc_db_cleanup(&st->db);
+}
+
+/*
+ * POST /v1/orders {"reservationId","userId","email","items":[{sku,
+ * quantity,price}],"traceId"?}: 201 with the order, 200 with the existing
+ * order of this reservation, 400 on invalid input.
+ */
+static int
+create(struct http_request *req, struct svc_match *m)
+{
+	struct create		*st;
+	struct order_error	err;
+	const char		*s;
+	json_t			*order;
+	int			rc;
+
+	(void)m;
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), create_free);
+		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL)
+			return (KORE_RESULT_OK);
+		if (!order_validate(st->body, &err)) {
+			svc_reply_error_obj(req, 400, err.code, err.message,
+			    json_pack("{s:s}", "field", err.field));
+			return (KORE_RESULT_OK);
+		}
+		s = json_string_value(json_object_get(st->body,
+		    "reservationId"));
+		if (s == NULL || *s == '\0' ||
+		    strlen(s) >= sizeof(st->reservation)) {
+			svc_reply_error_obj(req, 400, "invalid_field",
+			    "reservationId must be a non-empty string",
+			    json_pack("{s:s}", "field", "reservationId"));
+			return (KORE_RESULT_OK);
+		}
+		(void)snprintf(st->reservation, sizeof(st->reservation), "%s",
+		    s);
+		(void)snprintf(st->user, sizeof(st->user), "%lld",
+		    (long long)json_integer_value(json_object_get(st->body,
+		    "userId")));
+		s = json_string_value(json_object_get(st->body, "traceId"));
+		(void)snprintf(st->trace, sizeof(st->trace), "%s",
+		    s != NULL ? s : "");
+		st->items = json_dumps(json_object_get(st->body, "items"),
+		    JSON_COMPACT);
+
+		svc_db_prepare(&st->db, DB, "SELECT created, body::text AS body"
+		    " FROM create_order($1, $2::bigint, $3, $4::jsonb,"
+		    " nullif($5, ''))");
+		svc_db_param(&st->db, st->reservation);
+		svc_db_param(&st->db, st->user);
+		svc_db_param(&st->db, json_string_value(json_object_get(
+		    st->body, "email")));
+		svc_db_param(&st->db, st->items);
+		svc_db_param(&st->db, st->trace);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+
+	s = svc_db_value(&st->db, 0, "body");
+	if (s == NULL || (order = json_loads(s, 0, NULL)) == NULL) {
+		svc_reply_error(req, 503, "database_error",
+		    "order creation returned nothing");
+		return (KORE_RESULT_OK);
+	}
+	s = svc_db_value(&st->db, 0, "created");
+	svc_reply_json(req, s != NULL && *s == 't' ? HTTP_STATUS_CREATED :
+	    HTTP_STATUS_OK, order);
+	return (KORE_RESULT_OK);
+}
+
+static void
+lookup_free(struct http_request *req)
+{
+	struct lookup	*st = http_state_get(req);
+
+	svc_db_cleanup(&st->db);
+}
+
+static int
+uuid_valid(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) != 36)
+		return (0);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (strchr("0123456789abcdefABCDEF", s[i]) == NULL) {
+			return (0);
+		}
+	}
+	return (1);
+}
+
+/* GET /v1/orders/:id: 200 with the order, 404 if there is none. */
+static int
+fetch(struct http_request *req, struct svc_match *m)
+{
+	struct lookup	*st;
+	const char	*s;
+	json_t		*order;
+	int		rc;
+
+	if (!http_state_exists(req)) {
+		if (!uuid_valid(m->params[0])) {
+			svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+			    "no such order: %s", m->params[0]);
+			return (KORE_RESULT_OK);
+		}
+		st = http_state_create(req, sizeof(*st), lookup_free);
+		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
+		svc_db_prepare(&st->db, DB,
+		    "SELECT order_json($1::uuid)::text AS body");
+		svc_db_param(&st->db, st->arg);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	s = svc_db_value(&st->db, 0, "body");
+	if (s == NULL || (order = json_loads(s, 0, NULL)) == NULL) {
+		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+		    "no such order: %s", st->arg);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, order);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * POST /v1/reservations/:id/cancel-order: the gateway's compensation when
+ * it could not confirm an order: 200 {"status":"cancelled"|"not_found"}.
+ */
+static int
+cancel(struct http_request *req, struct svc_match *m)
+{
+	struct lookup	*st;
+	int		rc;
+
+	if (!http_state_exists(req)) {
+		st = http_state_create(req, sizeof(*st), lookup_free);
+		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
+		svc_db_prepare(&st->db, DB,
+		    "SELECT cancel_order_for($1) AS status");
+		svc_db_param(&st->db, st->arg);
+	}
+	st = http_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
+	    "reservationId", st->arg,
+	    "status", svc_db_value(&st->db, 0, "status")));
+	return (KORE_RESULT_OK);
+}
+
+/* GET /ready: 200 when the database answers, 503 otherwise. */
+static int
+ready(struct http_request *req, struct svc_match *m)
+{
+	(void)m;
+	return (svc_ready_db(req, DB));
+}

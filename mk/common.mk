@@ -1,0 +1,18 @@
+# Compiler settings shared by every C component (tracing/, kore-apps/, cli/).
+# Each component Makefile sets TOP to the project root and includes this file.
+
+CC	?= cc
+BUILD	:= $(TOP)/build
+BIN	:= $(TOP)/bin
+
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
+CFLAGS	+= -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
+CFLAGS	+= -fPIC -g -O2 -fstack-protector-strong
+LDFLAGS	+=
+
+# make SANITIZE=address,undefined builds everything with sanitizers.
+ifneq ($(SANITIZE),)
+CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+BUILD	:= $(TOP)/build/san
+endif

@@ -1,0 +1,38 @@
+# Sourced by the scripts: loads the configuration. Precedence: environment,
+# then .env, then the defaults in .env.example. Exports everything and the
+# derived values (absolute RUN_DIR, connection strings).
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+load_env_file() {
+	local line name value
+	[ -f "$1" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in ''|'#'*) continue ;; esac
+		name=${line%%=*}
+		value=${line#*=}
+		[[ "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+		# Already set (by the environment or an earlier file): keep it.
+		[ -n "${!name+x}" ] && continue
+		export "$name=$value"
+	done <"$1"
+}
+
+load_env_file "$top/.env"
+load_env_file "$top/.env.example"
+
+case "$RUN_DIR" in /*) ;; *) RUN_DIR="$top/$RUN_DIR" ;; esac
+[ -n "$MAILDIR" ] || MAILDIR="$RUN_DIR/maildir"
+case "$MAILDIR" in /*) ;; *) MAILDIR="$top/$MAILDIR" ;; esac
+[ -n "$JAEGER_BADGER_DIR" ] || JAEGER_BADGER_DIR="$RUN_DIR/jaeger-badger"
+export RUN_DIR MAILDIR JAEGER_BADGER_DIR TOP="$top" BIN="$top/bin"
+
+# A libpq keyword/value string, each value single-quoted and escaped.
+pgq() { local v=${1//\\/\\\\}; v=${v//\'/\\\'}; printf "'%s'" "$v"; }
+conninfo() {
+	printf 'host=%s port=%s dbname=%s user=%s password=%s connect_timeout=%s gssencmode=disable application_name=%s' \
+		"$(pgq "$DB_HOST")" "$(pgq "$DB_PORT")" "$(pgq "$1")" "$(pgq "$DB_USER")" \
+		"$(pgq "$DB_PASSWORD")" "$(pgq "$DB_CONNECT_TIMEOUT")" "$2"
+}
+export INVENTORY_DB_CONNINFO="$(conninfo "$INVENTORY_DB" inventory-service)"
+export ORDER_DB_CONNINFO="$(conninfo "$ORDER_DB" order-service)"
+export GATEWAY_DB_CONNINFO="$(conninfo "$GATEWAY_DB" api-gateway)"

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Starts and stops the native stack's processes: Jaeger and the four Kore
+# services. `services.sh start` renders each Kore configuration into
+# $RUN_DIR/conf, starts what is not running (restarting a service whose
+# module or configuration changed since it started) and waits until each
+# answers its readiness check. `services.sh stop` stops exactly those
+# processes, by the pid files it wrote. Logs go to $RUN_DIR/log.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+SERVICES="inventory-service order-service notification-service api-gateway"
+
+port_of() {
+	case $1 in
+	api-gateway) echo "$GATEWAY_PORT" ;;
+	inventory-service) echo "$INVENTORY_PORT" ;;
+	order-service) echo "$ORDER_PORT" ;;
+	notification-service) echo "$NOTIFICATION_PORT" ;;
+	esac
+}
+
+alive() {
+	local pid
+	[ -f "$1" ] && pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+wait_http() {
+	local url=$1 what=$2 tries=${3:-150}
+	while [ "$tries" -gt 0 ]; do
+		if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+		tries=$((tries - 1))
+	done
+	echo "services: $what is not ready ($url); see $RUN_DIR/log" >&2
+	return 1
+}
+
+stop_pidfile() {
+	local pidfile=$1 name=$2 pid i
+	alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+	pid=$(cat "$pidfile")
+	echo "==> stopping $name (pid $pid)"
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "==> $name did not stop in 10 s: killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$pidfile"
+}
+
+render() {
+	# ${NAME} -> value of NAME in the environment; a missing one is an error.
+	perl -pe 's/\$\{(\w+)\}/exists $ENV{$1} ? $ENV{$1} : die "undefined: $1\n"/ge' "$1"
+}
+
+start_jaeger() {
+	local conf="$TOP/conf/jaeger.yaml"
+	[ "$JAEGER_STORAGE" = badger ] && conf="$TOP/conf/jaeger-badger.yaml" && mkdir -p "$JAEGER_BADGER_DIR"
+	if alive "$RUN_DIR/jaeger.pid"; then
+		echo "==> Jaeger: already running"
+	else
+		echo "==> Jaeger: starting ($JAEGER_STORAGE storage)"
+		nohup "$BIN/jaeger" --config "$conf" >"$RUN_DIR/log/jaeger.log" 2>&1 &
+		echo $! >"$RUN_DIR/jaeger.pid"
+	fi
+	wait_http "http://$JAEGER_HOST:$JAEGER_HEALTH_PORT/status" Jaeger
+}
+
+start_service() {
+	local name=$1 conf stamp pidfile
+	conf="$RUN_DIR/conf/$name.conf"
+	pidfile="$RUN_DIR/$name.pid"
+	render "$TOP/kore-apps/$name/conf/$name.conf" >"$conf.new"
+	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULT_)' | sort) | sha256sum | cut -c1-16)
+	if alive "$pidfile" && [ "$(cat "$RUN_DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
+		echo "==> $name: already running"
+		rm -f "$conf.new"
+		return 0
+	fi
+	alive "$pidfile" && { echo "==> $name: changed since it started: restarting"; stop_pidfile "$pidfile" "$name"; }
+	mv "$conf.new" "$conf"
+	echo "$stamp" >"$RUN_DIR/$name.stamp"
+	echo "==> $name: starting on $BIND_HOST:$(port_of "$name")"
+	# Kore writes its own pid file (the parent process).
+	nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
+}
+
+case "${1:-}" in
+start)
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR"
+	start_jaeger
+	for s in $SERVICES; do start_service "$s"; done
+	for s in $SERVICES; do
+		wait_http "http://$BIND_HOST:$(port_of "$s")/ready" "$s"
+	done
+	;;
+stop)
+	for s in api-gateway notification-service order-service inventory-service; do
+		stop_pidfile "$RUN_DIR/$s.pid" "$s"
+	done
+	stop_pidfile "$RUN_DIR/jaeger.pid" Jaeger
+	;;
+stop-service)
+	stop_pidfile "$RUN_DIR/$2.pid" "$2"
+	;;
+start-service)
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR"
+	start_service "$2"
+	wait_http "http://$BIND_HOST:$(port_of "$2")/ready" "$2"
+	;;
+*)
+	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make up`: PostgreSQL (schema and seed), Jaeger and the four services,
+# each step shown, each one skipped when already done; then what runs where.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+"$TOP/scripts/pg.sh" start
+"$TOP/scripts/services.sh" start
+cat <<MSG
+
+The stack is up:
+  api-gateway           http://$BIND_HOST:$GATEWAY_PORT   (POST /api/orders, GET /api/orders/{id})
+  inventory-service     http://$BIND_HOST:$INVENTORY_PORT
+  order-service         http://$BIND_HOST:$ORDER_PORT
+  notification-service  http://$BIND_HOST:$NOTIFICATION_PORT   (mail: $MAILDIR${SMTP_URL:+, SMTP $SMTP_URL})
+  PostgreSQL            $DB_HOST:$DB_PORT (databases $INVENTORY_DB, $ORDER_DB, $GATEWAY_DB)
+  Jaeger API            http://$JAEGER_HOST:$JAEGER_QUERY_PORT/api/services   (OTLP: grpc :$JAEGER_OTLP_GRPC_PORT, http :$JAEGER_OTLP_HTTP_PORT)
+  logs                  $RUN_DIR/log/
+
+Try:  curl -s -X POST http://$BIND_HOST:$GATEWAY_PORT/api/orders -H 'content-type: application/json' \\
+        -d '{"userId":1,"items":[{"sku":"SKU123","quantity":2,"price":50.0}],"email":"customer@example.com"}'
+Stop: make down
+MSG
