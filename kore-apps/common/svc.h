@@ -17,13 +17,7 @@
 
 #include <jansson.h>
 
-#define SVC_PARAMS_MAX		2
-
-/* A matched route: the request and up to two ":name" path segments. */
-struct svc_match {
-	int		nparams;
-	char		params[SVC_PARAMS_MAX][96];
-};
+#include "route.h"
 
 struct svc_route {
 	int		method;		/* HTTP_METHOD_* */
@@ -40,7 +34,6 @@ double		svc_env_double(const char *, double, double, double);
 void		svc_routes_set(const char *, const struct svc_route *, size_t);
 const char	*svc_name(void);
 int		svc_dispatch(struct http_request *);
-int		svc_route_match(const char *, const char *, struct svc_match *);
 void		svc_reply_json(struct http_request *, int, json_t *);
 void		svc_reply_error(struct http_request *, int, const char *,
 		    const char *, ...)

@@ -1,0 +1,260 @@
+/*
+ * unit.c: unit tests of the services' pure parts: order validation and
+ * e-mail plausibility (driven by the files in tests/data), route matching, the
+ * confirmation e-mail and its Maildir delivery. Prints TAP.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tap.h"
+#include "route.h"
+#include "validate.h"
+#include "mail.h"
+
+static void
+test_validate(const char *path)
+{
+	struct order_error	err;
+	json_error_t		jerr;
+	json_t			*body;
+	char			line[8192], expect[128], got[128], *tab;
+	FILE			*fp;
+	int			ok;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		TAP_OK(0, "open %s", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0' ||
+		    (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		(void)snprintf(expect, sizeof(expect), "%s", line);
+		body = json_loads(tab + 1, JSON_ALLOW_NUL, &jerr);
+		if (body == NULL) {
+			TAP_OK(0, "validate: case parses: %s (%s)", tab + 1,
+			    jerr.text);
+			continue;
+		}
+		ok = order_validate(body, &err);
+		if (ok)
+			(void)snprintf(got, sizeof(got), "ok");
+		else
+			(void)snprintf(got, sizeof(got), "%s %s", err.code,
+			    err.field);
+		TAP_OK(strcmp(got, expect) == 0 && (ok || err.message[0]),
+		    "validate: %s -> %s (got %s)", tab + 1, expect, got);
+		json_decref(body);
+	}
+	fclose(fp);
+}
+
+static void
+test_email(const char *path)
+{
+	char	line[1024], *tab;
+	FILE	*fp;
+	int	want;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		TAP_OK(0, "open %s", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		want = strcmp(line, "ok") == 0;
+		TAP_OK(email_plausible(tab + 1) == want, "email: '%s' is %s",
+		    tab + 1, line);
+	}
+	fclose(fp);
+}
+
+static void
+test_routes(void)
+{
+	struct svc_match	m;
+	char			longseg[200];
+
+	TAP_OK(svc_route_match("/api/orders", "/api/orders", &m) &&
+	    m.nparams == 0, "route: literal path matches");
+	TAP_OK(!svc_route_match("/api/orders", "/api/orders/", &m),
+	    "route: trailing slash does not match");
+	TAP_OK(!svc_route_match("/api/orders", "/api/order", &m),
+	    "route: prefix does not match");
+	TAP_OK(svc_route_match("/api/orders/:id", "/api/orders/ab-1_2", &m) &&
+	    m.nparams == 1 && strcmp(m.params[0], "ab-1_2") == 0,
+	    "route: parameter captured");
+	TAP_OK(svc_route_match("/v1/reservations/:id/release",
+	    "/v1/reservations/res_1/release", &m) &&
+	    strcmp(m.params[0], "res_1") == 0,
+	    "route: parameter in the middle");
+	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/", &m),
+	    "route: empty parameter refused");
+	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/a%20b", &m),
+	    "route: parameter with other characters refused");
+	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/a/b", &m),
+	    "route: extra segment refused");
+	memset(longseg, 'a', sizeof(longseg));
+	memcpy(longseg, "/x/", 3);
+	longseg[sizeof(longseg) - 1] = '\0';
+	TAP_OK(!svc_route_match("/x/:id", longseg, &m),
+	    "route: parameter longer than 95 characters refused");
+}
+
+static json_t *
+sample_order(const char *email)
+{
+	return (json_pack("{s:s,s:s,s:f,s:s,s:[{s:s,s:i,s:f},{s:s,s:i,s:f}]}",
+	    "orderId", "6882dcf9-d8cd-4691-bfe5-32db5a763f2f", "email", email,
+	    "total", 112.5, "currency", "USD", "items",
+	    "sku", "SKU123", "quantity", 2, "price", 50.0,
+	    "sku", "SKU456", "quantity", 1, "price", 12.5));
+}
+
+static void
+test_mail(void)
+{
+	json_t	*order;
+	char	msgid[MAIL_MSGID_MAX], addr[64], *msg, *p;
+	int	bare_lf;
+
+	order = sample_order("customer@example.com");
+	msg = mail_render(order, "Coffee Shop <orders@shop.example>",
+	    1795550400, "0123456789abcdef", msgid, sizeof(msgid));
+	TAP_OK(msg != NULL, "mail: renders");
+	if (msg == NULL) {
+		json_decref(order);
+		return;
+	}
+	TAP_OK(strncmp(msg, "Date: ", 6) == 0 &&
+	    strstr(msg, "\r\nFrom: Coffee Shop <orders@shop.example>\r\n") &&
+	    strstr(msg, "\r\nTo: <customer@example.com>\r\n") &&
+	    strstr(msg, "\r\nMIME-Version: 1.0\r\n") &&
+	    strstr(msg, "\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+	    "mail: RFC 5322 and MIME headers present");
+	TAP_OK(strstr(msg, "Date: Tue, 24 Nov 2026 20:00:00 +0000\r\n") != NULL,
+	    "mail: Date in RFC 5322 form");
+	TAP_OK(strcmp(msgid, "6882dcf9-d8cd-4691-bfe5-32db5a763f2f."
+	    "0123456789abcdef@shop.example") == 0 &&
+	    strstr(msg, "\r\nMessage-ID: <6882dcf9-d8cd-4691-bfe5-32db5a763f2f."
+	    "0123456789abcdef@shop.example>\r\n"),
+	    "mail: Message-ID from the order and the sender's domain");
+	TAP_OK(strstr(msg, "\r\n\r\nHello,") != NULL,
+	    "mail: an empty line ends the header section");
+	TAP_OK(strstr(msg, "112.50 USD") != NULL &&
+	    strstr(msg, "SKU456") != NULL, "mail: body lists items and total");
+	bare_lf = 0;
+	for (p = msg; *p != '\0'; p++) {
+		if (*p == '\n' && (p == msg || p[-1] != '\r'))
+			bare_lf = 1;
+	}
+	TAP_OK(!bare_lf, "mail: every line ends in CRLF");
+	free(msg);
+	json_decref(order);
+
+	order = sample_order("a@b.co\r\nBcc: victim@example.com");
+	msg = mail_render(order, "Shop <s@shop.example>", 0, "x", msgid,
+	    sizeof(msgid));
+	TAP_OK(msg == NULL, "mail: header injection through the address"
+	    " refused");
+	free(msg);
+	json_decref(order);
+
+	TAP_OK(mail_address("Coffee Shop <orders@shop.example>", addr,
+	    sizeof(addr)) && strcmp(addr, "orders@shop.example") == 0,
+	    "mail: envelope address from a display name form");
+	TAP_OK(mail_address("orders@shop.example", addr, sizeof(addr)) &&
+	    strcmp(addr, "orders@shop.example") == 0,
+	    "mail: envelope address from a bare address");
+	TAP_OK(!mail_address("Shop <nobody>", addr, sizeof(addr)) &&
+	    !mail_address("Shop <a@b", addr, sizeof(addr)),
+	    "mail: no envelope address from a broken sender");
+}
+
+static int
+count_files(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		n;
+
+	if ((d = opendir(dir)) == NULL)
+		return (-1);
+	n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+static void
+test_maildir(void)
+{
+	char	dir[] = "/tmp/maildir-test-XXXXXX", sub[128], name[256];
+	char	name2[256], path[512], buf[64];
+	FILE	*fp;
+	size_t	n;
+
+	if (mkdtemp(dir) == NULL) {
+		TAP_OK(0, "maildir: temporary directory");
+		return;
+	}
+	(void)snprintf(sub, sizeof(sub), "%s/box", dir);
+	TAP_OK(mail_maildir_deliver(sub, "Subject: x\r\n\r\nhi\r\n", name,
+	    sizeof(name)) == 0, "maildir: delivers into a new Maildir");
+	TAP_OK(mail_maildir_deliver(sub, "Subject: y\r\n\r\nho\r\n", name2,
+	    sizeof(name2)) == 0 && strcmp(name, name2) != 0,
+	    "maildir: second message gets another name");
+	(void)snprintf(path, sizeof(path), "%s/new", sub);
+	TAP_OK(count_files(path) == 2, "maildir: both in new/");
+	(void)snprintf(path, sizeof(path), "%s/tmp", sub);
+	TAP_OK(count_files(path) == 0, "maildir: nothing left in tmp/");
+	(void)snprintf(path, sizeof(path), "%s/new/%s", sub, name);
+	n = 0;
+	if ((fp = fopen(path, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	TAP_OK(strcmp(buf, "Subject: x\r\n\r\nhi\r\n") == 0,
+	    "maildir: content kept byte for byte");
+	TAP_OK(mail_maildir_deliver("/proc/no/such/dir", "x", name,
+	    sizeof(name)) == -1, "maildir: an unwritable place fails cleanly");
+	(void)snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	(void)system(path);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*data;
+
+	data = argc > 1 ? argv[1] : "tests/data";
+	{
+		char	p[1024];
+
+		(void)snprintf(p, sizeof(p), "%s/validate.txt", data);
+		test_validate(p);
+		(void)snprintf(p, sizeof(p), "%s/email.txt", data);
+		test_email(p);
+	}
+	test_routes();
+	test_mail();
+	test_maildir();
+	return (TAP_DONE());
+}
