@@ -8,6 +8,8 @@
 
 #include "svc.h"
 
+static long	upstream_idle_s = -1;
+
 /*
  * Starts the call and puts req to sleep; the caller returns
  * HTTP_STATE_RETRY and calls svc_call_finish() when the request runs again.
@@ -24,6 +26,9 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 
 	svc_call_cleanup(call);
 	memset(call, 0, sizeof(*call));
+
+	if (upstream_idle_s == -1)
+		upstream_idle_s = svc_env_int("UPSTREAM_IDLE_S", 4, 0, 3600);
 
 	if (!kore_curl_init(&call->curl, url, KORE_CURL_ASYNC)) {
 		(void)snprintf(call->error, sizeof(call->error),
@@ -63,6 +68,13 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 		    headers[i + 1]);
 
 	curl_easy_setopt(call->curl.handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+	/*
+	 * Kore answers 408 and closes a kept-alive connection that stays
+	 * idle for http_header_timeout (10 s in our configurations); a
+	 * request sent on it just then would read that 408. Never reuse a
+	 * connection idle for longer than UPSTREAM_IDLE_S.
+	 */
+	curl_easy_setopt(call->curl.handle, CURLOPT_MAXAGE_CONN, upstream_idle_s);
 	curl_easy_setopt(call->curl.handle, CURLOPT_CONNECTTIMEOUT_MS,
 	    timeout_ms < 1000 ? timeout_ms : 1000);
 

@@ -1,0 +1,116 @@
+"""TAP output and HTTP helpers for the end-to-end tests (stdlib only).
+
+Every test talks to the real running stack; the addresses come from the
+same environment variables the services use (see .env.example)."""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import traceback
+import urllib.parse
+
+_n = 0
+_failed = 0
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def ok(cond, what, detail=None):
+    global _n, _failed
+    _n += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (_n, what))
+    if not cond:
+        _failed += 1
+        if detail is not None:
+            for line in str(detail).splitlines()[:20]:
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def skip(what, why):
+    global _n
+    _n += 1
+    print("ok %d - %s # SKIP %s" % (_n, what, why))
+
+
+def run(tests):
+    """Runs each test function; an exception is one failed test."""
+    for t in tests:
+        try:
+            t()
+        except Exception:
+            ok(False, "%s raised" % t.__name__, traceback.format_exc())
+    print("1..%d" % _n)
+    return 1 if _failed else 0
+
+
+def env(name, default):
+    v = os.environ.get(name)
+    return v if v else default
+
+
+GATEWAY = env("TEST_GATEWAY_URL", "http://%s:%s" % (env("BIND_HOST", "127.0.0.1"),
+                                                    env("GATEWAY_PORT", "8080")))
+INVENTORY = env("INVENTORY_URL", "http://127.0.0.1:8081")
+ORDERS = env("ORDER_URL", "http://127.0.0.1:8082")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.raw = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def error(self):
+        if isinstance(self.json, dict) and isinstance(self.json.get("error"), dict):
+            return self.json["error"]
+        return {}
+
+    def __repr__(self):
+        return "%d %s" % (self.status, self.raw[:400])
+
+
+def request(method, url, body=None, headers=None, timeout=30):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    h = {}
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    elif isinstance(body, str):
+        body = body.encode()
+    h.update(headers or {})
+    try:
+        conn.request(method, u.path + ("?" + u.query if u.query else ""), body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data.decode("utf-8", "replace"))
+    finally:
+        conn.close()
+
+
+def order_body(sku="SKU123", qty=1, price=50.0, user=1, email="customer@example.com"):
+    return {"userId": user, "items": [{"sku": sku, "quantity": qty, "price": price}], "email": email}
+
+
+def post_order(body, headers=None, timeout=30):
+    return request("POST", GATEWAY + "/api/orders", body, headers, timeout)
+
+
+def psql(db, sql):
+    """Runs SQL as the application role; returns the output rows."""
+    out = subprocess.run([os.path.join(TOP, "scripts", "pg.sh"), "psql", db, "-At", "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def stock(sku):
+    v = psql(env("INVENTORY_DB", "inventory"), "SELECT available FROM stock WHERE sku = '%s'" % sku)
+    return int(v) if v else None

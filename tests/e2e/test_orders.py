@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the order flow against the real running stack:
+happy path, out of stock, bad requests, idempotency, compensation, a race
+for the last units, health and readiness. Prints TAP."""
+
+import concurrent.futures
+import glob
+import os
+import re
+import secrets
+import sys
+
+from tap import (GATEWAY, INVENTORY, ORDERS, env, ok, order_body, post_order, psql,
+                 request, run, stock)
+
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+INVENTORY_DB = env("INVENTORY_DB", "inventory")
+ORDER_DB = env("ORDER_DB", "orders")
+
+
+def maildir():
+    m = os.environ.get("MAILDIR") or os.path.join(os.environ.get("RUN_DIR", ".run"), "maildir")
+    return m
+
+
+def test_happy_path():
+    before = stock("SKU123")
+    r = post_order({"userId": 1, "items": [{"sku": "SKU123", "quantity": 2, "price": 50.0}],
+                    "email": "customer@example.com"})
+    ok(r.status == 201, "happy path: 201 Created", r)
+    j = r.json or {}
+    ok(UUID.match(str(j.get("orderId", ""))), "happy path: orderId is a UUID", r)
+    ok(HEX32.match(str(j.get("traceId", ""))), "happy path: traceId is 32 hex characters", r)
+    ok(j.get("status") == "confirmed" and j.get("total") == 100.0, "happy path: confirmed, total 100.0", r)
+    ok(j.get("notification", {}).get("sent") is True, "happy path: notification sent", r)
+    ok(r.headers.get("location") == "/api/orders/%s" % j.get("orderId"), "happy path: Location points at the order",
+       r.headers)
+    ok(stock("SKU123") == before - 2, "happy path: stock went down by 2")
+    g = request("GET", GATEWAY + r.headers.get("location", "/none"))
+    ok(g.status == 200 and g.json.get("orderId") == j.get("orderId") and g.json.get("total") == 100.0
+       and g.json.get("items") == [{"sku": "SKU123", "quantity": 2, "price": 50.0}]
+       and g.json.get("traceId") == j.get("traceId"), "GET /api/orders/{id} returns the stored order", g)
+    found = [f for f in glob.glob(os.path.join(maildir(), "new", "*"))
+             if ("X-Order-Id: %s" % j.get("orderId")) in open(f, encoding="utf-8").read()]
+    ok(len(found) == 1, "happy path: the confirmation e-mail is in the Maildir")
+    if found:
+        text = open(found[0], encoding="utf-8", newline="").read()
+        ok("\r\nTo: <customer@example.com>\r\n" in text and "\r\n\r\n" in text and "Message-ID: <" in text,
+           "happy path: the e-mail is an RFC 5322 message to the customer")
+
+
+def test_multi_item_total():
+    r = post_order({"userId": 7, "items": [{"sku": "SKU123", "quantity": 1, "price": 10.25},
+                                           {"sku": "SKU456", "quantity": 3, "price": 2.5}],
+                    "email": "multi@example.com"})
+    ok(r.status == 201 and r.json.get("total") == 17.75 and len(r.json.get("items", [])) == 2,
+       "two items: 201 with total 17.75", r)
+
+
+def test_trace_context():
+    tid = secrets.token_hex(16)
+    r = post_order(order_body(), {"traceparent": "00-%s-%s-01" % (tid, secrets.token_hex(8))})
+    ok(r.status == 201 and r.json.get("traceId") == tid, "traceparent: the caller's trace id is kept", r)
+    for bad in ["00-%s-%s-01" % ("0" * 32, secrets.token_hex(8)), "garbage", "00-%s-%s-01" % (tid.upper(), "1" * 16),
+                "ff-%s-%s-01" % (tid, secrets.token_hex(8))]:
+        r = post_order(order_body(), {"traceparent": bad})
+        ok(r.status == 201 and HEX32.match(r.json.get("traceId", "")) and r.json.get("traceId") != tid.lower()
+           and r.json.get("traceId") != "0" * 32,
+           "traceparent %r: a new trace, no error" % bad[:20], r)
+
+
+def test_out_of_stock():
+    before = stock("SKU123")
+    r = post_order(order_body(sku="OUT-OF-STOCK", qty=1, price=10))
+    e = r.error()
+    ok(r.status == 400 and e.get("code") == "out_of_stock" and e.get("sku") == "OUT-OF-STOCK",
+       "out of stock: 400 out_of_stock naming the sku", r)
+    ok(HEX32.match(e.get("traceId", "")), "out of stock: the error carries the trace id", r)
+    r = post_order({"userId": 1, "items": [{"sku": "SKU123", "quantity": 5, "price": 1},
+                                           {"sku": "OUT-OF-STOCK", "quantity": 1, "price": 1}],
+                    "email": "customer@example.com"})
+    ok(r.status == 400 and r.error().get("sku") == "OUT-OF-STOCK", "mixed order: 400 out_of_stock", r)
+    ok(stock("SKU123") == before and stock("OUT-OF-STOCK") == 0,
+       "out of stock: nothing stays reserved (stock unchanged)")
+    r = post_order(order_body(sku="NO-SUCH-SKU"))
+    ok(r.status == 400 and r.error().get("code") == "unknown_sku" and r.error().get("sku") == "NO-SUCH-SKU",
+       "unknown sku: 400 unknown_sku", r)
+
+
+BIG = "x" * 70000
+
+
+def bad_requests():
+    good = order_body()
+    item = good["items"][0]
+    J = "application/json"
+    cases = [
+        ("malformed JSON", "POST", "/api/orders", '{"userId": 1,', J, 400, "invalid_json", None),
+        ("empty body", "POST", "/api/orders", "", J, 400, "invalid_json", None),
+        ("JSON array body", "POST", "/api/orders", "[]", J, 400, "invalid_json", None),
+        ("JSON null body", "POST", "/api/orders", "null", J, 400, "invalid_json", None),
+        ("invalid UTF-8", "POST", "/api/orders", b'{"userId":1,"email":"\xff"}', J, 400, "invalid_json", None),
+        ("duplicate keys", "POST", "/api/orders", '{"userId":1,"userId":2}', J, 400, "invalid_json", None),
+        ("nested too deep", "POST", "/api/orders", "[" * 5000 + "]" * 5000, J, 400, "invalid_json", None),
+        ("text/plain body", "POST", "/api/orders", good, "text/plain", 415, "unsupported_media_type", None),
+        ("no content type", "POST", "/api/orders", good, None, 415, "unsupported_media_type", None),
+        ("body over ORDER_BODY_MAX", "POST", "/api/orders", '{"pad":"%s"}' % BIG, J, 413, "body_too_large", None),
+        ("missing userId", "POST", "/api/orders", {"items": good["items"], "email": good["email"]}, J, 400,
+         "missing_field", "userId"),
+        ("userId zero", "POST", "/api/orders", dict(good, userId=0), J, 400, "invalid_field", "userId"),
+        ("userId string", "POST", "/api/orders", dict(good, userId="1"), J, 400, "invalid_field", "userId"),
+        ("userId fraction", "POST", "/api/orders", dict(good, userId=1.5), J, 400, "invalid_field", "userId"),
+        ("items missing", "POST", "/api/orders", {"userId": 1, "email": good["email"]}, J, 400, "missing_field",
+         "items"),
+        ("items empty", "POST", "/api/orders", dict(good, items=[]), J, 400, "invalid_field", "items"),
+        ("101 items", "POST", "/api/orders", dict(good, items=[item] * 101), J, 400, "invalid_field", "items"),
+        ("item not an object", "POST", "/api/orders", dict(good, items=["SKU123"]), J, 400, "invalid_field",
+         "items[0]"),
+        ("sku missing", "POST", "/api/orders", dict(good, items=[{"quantity": 1, "price": 1}]), J, 400,
+         "missing_field", "items[0].sku"),
+        ("sku 65 characters", "POST", "/api/orders", dict(good, items=[dict(item, sku="A" * 65)]), J, 400,
+         "invalid_field", "items[0].sku"),
+        ("sku with a space", "POST", "/api/orders", dict(good, items=[dict(item, sku="SKU 1")]), J, 400,
+         "invalid_field", "items[0].sku"),
+        ("quantity zero", "POST", "/api/orders", dict(good, items=[dict(item, quantity=0)]), J, 400,
+         "invalid_field", "items[0].quantity"),
+        ("quantity 1001", "POST", "/api/orders", dict(good, items=[dict(item, quantity=1001)]), J, 400,
+         "invalid_field", "items[0].quantity"),
+        ("quantity string", "POST", "/api/orders", dict(good, items=[dict(item, quantity="2")]), J, 400,
+         "invalid_field", "items[0].quantity"),
+        ("negative price", "POST", "/api/orders", dict(good, items=[dict(item, price=-1)]), J, 400,
+         "invalid_field", "items[0].price"),
+        ("price string", "POST", "/api/orders", dict(good, items=[dict(item, price="50")]), J, 400,
+         "invalid_field", "items[0].price"),
+        ("price overflow", "POST", "/api/orders",
+         '{"userId":1,"items":[{"sku":"SKU123","quantity":1,"price":1e400}],"email":"a@b.co"}', J, 400,
+         "invalid_json", None),
+        ("email missing", "POST", "/api/orders", {"userId": 1, "items": good["items"]}, J, 400, "missing_field",
+         "email"),
+        ("email implausible", "POST", "/api/orders", dict(good, email="nope"), J, 400, "invalid_field", "email"),
+        ("email 300 characters", "POST", "/api/orders", dict(good, email="a" * 290 + "@example.com"), J, 400,
+         "invalid_field", "email"),
+        ("email header injection", "POST", "/api/orders", dict(good, email="a@b.co\r\nBcc: c@d.ee"), J, 400,
+         "invalid_field", "email"),
+        ("unknown path", "GET", "/api/nothing", None, None, 404, "not_found", None),
+        ("GET /api/orders", "GET", "/api/orders", None, None, 405, "method_not_allowed", None),
+        ("DELETE an order", "DELETE", "/api/orders/abc", None, None, 405, "method_not_allowed", None),
+        ("order id not a UUID", "GET", "/api/orders/not-a-uuid", None, None, 404, "not_found", None),
+        ("unknown order", "GET", "/api/orders/00000000-0000-4000-8000-000000000000", None, None, 404,
+         "not_found", None),
+    ]
+    return cases
+
+
+def status_for_announced_body(length):
+    """Announces a body of length bytes, sends none, reads the status."""
+    import socket
+    import urllib.parse
+    u = urllib.parse.urlsplit(GATEWAY)
+    with socket.create_connection((u.hostname, u.port), timeout=10) as s:
+        s.sendall(("POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n" % length).encode())
+        line = s.makefile("rb").readline().decode()
+    parts = line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else line
+
+
+def test_bad_requests():
+    for what, method, path, body, ctype, status, code, field in bad_requests():
+        headers = {}
+        if isinstance(body, dict):
+            import json
+            body = json.dumps(body)
+        if ctype:
+            headers["Content-Type"] = ctype
+        r = request(method, GATEWAY + path, body, headers)
+        e = r.error()
+        cond = r.status == status and e.get("code") == code and isinstance(e.get("message"), str)
+        if field is not None:
+            cond = cond and e.get("field") == field
+        ok(cond and r.headers.get("content-type", "").startswith("application/json"),
+           "bad request: %s -> %d %s%s" % (what, status, code, " (%s)" % field if field else ""), r)
+    r = post_order(order_body(), {"Idempotency-Key": "k" * 300})
+    ok(r.status == 400 and r.error().get("field") == "Idempotency-Key", "bad request: Idempotency-Key too long", r)
+    ok(status_for_announced_body(2 * 1024 * 1024) == 413,
+       "bad request: a 2 MB body is refused with 413 before it is read")
+    r = request("GET", GATEWAY + "/ready")
+    ok(r.status == 200, "gateway still ready after the bad requests", r)
+
+
+def test_idempotency():
+    key = "test-" + secrets.token_hex(8)
+    before = stock("SKU456")
+    body = order_body(sku="SKU456", qty=3, price=4.0)
+    r1 = post_order(body, {"Idempotency-Key": key})
+    r2 = post_order(body, {"Idempotency-Key": key})
+    ok(r1.status == 201, "idempotency: first request 201", r1)
+    ok(r2.status == r1.status and r2.raw == r1.raw and r2.headers.get("location") == r1.headers.get("location"),
+       "idempotency: the retry gets the first response", r2)
+    ok(r2.headers.get("idempotent-replayed") == "true", "idempotency: the replay is marked", r2.headers)
+    ok(stock("SKU456") == before - 3, "idempotency: stock reserved once")
+    n = psql(ORDER_DB, "SELECT count(*) FROM orders WHERE id = '%s'" % r1.json.get("orderId"))
+    ok(n == "1", "idempotency: one order created")
+    r3 = post_order(order_body(sku="SKU456", qty=4, price=4.0), {"Idempotency-Key": key})
+    ok(r3.status == 422 and r3.error().get("code") == "idempotency_key_reused",
+       "idempotency: same key, other body -> 422", r3)
+    ok(stock("SKU456") == before - 3, "idempotency: the refused request reserved nothing")
+    key2 = "test-oos-" + secrets.token_hex(8)
+    a = post_order(order_body(sku="OUT-OF-STOCK"), {"Idempotency-Key": key2})
+    b = post_order(order_body(sku="OUT-OF-STOCK"), {"Idempotency-Key": key2})
+    ok(a.status == 400 and b.status == 400 and a.raw == b.raw, "idempotency: an out-of-stock answer replays too", b)
+
+
+def test_compensation():
+    """Order creation fails after the stock was reserved (a constraint makes
+    the orders database refuse this user): the gateway answers 503 and the
+    reservation is released."""
+    user = 987654321
+    psql(ORDER_DB, "ALTER TABLE orders DROP CONSTRAINT IF EXISTS e2e_block;"
+                   "ALTER TABLE orders ADD CONSTRAINT e2e_block CHECK (user_id <> %d) NOT VALID" % user)
+    try:
+        before = stock("SKU789")
+        reserved = psql(INVENTORY_DB, "SELECT count(*) FROM reservations WHERE state = 'reserved'")
+        r = post_order(order_body(sku="SKU789", qty=2, user=user))
+        ok(r.status in (502, 503) and r.error().get("code") in ("order_service_unavailable", "order_rejected"),
+           "compensation: order creation failed -> 502/503 JSON error", r)
+        ok(stock("SKU789") == before, "compensation: the reservation was released (stock unchanged)")
+        ok(psql(INVENTORY_DB, "SELECT count(*) FROM reservations WHERE state = 'reserved'") == reserved,
+           "compensation: no reservation left reserved")
+        ok(psql(ORDER_DB, "SELECT count(*) FROM orders WHERE user_id = %d AND status = 'confirmed'" % user) == "0",
+           "compensation: no confirmed order")
+    finally:
+        psql(ORDER_DB, "ALTER TABLE orders DROP CONSTRAINT IF EXISTS e2e_block")
+
+
+def test_race():
+    sku = "RACE-" + secrets.token_hex(4).upper()
+    psql(INVENTORY_DB, "INSERT INTO stock (sku, name, available) VALUES ('%s', 'race test', 50)" % sku)
+    body = order_body(sku=sku, qty=1, price=1.0)
+
+    def one(_):
+        try:
+            return post_order(body, timeout=60).status
+        except Exception as e:
+            return repr(e)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(one, range(200)))
+    won = results.count(201)
+    lost = results.count(400)
+    ok(won == 50, "race: exactly 50 of 200 concurrent orders succeed on 50 units (got %d)" % won,
+       {s: results.count(s) for s in set(results)})
+    ok(lost == 150, "race: the other 150 are out of stock (got %d)" % lost)
+    ok(stock(sku) == 0, "race: stock ends at 0, never negative (got %s)" % stock(sku))
+
+
+def test_health():
+    for name, base in [("api-gateway", GATEWAY), ("inventory-service", INVENTORY), ("order-service", ORDERS),
+                       ("notification-service", env("NOTIFICATION_URL", "http://127.0.0.1:8083"))]:
+        h = request("GET", base + "/health")
+        r = request("GET", base + "/ready")
+        ok(h.status == 200 and h.json.get("service") == name and r.status == 200 and r.json.get("status") == "ready",
+           "%s: /health and /ready answer 200" % name, "%r %r" % (h, r))
+
+
+def test_internal_contracts():
+    r = request("GET", INVENTORY + "/v1/stock/SKU123")
+    ok(r.status == 200 and isinstance(r.json.get("available"), int), "inventory: stock lookup", r)
+    r = request("GET", INVENTORY + "/v1/stock/NOPE-NOPE")
+    ok(r.status == 404 and r.error().get("code") == "unknown_sku", "inventory: unknown sku 404", r)
+    rid = "res_e2e_" + secrets.token_hex(6)
+    r = request("POST", INVENTORY + "/v1/reservations", {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]})
+    ok(r.status == 201 and r.json.get("status") == "reserved", "inventory: reserve", r)
+    r2 = request("POST", INVENTORY + "/v1/reservations", {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]})
+    ok(r2.status == 200, "inventory: the same reservation again is 200, not a second one", r2)
+    r3 = request("POST", INVENTORY + "/v1/reservations/%s/release" % rid)
+    r4 = request("POST", INVENTORY + "/v1/reservations/%s/release" % rid)
+    ok(r3.status == 200 and r3.json.get("status") == "released" and r4.json.get("status") == "not_reserved",
+       "inventory: release once, then a no-op", "%r %r" % (r3, r4))
+    r5 = request("POST", INVENTORY + "/v1/reservations", {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]})
+    ok(r5.status == 409 and r5.error().get("code") == "reservation_conflict",
+       "inventory: a released reservation id cannot reserve again", r5)
+
+
+if __name__ == "__main__":
+    sys.exit(run([test_health, test_happy_path, test_multi_item_total, test_trace_context, test_out_of_stock,
+                  test_bad_requests, test_idempotency, test_compensation, test_internal_contracts, test_race]))
