@@ -108,6 +108,21 @@ db_fail(struct svc_db *db)
 		PQreset(conn->db);
 	}
 
+	/*
+	 * Every statement of ours may run twice (each is idempotent: keyed
+	 * by a reservation, order or Idempotency-Key id), so one that met a
+	 * dead connection (reset above, or dropped by Kore) runs once more
+	 * on a fresh one instead of failing the request.
+	 */
+	if (!db->retried && (conn == NULL ||
+	    (broken && PQstatus(conn->db) == CONNECTION_OK))) {
+		db->retried = 1;
+		db->unavailable = 0;
+		db->sqlstate[0] = '\0';
+		kore_pgsql_init(&db->sql);
+		return (SVC_DB_PENDING);
+	}
+
 	return (SVC_DB_ERROR);
 }
 
@@ -130,12 +145,16 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 			if (db->sql.state == KORE_PGSQL_STATE_INIT)
 				return (SVC_DB_PENDING);
 			db->unavailable = 1;
-			return (db_fail(db));
+			(void)db_fail(db);
+			return (SVC_DB_ERROR);
 		}
 		if (!kore_pgsql_query_param_fields(&db->sql, db->query, 0,
 		    db->nparams, (const char **)db->params, db->lengths,
-		    NULL))
-			return (db_fail(db));
+		    NULL)) {
+			if (db_fail(db) == SVC_DB_PENDING)
+				return (svc_db_run(req, db));
+			return (SVC_DB_ERROR);
+		}
 		db->started = 1;
 	}
 
@@ -148,7 +167,9 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 			kore_pgsql_continue(&db->sql);
 			break;
 		case KORE_PGSQL_STATE_ERROR:
-			return (db_fail(db));
+			if (db_fail(db) == SVC_DB_PENDING)
+				return (svc_db_run(req, db));
+			return (SVC_DB_ERROR);
 		case KORE_PGSQL_STATE_COMPLETE:
 			kore_pgsql_cleanup(&db->sql);
 			db->started = 0;

@@ -78,6 +78,7 @@ struct svc_db {
 	char			sqlstate[6];
 	char			error[256];
 	int			unavailable;	/* server or pool, not the query */
+	int			retried;	/* ran again after a reset */
 };
 
 void		svc_db_register(const char *, const char *);

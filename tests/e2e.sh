@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# End-to-end suites against the real running stack (PostgreSQL, Jaeger and
+# the four services, started here with `make up` if they are not running).
+# Each suite prints TAP; the suites that restart things run last.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+if ! scripts/up.sh >"$RUN_DIR/up-for-tests.log" 2>&1; then
+	echo "not ok 1 - make up brought the stack up"
+	sed 's/^/#   /' "$RUN_DIR/up-for-tests.log" | tail -40
+	exit 1
+fi
+echo "# the stack is up (see $RUN_DIR/up-for-tests.log)"
+
+rc=0
+for t in tests/e2e/test_orders.py tests/e2e/test_restart.py; do
+	echo "# $t"
+	python3 "$t" || rc=1
+done
+exit $rc
