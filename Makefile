@@ -8,10 +8,13 @@ include mk/common.mk
 
 PREFIX		?= /usr/local
 
-.PHONY: all deps kore jaeger tracing services cli up down status test \
+# Components present in this checkout (each has its own Makefile).
+PARTS		:= $(patsubst %/Makefile,%,$(wildcard tracing/Makefile cli/Makefile))
+
+.PHONY: all deps kore jaeger tracing services cli up down test \
 	test-unit test-e2e bench fuzz install clean distclean
 
-all: kore tracing services cli
+all: kore $(PARTS) services
 
 # Debian packages, installed when missing (apt-get as root, sudo otherwise).
 deps:
@@ -28,10 +31,10 @@ $(BIN)/jaeger: jaeger/go.mod jaeger/go.sum
 tracing:
 	@$(MAKE) -s -C tracing
 
-services: kore tracing
+services: kore $(filter tracing,$(PARTS))
 	@$(MAKE) -s -C kore-apps
 
-cli: tracing
+cli: $(filter tracing,$(PARTS))
 	@$(MAKE) -s -C cli
 
 up: deps all jaeger
@@ -40,12 +43,10 @@ up: deps all jaeger
 down:
 	@scripts/down.sh
 
-status:
-	@scripts/status.sh
 
 test: deps all jaeger
-	@tests/harness "$(MAKE) -s -C tracing test" "$(MAKE) -s -C kore-apps test" \
-		"$(MAKE) -s -C cli test" "tests/e2e.sh"
+	@tests/harness $(PARTS:%="$(MAKE) -s -C % test") "$(MAKE) -s -C kore-apps test" \
+		"tests/e2e.sh"
 
 bench: deps all jaeger
 	@scripts/bench.sh
@@ -58,9 +59,6 @@ install: cli
 
 clean:
 	rm -rf build
-	@$(MAKE) -s -C tracing clean
-	@$(MAKE) -s -C kore-apps clean
-	@$(MAKE) -s -C cli clean
 
 distclean: clean
 	rm -rf bin

@@ -11,6 +11,9 @@
 
 #include "svc.h"
 
+/* Bounded by the connections a worker's pool can hold, plus one. */
+#define SVC_DB_RETRIES		9
+
 void
 svc_db_register(const char *name, const char *conninfo)
 {
@@ -86,18 +89,21 @@ db_fail(struct svc_db *db)
 	    PG_DIAG_SQLSTATE)) != NULL)
 		(void)snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state);
 
-	if (conn == NULL || PQstatus(conn->db) == CONNECTION_BAD) {
+	/* Class 08 (connection), 57P (shutdown) and 53 (resources). */
+	if (strncmp(db->sqlstate, "08", 2) == 0 ||
+	    strncmp(db->sqlstate, "57P", 3) == 0 ||
+	    strncmp(db->sqlstate, "53", 2) == 0)
+		db->unavailable = 1;
+
+	if (conn == NULL || PQstatus(conn->db) == CONNECTION_BAD ||
+	    strncmp(db->sqlstate, "08", 2) == 0 ||
+	    strncmp(db->sqlstate, "57P", 3) == 0) {
 		broken = conn != NULL;
 		db->unavailable = 1;
 		/* libpq closed the socket: epoll already forgot it. */
 		if (conn != NULL && PQsocket(conn->db) < 0)
 			db->sql.flags &= ~KORE_PGSQL_SCHEDULED;
 	}
-	/* Class 08 (connection), 57P (shutdown) and 53 (resources). */
-	if (strncmp(db->sqlstate, "08", 2) == 0 ||
-	    strncmp(db->sqlstate, "57P", 3) == 0 ||
-	    strncmp(db->sqlstate, "53", 2) == 0)
-		db->unavailable = 1;
 
 	kore_pgsql_cleanup(&db->sql);
 	db->started = 0;
@@ -109,14 +115,14 @@ db_fail(struct svc_db *db)
 	}
 
 	/*
-	 * Every statement of ours may run twice (each is idempotent: keyed
-	 * by a reservation, order or Idempotency-Key id), so one that met a
-	 * dead connection (reset above, or dropped by Kore) runs once more
-	 * on a fresh one instead of failing the request.
+	 * Every statement of ours may run more than once (each is idempotent:
+	 * keyed by a reservation, order or Idempotency-Key id), so one that
+	 * met a dead connection runs again on another: after a server restart
+	 * the pool may hold several dead ones, each repaired as it is met.
 	 */
-	if (!db->retried && (conn == NULL ||
+	if (db->retried < SVC_DB_RETRIES && (conn == NULL ||
 	    (broken && PQstatus(conn->db) == CONNECTION_OK))) {
-		db->retried = 1;
+		db->retried++;
 		db->unavailable = 0;
 		db->sqlstate[0] = '\0';
 		kore_pgsql_init(&db->sql);
