@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+mkdir -p "$RUN_DIR"
 
 if ! scripts/up.sh >"$RUN_DIR/up-for-tests.log" 2>&1; then
 	echo "not ok 1 - make up brought the stack up"
