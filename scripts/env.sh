@@ -24,7 +24,9 @@ case "$RUN_DIR" in /*) ;; *) RUN_DIR="$top/$RUN_DIR" ;; esac
 [ -n "$MAILDIR" ] || MAILDIR="$RUN_DIR/maildir"
 case "$MAILDIR" in /*) ;; *) MAILDIR="$top/$MAILDIR" ;; esac
 [ -n "$JAEGER_BADGER_DIR" ] || JAEGER_BADGER_DIR="$RUN_DIR/jaeger-badger"
-export RUN_DIR MAILDIR JAEGER_BADGER_DIR TOP="$top" BIN="$top/bin"
+[ -n "$FAULTS_DIR" ] || FAULTS_DIR="$RUN_DIR/faults"
+case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$top/$FAULTS_DIR" ;; esac
+export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR TOP="$top" BIN="$top/bin"
 
 # A libpq keyword/value string, each value single-quoted and escaped.
 pgq() { local v=${1//\\/\\\\}; v=${v//\'/\\\'}; printf "'%s'" "$v"; }

@@ -77,7 +77,7 @@ start_service() {
 	conf="$RUN_DIR/conf/$name.conf"
 	pidfile="$RUN_DIR/$name.pid"
 	render "$TOP/kore-apps/$name/conf/$name.conf" >"$conf.new"
-	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULT_)' | sort) | sha256sum | cut -c1-16)
+	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG)' | sort) | sha256sum | cut -c1-16)
 	if alive "$pidfile" && [ "$(cat "$RUN_DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "==> $name: already running"
 		rm -f "$conf.new"
@@ -93,7 +93,7 @@ start_service() {
 
 case "${1:-}" in
 start)
-	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR"
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
 	start_jaeger
 	for s in $SERVICES; do start_service "$s"; done
 	for s in $SERVICES; do
@@ -110,7 +110,7 @@ stop-service)
 	stop_pidfile "$RUN_DIR/$2.pid" "$2"
 	;;
 start-service)
-	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR"
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
 	start_service "$2"
 	wait_http "http://$BIND_HOST:$(port_of "$2")/ready" "$2"
 	;;

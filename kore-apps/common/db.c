@@ -6,26 +6,174 @@
  * here, once it is back in the pool, and the service heals by itself.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "svc.h"
 
+#include <tracing.h>
+
 /* Bounded by the connections a worker's pool can hold, plus one. */
 #define SVC_DB_RETRIES		9
+
+/* What the spans say about each registered database. */
+struct db_info {
+	char	name[32];
+	char	dbname[64];
+	char	host[128];
+	long	port;
+};
+
+static struct db_info	dbs[4];
+static int		ndbs;
+
+/* The value of key in a libpq keyword/value string (quotes handled). */
+static void
+conninfo_get(const char *ci, const char *key, char *out, size_t len)
+{
+	size_t	klen, o;
+	const char *p;
+
+	out[0] = '\0';
+	klen = strlen(key);
+	for (p = ci; *p != '\0'; ) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			p += klen + 1;
+			o = 0;
+			if (*p == '\'') {
+				for (p++; *p != '\0' && *p != '\''; p++) {
+					if (*p == '\\' && p[1] != '\0')
+						p++;
+					if (o + 1 < len)
+						out[o++] = *p;
+				}
+			} else {
+				while (*p != '\0' && *p != ' ' && o + 1 < len)
+					out[o++] = *p++;
+			}
+			out[o] = '\0';
+			return;
+		}
+		/* skip this pair */
+		while (*p != '\0' && *p != '=')
+			p++;
+		if (*p == '=')
+			p++;
+		if (*p == '\'') {
+			for (p++; *p != '\0' && *p != '\''; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			}
+			if (*p == '\'')
+				p++;
+		} else {
+			while (*p != '\0' && *p != ' ')
+				p++;
+		}
+	}
+}
 
 void
 svc_db_register(const char *name, const char *conninfo)
 {
+	struct db_info	*d;
+	char		port[16];
+
 	if (!kore_pgsql_register(name, conninfo))
 		fatal("cannot register database %s", name);
+	if (ndbs == (int)(sizeof(dbs) / sizeof(dbs[0])))
+		return;
+	d = &dbs[ndbs++];
+	(void)snprintf(d->name, sizeof(d->name), "%s", name);
+	conninfo_get(conninfo, "dbname", d->dbname, sizeof(d->dbname));
+	conninfo_get(conninfo, "host", d->host, sizeof(d->host));
+	conninfo_get(conninfo, "port", port, sizeof(port));
+	d->port = port[0] != '\0' ? strtol(port, NULL, 10) : 5432;
+}
+
+/*
+ * The span of a statement: "SELECT reserve_stock", "UPDATE
+ * idempotency_keys": the operation and what it works on.
+ */
+static void
+db_span_start(struct http_request *req, struct svc_db *db)
+{
+	struct tracing_attr	a[8];
+	const char		*q, *w;
+	char			op[16], target[64], name[96];
+	size_t			n, i;
+	int			k;
+
+	n = strcspn(db->query, " ");
+	(void)snprintf(op, sizeof(op), "%.*s", (int)n, db->query);
+	target[0] = '\0';
+	q = db->query;
+	for (k = 0; k < 2 && target[0] == '\0'; k++) {
+		w = strstr(q, k == 0 ? " FROM " : !strcmp(op, "UPDATE") ?
+		    "UPDATE " : " INTO ");
+		if (w == NULL)
+			continue;
+		w = strchr(w + 1, ' ') + 1;
+		n = strcspn(w, " ($,;");
+		(void)snprintf(target, sizeof(target), "%.*s", (int)n, w);
+	}
+	(void)snprintf(name, sizeof(name), "%s%s%s", op,
+	    target[0] != '\0' ? " " : "", target);
+
+	db->span = db->parent != NULL ?
+	    svc_span_child(db->parent, name, TRACING_SPAN_CLIENT) :
+	    svc_span_start(req, name, TRACING_SPAN_CLIENT);
+	if (db->span == NULL || !tracing_span_is_recording(db->span))
+		return;
+
+	n = 0;
+	a[n++] = TRACING_ATTR_STR("db.system.name", "postgresql");
+	a[n++] = TRACING_ATTR_STR("db.operation.name", op);
+	a[n++] = TRACING_ATTR_STR("db.query.summary", name);
+	/* The statement with its $n placeholders: never the values. */
+	a[n++] = TRACING_ATTR_STR("db.query.text", db->query);
+	for (i = 0; i < (size_t)ndbs; i++) {
+		if (strcmp(dbs[i].name, db->dbname) != 0)
+			continue;
+		a[n++] = TRACING_ATTR_STR("db.namespace", dbs[i].dbname);
+		a[n++] = TRACING_ATTR_STR("server.address", dbs[i].host);
+		a[n++] = TRACING_ATTR_INTV("server.port", dbs[i].port);
+	}
+	(void)tracing_span_set_attrs(db->span, a, n);
+}
+
+static void
+db_span_end(struct svc_db *db, int ok)
+{
+	if (db->span == NULL)
+		return;
+	if (ok) {
+		(void)tracing_span_set_int(db->span, "db.response.returned_rows",
+		    (int64_t)json_array_size(db->rows));
+	} else {
+		(void)tracing_span_set_str(db->span, "error.type",
+		    db->sqlstate[0] != '\0' ? db->sqlstate : "connection");
+		if (db->sqlstate[0] != '\0')
+			(void)tracing_span_set_str(db->span,
+			    "db.response.status_code", db->sqlstate);
+		(void)tracing_span_set_status(db->span, TRACING_STATUS_ERROR,
+		    db->error);
+	}
+	svc_span_end(db->span);
+	db->span = NULL;
 }
 
 void
 svc_db_prepare(struct svc_db *db, const char *dbname, const char *query)
 {
+	struct tracing_span	*parent = db->parent;
+
 	svc_db_cleanup(db);
 	memset(db, 0, sizeof(*db));
+	db->parent = parent;
 	db->dbname = dbname;
 	db->query = query;
 }
@@ -123,6 +271,9 @@ db_fail(struct svc_db *db)
 	if (db->retried < SVC_DB_RETRIES && (conn == NULL ||
 	    (broken && PQstatus(conn->db) == CONNECTION_OK))) {
 		db->retried++;
+		if (db->span != NULL)
+			(void)tracing_span_add_event(db->span,
+			    "db.connection.reset", 0, NULL, 0);
 		db->unavailable = 0;
 		db->sqlstate[0] = '\0';
 		kore_pgsql_init(&db->sql);
@@ -140,6 +291,9 @@ db_fail(struct svc_db *db)
 int
 svc_db_run(struct http_request *req, struct svc_db *db)
 {
+	if (db->span == NULL && !db->started && !db->retried)
+		db_span_start(req, db);
+
 	if (!db->started) {
 		if (db->sql.req == NULL) {
 			kore_pgsql_init(&db->sql);
@@ -152,6 +306,7 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 				return (SVC_DB_PENDING);
 			db->unavailable = 1;
 			(void)db_fail(db);
+			db_span_end(db, 0);
 			return (SVC_DB_ERROR);
 		}
 		if (!kore_pgsql_query_param_fields(&db->sql, db->query, 0,
@@ -159,6 +314,7 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 		    NULL)) {
 			if (db_fail(db) == SVC_DB_PENDING)
 				return (svc_db_run(req, db));
+			db_span_end(db, 0);
 			return (SVC_DB_ERROR);
 		}
 		db->started = 1;
@@ -175,12 +331,14 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 		case KORE_PGSQL_STATE_ERROR:
 			if (db_fail(db) == SVC_DB_PENDING)
 				return (svc_db_run(req, db));
+			db_span_end(db, 0);
 			return (SVC_DB_ERROR);
 		case KORE_PGSQL_STATE_COMPLETE:
 			kore_pgsql_cleanup(&db->sql);
 			db->started = 0;
 			if (db->rows == NULL)
 				db->rows = json_array();
+			db_span_end(db, 1);
 			return (SVC_DB_DONE);
 		default:
 			kore_pgsql_continue(&db->sql);
@@ -220,6 +378,11 @@ svc_db_cleanup(struct svc_db *db)
 		json_decref(db->rows);
 		db->rows = NULL;
 	}
+	if (db->span != NULL) {
+		(void)snprintf(db->error, sizeof(db->error),
+		    "abandoned: the request ended first");
+		db_span_end(db, 0);
+	}
 	db->started = 0;
 }
 
@@ -241,7 +404,7 @@ struct ready_state {
 static void
 ready_free(struct http_request *req)
 {
-	struct ready_state	*st = http_state_get(req);
+	struct ready_state	*st = svc_state_get(req);
 
 	svc_db_cleanup(&st->db);
 }
@@ -253,11 +416,11 @@ svc_ready_db(struct http_request *req, const char *dbname)
 	struct ready_state	*st;
 	int			rc;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), ready_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), ready_free);
 		svc_db_prepare(&st->db, dbname, "SELECT 1 AS ok");
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);

@@ -6,15 +6,21 @@
  */
 
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "svc.h"
+
+static void	faults_init(void);
 
 static const char		*svc_service = "service";
 static const struct svc_route	*svc_table;
@@ -26,12 +32,22 @@ method_name(int method)
 	return (http_method_text(method));
 }
 
+int	svc_access_log = 1;
+
+/*
+ * Called from each service's kore_worker_configure(): its name, its routes,
+ * then the per-worker parts: tracing (the export thread starts here, after
+ * Kore forked the worker), fault knobs, access log.
+ */
 void
-svc_routes_set(const char *service, const struct svc_route *routes, size_t n)
+svc_init(const char *service, const struct svc_route *routes, size_t n)
 {
 	svc_service = service;
 	svc_table = routes;
 	svc_table_len = n;
+	svc_access_log = svc_env_int("ACCESS_LOG", 1, 0, 1);
+	faults_init();
+	svc_trace_init(service);
 }
 
 const char *
@@ -40,39 +56,312 @@ svc_name(void)
 	return (svc_service);
 }
 
+static const struct svc_route *
+route_find(struct http_request *req, struct svc_match *m, char *allow,
+    size_t allowlen, int *path_known)
+{
+	size_t	i, len;
+
+	*path_known = 0;
+	allow[0] = '\0';
+	for (i = 0; i < svc_table_len; i++) {
+		if (!svc_route_match(svc_table[i].pattern, req->path, m))
+			continue;
+		if (svc_table[i].method == req->method)
+			return (&svc_table[i]);
+		*path_known = 1;
+		len = strlen(allow);
+		(void)snprintf(allow + len, allowlen - len, "%s%s",
+		    len > 0 ? ", " : "", method_name(svc_table[i].method));
+	}
+	return (NULL);
+}
+
+static uint64_t
+rnd64(void)
+{
+	static uint64_t	x;
+
+	if (x == 0) {
+		if (getrandom(&x, sizeof(x), 0) != sizeof(x) || x == 0)
+			x = 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	}
+	/* xorshift64*: fault decisions need speed, not secrecy. */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	return (x * 0x2545f4914f6cdd1dULL);
+}
+
+/*
+ * The fault configuration: FAULTS_<SERVICE> from the environment, replaced
+ * at run time by $FAULTS_DIR/<service>.json while that file exists (looked
+ * at no more than once a second).
+ */
+static struct fault_cfg	faults_env;
+static struct fault_cfg	faults;
+static char		faults_path[512];
+static struct timespec	faults_mtime;
+static u_int64_t	faults_checked;
+
+static void
+faults_init(void)
+{
+	char		name[64], err[128];
+	const char	*v;
+	size_t		i;
+
+	fault_cfg_init(&faults_env);
+	(void)snprintf(name, sizeof(name), "FAULTS_%s", svc_service);
+	for (i = 7; name[i] != '\0'; i++)
+		name[i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	if ((v = getenv(name)) != NULL && *v != '\0' &&
+	    !fault_cfg_parse(&faults_env, v, err, sizeof(err)))
+		kore_log(LOG_WARNING, "%s ignored: %s", name, err);
+	faults = faults_env;
+	(void)snprintf(faults_path, sizeof(faults_path), "%s/%s.json",
+	    svc_env_str("FAULTS_DIR", ".run/faults"), svc_service);
+}
+
+static void
+faults_refresh(void)
+{
+	struct stat	st;
+	struct fault_cfg c;
+	char		buf[1024], err[128];
+	ssize_t		n;
+	int		fd;
+
+	if (svc_now_ms() - faults_checked < 1000)
+		return;
+	faults_checked = svc_now_ms();
+
+	if (stat(faults_path, &st) == -1) {
+		if (faults_mtime.tv_sec != 0 || faults_mtime.tv_nsec != 0) {
+			kore_log(LOG_NOTICE, "faults: %s removed, back to the"
+			    " environment's settings", faults_path);
+			faults = faults_env;
+			memset(&faults_mtime, 0, sizeof(faults_mtime));
+		}
+		return;
+	}
+	if (st.st_mtim.tv_sec == faults_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == faults_mtime.tv_nsec)
+		return;
+	faults_mtime = st.st_mtim;
+
+	if ((fd = open(faults_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n < 0)
+		return;
+	buf[n] = '\0';
+	c = faults_env;
+	if (!fault_cfg_parse(&c, buf, err, sizeof(err))) {
+		kore_log(LOG_WARNING, "faults: %s ignored: %s", faults_path,
+		    err);
+		return;
+	}
+	faults = c;
+	kore_log(LOG_NOTICE, "faults: now %s", buf);
+}
+
+static void
+fault_wake(void *arg, u_int64_t now)
+{
+	struct http_request	*req = arg;
+	struct svc_request	*sr = http_state_get(req);
+
+	(void)now;
+	sr->timer = NULL;
+	http_request_wakeup(req);
+}
+
+static void
+request_log(struct http_request *req, struct svc_request *sr, int aborted)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		line[1024], when[32], extra[96];
+	int		n, status;
+	const char	*level;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	(void)gmtime_r(&ts.tv_sec, &tm);
+	(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	status = aborted ? 0 : req->status;
+	level = aborted || status >= 500 ? "error" : status >= 400 ? "warn" :
+	    "info";
+	extra[0] = '\0';
+	if (sr->fault_note[0] != '\0')
+		(void)snprintf(extra, sizeof(extra), ",\"fault\":\"%s\"",
+		    sr->fault_note);
+	n = snprintf(line, sizeof(line), "{\"time\":\"%s.%03ldZ\","
+	    "\"level\":\"%s\",\"service\":\"%s\",\"trace_id\":\"%s\","
+	    "\"span_id\":\"%s\",\"method\":\"%s\",\"route\":\"%s\","
+	    "\"status\":%d,\"duration_ms\":%.3f%s%s}\n",
+	    when, ts.tv_nsec / 1000000, level, svc_service, sr->trace_id,
+	    sr->span_id, method_name(req->method),
+	    sr->route != NULL ? sr->route->pattern : "unmatched", status,
+	    (double)(svc_now_ns() - sr->start_ns) / 1e6,
+	    aborted ? ",\"aborted\":true" : "", extra);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	(void)write(STDOUT_FILENO, line, (size_t)n);
+}
+
+static void
+request_finish(struct http_request *req, struct svc_request *sr, int aborted)
+{
+	if (sr->finished)
+		return;
+	sr->finished = 1;
+	svc_trace_request_end(req, sr, aborted);
+	if (svc_access_log)
+		request_log(req, sr, aborted);
+}
+
+static void
+request_free(struct http_request *req)
+{
+	struct svc_request	*sr = http_state_get(req);
+
+	if (sr->timer != NULL) {
+		kore_timer_remove(sr->timer);
+		sr->timer = NULL;
+	}
+	if (sr->state != NULL) {
+		if (sr->state_free != NULL)
+			sr->state_free(req);
+		kore_free(sr->state);
+		sr->state = NULL;
+	}
+	request_finish(req, sr, 1);
+}
+
+void *
+svc_state_create(struct http_request *req, size_t len,
+    void (*onfree)(struct http_request *))
+{
+	struct svc_request	*sr = http_state_get(req);
+
+	sr->state = kore_calloc(1, len);
+	sr->state_free = onfree;
+	return (sr->state);
+}
+
+void *
+svc_state_get(struct http_request *req)
+{
+	struct svc_request	*sr = http_state_get(req);
+
+	return (sr->state);
+}
+
+int
+svc_state_exists(struct http_request *req)
+{
+	return (svc_state_get(req) != NULL);
+}
+
+struct svc_request *
+svc_request_get(struct http_request *req)
+{
+	return (http_state_get(req));
+}
+
+static void
+fault_decide(struct http_request *req, struct svc_request *sr)
+{
+	const char	*h;
+	int		probe;
+
+	faults_refresh();
+	probe = sr->route != NULL && (sr->route->handler == svc_health ||
+	    !strcmp(sr->route->pattern, "/ready"));
+
+	if (faults.outage && sr->route != NULL &&
+	    sr->route->handler == svc_health)
+		return;
+	if (faults.outage) {
+		sr->fault.outage = 1;
+		sr->fault.error_status = 503;
+	} else if (probe) {
+		return;
+	} else if (faults.allow_header &&
+	    (h = svc_header(req, "x-fault")) != NULL) {
+		if (!fault_header_parse(h, rnd64, &sr->fault))
+			memset(&sr->fault, 0, sizeof(sr->fault));
+	} else {
+		fault_plan(&faults, rnd64, &sr->fault);
+	}
+	svc_trace_fault(req, sr);
+}
+
+/*
+ * The catch-all Kore route of every service: per request, a SERVER span
+ * and a JSON log line; the fault knobs; then the matching handler, or a
+ * JSON 404 or 405.
+ */
 int
 svc_dispatch(struct http_request *req)
 {
+	struct svc_request	*sr;
 	struct svc_match	m;
+	const struct svc_route	*route;
 	char			allow[64];
-	size_t			i, len;
-	int			path_known;
+	int			known, r;
 
-	path_known = 0;
-	allow[0] = '\0';
+	route = route_find(req, &m, allow, sizeof(allow), &known);
 
-	for (i = 0; i < svc_table_len; i++) {
-		if (!svc_route_match(svc_table[i].pattern, req->path, &m))
-			continue;
-		if (svc_table[i].method == req->method)
-			return (svc_table[i].handler(req, &m));
-		path_known = 1;
-		len = strlen(allow);
-		(void)snprintf(allow + len, sizeof(allow) - len, "%s%s",
-		    len > 0 ? ", " : "", method_name(svc_table[i].method));
+	if (!http_state_exists(req)) {
+		sr = http_state_create(req, sizeof(*sr), request_free);
+		sr->start_ns = svc_now_ns();
+		sr->route = route;
+		svc_trace_request_begin(req, sr);
+		fault_decide(req, sr);
+		if (sr->fault.latency_ms > 0) {
+			sr->timer = kore_timer_add(fault_wake,
+			    sr->fault.latency_ms, req, KORE_TIMER_ONESHOT);
+			http_request_sleep(req);
+			return (KORE_RESULT_RETRY);
+		}
+	}
+	sr = http_state_get(req);
+	if (sr->timer != NULL) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
 	}
 
-	if (path_known) {
+	if (sr->fault.error_status != 0 && !sr->fault_replied) {
+		sr->fault_replied = 1;
+		svc_reply_error(req, (int)sr->fault.error_status,
+		    sr->fault.outage ? "service_outage" : "fault_injected",
+		    "%s: %s (a configured fault)", svc_service,
+		    sr->fault.outage ? "outage" : "injected error");
+		request_finish(req, sr, 0);
+		return (KORE_RESULT_OK);
+	}
+
+	if (route != NULL) {
+		r = route->handler(req, &m);
+	} else if (known) {
 		http_response_header(req, "allow", allow);
 		svc_reply_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
 		    "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
 		    method_name(req->method), req->path, allow);
+		r = KORE_RESULT_OK;
 	} else {
 		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
 		    "no such resource: %s", req->path);
+		r = KORE_RESULT_OK;
 	}
 
-	return (KORE_RESULT_OK);
+	if (r != KORE_RESULT_RETRY)
+		request_finish(req, sr, 0);
+	return (r);
 }
 
 void
@@ -228,4 +517,13 @@ u_int64_t
 svc_now_ms(void)
 {
 	return (kore_time_ms());
+}
+
+u_int64_t
+svc_now_ns(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((u_int64_t)ts.tv_sec * 1000000000ULL + (u_int64_t)ts.tv_nsec);
 }

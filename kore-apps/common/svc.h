@@ -17,7 +17,12 @@
 
 #include <jansson.h>
 
+struct tracing_span;
+struct tracing_context;
+struct tracing_provider;
+
 #include "route.h"
+#include "fault.h"
 
 struct svc_route {
 	int		method;		/* HTTP_METHOD_* */
@@ -30,8 +35,39 @@ const char	*svc_env_str(const char *, const char *);
 long long	svc_env_int(const char *, long long, long long, long long);
 double		svc_env_double(const char *, double, double, double);
 
-/* http.c: routing, JSON replies, request bodies. */
-void		svc_routes_set(const char *, const struct svc_route *, size_t);
+/*
+ * What the front door keeps per request (Kore's request state): timing,
+ * the route, the SERVER span and the trace ids, the fault plan, and the
+ * handler's own state (svc_state_*).
+ */
+struct svc_request {
+	u_int64_t		start_ns;
+	const struct svc_route	*route;
+	int			finished;
+
+	struct tracing_span	*span;
+	struct tracing_context	*ctx;		/* extracted from the caller */
+	char			trace_id[33];
+	char			span_id[17];
+
+	struct fault_plan	fault;
+	char			fault_note[64];
+	int			fault_replied;
+	struct kore_timer	*timer;
+
+	void			*state;
+	void			(*state_free)(struct http_request *);
+};
+
+extern int	svc_access_log;
+
+/* http.c: routing, per-request state, JSON replies, request bodies. */
+void		svc_init(const char *, const struct svc_route *, size_t);
+void		*svc_state_create(struct http_request *, size_t,
+		    void (*)(struct http_request *));
+void		*svc_state_get(struct http_request *);
+int		svc_state_exists(struct http_request *);
+struct svc_request *svc_request_get(struct http_request *);
 const char	*svc_name(void);
 int		svc_dispatch(struct http_request *);
 void		svc_reply_json(struct http_request *, int, json_t *);
@@ -52,11 +88,13 @@ struct svc_call {
 	int			timed_out;
 	char			error[128];
 	json_t			*body;		/* parsed JSON answer or NULL */
+	struct tracing_span	*span;		/* CLIENT span */
 };
 
 int		svc_call_start(struct http_request *, struct svc_call *, int,
-		    const char *, json_t *, long, const char *const *);
+		    const char *, const char *, json_t *, long);
 int		svc_call_done(struct http_request *, struct svc_call *);
+void		svc_curl_kick(void);
 void		svc_call_finish(struct svc_call *);
 void		svc_call_cleanup(struct svc_call *);
 
@@ -79,6 +117,8 @@ struct svc_db {
 	char			error[256];
 	int			unavailable;	/* server or pool, not the query */
 	int			retried;	/* ran again after a reset */
+	struct tracing_span	*parent;	/* NULL: the request's span */
+	struct tracing_span	*span;
 };
 
 void		svc_db_register(const char *, const char *);
@@ -91,8 +131,24 @@ long long	svc_db_int(struct svc_db *, int, const char *);
 void		svc_reply_db_error(struct http_request *, struct svc_db *);
 int		svc_ready_db(struct http_request *, const char *);
 
+/* trace.c: the Kore side of the tracing library. */
+void		svc_trace_init(const char *);
+void		svc_trace_request_begin(struct http_request *,
+		    struct svc_request *);
+void		svc_trace_request_end(struct http_request *,
+		    struct svc_request *, int);
+void		svc_trace_fault(struct http_request *, struct svc_request *);
+struct tracing_span *svc_span_start(struct http_request *, const char *,
+		    int);
+struct tracing_span *svc_span_child(struct tracing_span *, const char *,
+		    int);
+void		svc_span_end(struct tracing_span *);
+const char	*svc_trace_id(struct http_request *);
+struct tracing_provider *svc_tracing_provider(void);
+
 /* util */
 void		svc_random_hex(char *, size_t);
 u_int64_t	svc_now_ms(void);
+u_int64_t	svc_now_ns(void);
 
 #endif

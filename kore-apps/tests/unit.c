@@ -18,6 +18,7 @@
 #include "route.h"
 #include "validate.h"
 #include "mail.h"
+#include "fault.h"
 
 static void
 test_validate(const char *path)
@@ -239,6 +240,70 @@ test_maildir(void)
 	(void)system(path);
 }
 
+static uint64_t
+seq_rnd(void)
+{
+	static uint64_t	n;
+
+	return (n++);
+}
+
+static void
+test_faults(void)
+{
+	struct fault_cfg	c;
+	struct fault_plan	p;
+	char			err[128];
+	int			i, slow, failed;
+
+	fault_cfg_init(&c);
+	TAP_OK(!fault_active(&c), "faults: none by default");
+	TAP_OK(fault_cfg_parse(&c, "{\"latency_ms\":[100,300],"
+	    "\"latency_percent\":50,\"error_percent\":10,"
+	    "\"error_status\":502}", err, sizeof(err)) &&
+	    c.latency_min_ms == 100 && c.latency_max_ms == 300 &&
+	    c.latency_percent == 50 && c.error_percent == 10 &&
+	    c.error_status == 502, "faults: a full configuration parses");
+	slow = failed = 0;
+	for (i = 0; i < 1000; i++) {
+		fault_plan(&c, seq_rnd, &p);
+		if (p.latency_ms > 0) {
+			slow++;
+			if (p.latency_ms < 100 || p.latency_ms > 300)
+				slow = -100000;
+		}
+		if (p.error_status == 502)
+			failed++;
+	}
+	TAP_OK(slow > 400 && slow < 600, "faults: latency for about 50%%"
+	    " of requests, within the range (%d)", slow);
+	TAP_OK(failed > 50 && failed < 150, "faults: errors for about 10%%"
+	    " of requests (%d)", failed);
+	TAP_OK(!fault_cfg_parse(&c, "{\"error_status\":404}", err,
+	    sizeof(err)) && c.error_status == 502,
+	    "faults: a 4xx error status is refused, the old value kept");
+	TAP_OK(!fault_cfg_parse(&c, "{\"latency_ms\":[300,100]}", err,
+	    sizeof(err)), "faults: an inverted range is refused");
+	TAP_OK(!fault_cfg_parse(&c, "{\"nope\":1}", err, sizeof(err)),
+	    "faults: an unknown key is refused");
+	TAP_OK(!fault_cfg_parse(&c, "[", err, sizeof(err)),
+	    "faults: malformed JSON is refused");
+	TAP_OK(fault_cfg_parse(&c, "{\"outage\":true}", err, sizeof(err)) &&
+	    (fault_plan(&c, seq_rnd, &p), p.outage && p.error_status == 503),
+	    "faults: an outage refuses with 503");
+	TAP_OK(fault_header_parse("latency=250", seq_rnd, &p) &&
+	    p.latency_ms == 250 && p.error_status == 0,
+	    "faults: X-Fault latency");
+	TAP_OK(fault_header_parse("latency=100-200; error=504", seq_rnd, &p) &&
+	    p.latency_ms >= 100 && p.latency_ms <= 200 &&
+	    p.error_status == 504, "faults: X-Fault range and error");
+	TAP_OK(!fault_header_parse("error=404", seq_rnd, &p) &&
+	    !fault_header_parse("latency=abc", seq_rnd, &p) &&
+	    !fault_header_parse("latency=99999999", seq_rnd, &p) &&
+	    !fault_header_parse("boom=1", seq_rnd, &p),
+	    "faults: malformed X-Fault headers are refused");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -256,5 +321,6 @@ main(int argc, char **argv)
 	test_routes();
 	test_mail();
 	test_maildir();
+	test_faults();
 	return (TAP_DONE());
 }

@@ -8,12 +8,13 @@
  * (compensation). GET /api/orders/:id reads an order.
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "svc.h"
 #include "validate.h"
+
+#include <tracing.h>
 
 #define DB		"gateway"
 
@@ -38,7 +39,6 @@ struct flow {
 
 	char		reservation[40];
 	char		trace_id[33];
-	char		traceparent[56];
 	char		idem_key[256];
 	char		body_hash[65];
 	char		status_text[8];
@@ -56,8 +56,6 @@ struct flow {
 
 struct proxy {
 	char		id[96];
-	char		trace_id[33];
-	char		traceparent[56];
 	struct svc_call	call;
 };
 
@@ -96,7 +94,7 @@ static struct {
 void
 kore_worker_configure(void)
 {
-	svc_routes_set("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
+	svc_init("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
 	cfg.inventory = svc_env_str("INVENTORY_URL", "http://127.0.0.1:8081");
 	cfg.order = svc_env_str("ORDER_URL", "http://127.0.0.1:8082");
 	cfg.notification = svc_env_str("NOTIFICATION_URL",
@@ -120,67 +118,10 @@ svc_route(struct http_request *req)
 	return (svc_dispatch(req));
 }
 
-static int
-lowerhex(const char *s, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return (0);
-	}
-	return (1);
-}
-
-/* Lowercase hex and not all zeros. */
-static int
-hex_valid(const char *s, size_t len)
-{
-	size_t	i;
-	int	nonzero;
-
-	nonzero = 0;
-	for (i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return (0);
-		if (s[i] != '0')
-			nonzero = 1;
-	}
-	return (nonzero);
-}
-
-/*
- * The trace id of this request: the caller's, from a valid W3C traceparent
- * (version 00: "00-<32 hex>-<16 hex>-<2 hex>"), or a new one. The outgoing
- * traceparent carries it with a new parent id.
- */
-static void
-trace_context(struct http_request *req, char *trace_id, char *traceparent,
-    size_t tplen)
-{
-	const char	*tp;
-	char		span[17];
-
-	tp = svc_header(req, "traceparent");
-	if (tp != NULL && strlen(tp) >= 55 && lowerhex(tp, 2) &&
-	    strncmp(tp, "ff", 2) != 0 && tp[2] == '-' && tp[35] == '-' &&
-	    tp[52] == '-' && lowerhex(tp + 53, 2) &&
-	    hex_valid(tp + 3, 32) && hex_valid(tp + 36, 16) &&
-	    (strlen(tp) == 55 ? 1 : strncmp(tp, "00", 2) != 0 &&
-	    tp[55] == '-')) {
-		memcpy(trace_id, tp + 3, 32);
-		trace_id[32] = '\0';
-	} else {
-		svc_random_hex(trace_id, 32);
-	}
-	svc_random_hex(span, 16);
-	(void)snprintf(traceparent, tplen, "00-%s-%s-01", trace_id, span);
-}
-
 static void
 flow_free(struct http_request *req)
 {
-	struct flow	*st = http_state_get(req);
+	struct flow	*st = svc_state_get(req);
 
 	json_decref(st->body);
 	json_decref(st->order);
@@ -256,8 +197,8 @@ flow_begin(struct http_request *req, struct flow *st)
 		st->has_idem = 1;
 	}
 
-	trace_context(req, st->trace_id, st->traceparent,
-	    sizeof(st->traceparent));
+	(void)snprintf(st->trace_id, sizeof(st->trace_id), "%s",
+	    svc_trace_id(req));
 	(void)snprintf(st->reservation, sizeof(st->reservation), "res_");
 	svc_random_hex(st->reservation + 4, 32);
 	st->step = st->has_idem ? STEP_IDEM_CLAIM : STEP_RESERVE;
@@ -318,16 +259,16 @@ step_idem_claim(struct http_request *req, struct flow *st)
 /* Runs one outbound call of the flow; 1 when it has an outcome. */
 static int
 flow_call(struct http_request *req, struct flow *st, int method,
-    const char *base, const char *path, json_t *body, long timeout_ms)
+    const char *base, const char *path, const char *tmpl, json_t *body,
+    long timeout_ms)
 {
-	const char	*hdrs[] = { "traceparent", st->traceparent, NULL };
 	char		url[512];
 
 	if (!st->started) {
 		(void)snprintf(url, sizeof(url), "%s%s", base, path);
 		st->started = 1;
-		if (!svc_call_start(req, &st->call, method, url, body,
-		    timeout_ms, hdrs)) {
+		if (!svc_call_start(req, &st->call, method, url, tmpl, body,
+		    timeout_ms)) {
 			kore_log(LOG_ERR, "call %s: %s", url, st->call.error);
 			return (1);
 		}
@@ -360,7 +301,7 @@ step_reserve(struct http_request *req, struct flow *st)
 		    "items", items);
 	}
 	done = flow_call(req, st, HTTP_METHOD_POST, cfg.inventory,
-	    "/v1/reservations", body, cfg.inventory_ms);
+	    "/v1/reservations", "/v1/reservations", body, cfg.inventory_ms);
 	json_decref(body);
 	if (!done)
 		return (KORE_RESULT_RETRY);
@@ -413,7 +354,7 @@ step_create(struct http_request *req, struct flow *st)
 		    "traceId", st->trace_id);
 	}
 	done = flow_call(req, st, HTTP_METHOD_POST, cfg.order, "/v1/orders",
-	    body, cfg.order_ms);
+	    "/v1/orders", body, cfg.order_ms);
 	json_decref(body);
 	if (!done)
 		return (KORE_RESULT_RETRY);
@@ -458,7 +399,8 @@ step_notify(struct http_request *req, struct flow *st)
 		    "items", json_object_get(st->order, "items"));
 	}
 	done = flow_call(req, st, HTTP_METHOD_POST, cfg.notification,
-	    "/v1/notifications", body, cfg.notification_ms);
+	    "/v1/notifications", "/v1/notifications", body,
+	    cfg.notification_ms);
 	json_decref(body);
 	if (!done)
 		return (KORE_RESULT_RETRY);
@@ -500,8 +442,8 @@ step_cancel(struct http_request *req, struct flow *st)
 
 	(void)snprintf(path, sizeof(path), "/v1/reservations/%s/cancel-order",
 	    st->reservation);
-	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.order, path, NULL,
-	    cfg.order_ms))
+	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.order, path,
+	    "/v1/reservations/{id}/cancel-order", NULL, cfg.order_ms))
 		return (KORE_RESULT_RETRY);
 
 	if (st->call.status == 200) {
@@ -527,8 +469,8 @@ step_release(struct http_request *req, struct flow *st)
 
 	(void)snprintf(path, sizeof(path), "/v1/reservations/%s/release",
 	    st->reservation);
-	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.inventory, path, NULL,
-	    cfg.inventory_ms))
+	if (!flow_call(req, st, HTTP_METHOD_POST, cfg.inventory, path,
+	    "/v1/reservations/{id}/release", NULL, cfg.inventory_ms))
 		return (KORE_RESULT_RETRY);
 
 	if (st->call.status != 200) {
@@ -581,9 +523,41 @@ step_idem_finish(struct http_request *req, struct flow *st, int store)
 	return (KORE_RESULT_OK);
 }
 
+/* The root span tells the order's outcome. */
+static void
+flow_outcome(struct http_request *req, struct flow *st)
+{
+	struct tracing_span	*span = svc_request_get(req)->span;
+	const char		*code, *outcome;
+
+	if (span == NULL)
+		return;
+	code = error_code(st->answer);
+	if (st->replayed)
+		outcome = "replayed";
+	else if (st->status == HTTP_STATUS_CREATED)
+		outcome = "created";
+	else if (code != NULL)
+		outcome = code;
+	else
+		outcome = "failed";
+	(void)tracing_span_set_str(span, "order.outcome", outcome);
+	if (st->order != NULL)
+		(void)tracing_span_set_str(span, "order.id", json_string_value(
+		    json_object_get(st->order, "orderId")));
+	(void)tracing_span_set_int(span, "order.item_count",
+	    (int64_t)json_array_size(json_object_get(st->body, "items")));
+	if (st->has_idem)
+		(void)tracing_span_set_bool(span, "order.idempotency_key", 1);
+	if (st->notification != NULL)
+		(void)tracing_span_set_bool(span, "order.notification_sent",
+		    json_is_true(json_object_get(st->notification, "sent")));
+}
+
 static void
 flow_reply(struct http_request *req, struct flow *st)
 {
+	flow_outcome(req, st);
 	if (st->answer_text == NULL && st->answer != NULL)
 		st->answer_text = json_dumps(st->answer, JSON_COMPACT);
 	if (st->location[0] != '\0')
@@ -603,12 +577,12 @@ orders_post(struct http_request *req, struct svc_match *m)
 	int		r;
 
 	(void)m;
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), flow_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), flow_free);
 		if (!flow_begin(req, st))
 			return (KORE_RESULT_OK);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	for (;;) {
 		switch (st->step) {
@@ -649,7 +623,7 @@ orders_post(struct http_request *req, struct svc_match *m)
 static void
 proxy_free(struct http_request *req)
 {
-	struct proxy	*st = http_state_get(req);
+	struct proxy	*st = svc_state_get(req);
 
 	svc_call_cleanup(&st->call);
 }
@@ -659,28 +633,22 @@ static int
 orders_get(struct http_request *req, struct svc_match *m)
 {
 	struct proxy	*st;
-	const char	*hdrs[3];
 	char		url[512];
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), proxy_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), proxy_free);
 		(void)snprintf(st->id, sizeof(st->id), "%s", m->params[0]);
-		trace_context(req, st->trace_id, st->traceparent,
-		    sizeof(st->traceparent));
-		hdrs[0] = "traceparent";
-		hdrs[1] = st->traceparent;
-		hdrs[2] = NULL;
 		(void)snprintf(url, sizeof(url), "%s/v1/orders/%s", cfg.order,
 		    st->id);
-		if (!svc_call_start(req, &st->call, HTTP_METHOD_GET, url, NULL,
-		    cfg.order_ms, hdrs)) {
+		if (!svc_call_start(req, &st->call, HTTP_METHOD_GET, url,
+		    "/v1/orders/{id}", NULL, cfg.order_ms)) {
 			svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "order_service_unavailable", "%s", st->call.error);
 			return (KORE_RESULT_OK);
 		}
 		return (KORE_RESULT_RETRY);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 	if (!svc_call_done(req, &st->call))
 		return (KORE_RESULT_RETRY);
 	svc_call_finish(&st->call);
@@ -703,7 +671,7 @@ orders_get(struct http_request *req, struct svc_match *m)
 static void
 readiness_free(struct http_request *req)
 {
-	struct readiness	*st = http_state_get(req);
+	struct readiness	*st = svc_state_get(req);
 	int			i;
 
 	svc_db_cleanup(&st->db);
@@ -735,11 +703,11 @@ ready(struct http_request *req, struct svc_match *m)
 	timeouts[1] = cfg.order_ms;
 	timeouts[2] = cfg.notification_ms;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), readiness_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), readiness_free);
 		svc_db_prepare(&st->db, DB, "SELECT 1 AS ok");
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if (st->db_rc == 0) {
 		if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
@@ -751,7 +719,7 @@ ready(struct http_request *req, struct svc_match *m)
 		for (i = 0; i < 3; i++) {
 			(void)snprintf(url, sizeof(url), "%s/ready", bases[i]);
 			(void)svc_call_start(req, &st->calls[i],
-			    HTTP_METHOD_GET, url, NULL, timeouts[i], NULL);
+			    HTTP_METHOD_GET, url, "/ready", NULL, timeouts[i]);
 		}
 	}
 	for (i = 0; i < 3; i++) {

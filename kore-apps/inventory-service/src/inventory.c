@@ -10,6 +10,8 @@
 
 #include "svc.h"
 
+#include <tracing.h>
+
 #define DB		"inventory"
 #define ITEMS_MAX	100
 
@@ -45,7 +47,7 @@ static const struct svc_route routes[] = {
 void
 kore_worker_configure(void)
 {
-	svc_routes_set("inventory-service", routes,
+	svc_init("inventory-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
 	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"
@@ -69,7 +71,7 @@ svc_route(struct http_request *req)
 static void
 reserve_free(struct http_request *req)
 {
-	struct reserve	*st = http_state_get(req);
+	struct reserve	*st = svc_state_get(req);
 
 	json_decref(st->body);
 	kore_free(st->skus);
@@ -137,6 +139,35 @@ reserve_parse(struct http_request *req, struct reserve *st)
 	return (1);
 }
 
+/*
+ * Span events of a reservation on the request's SERVER span: per item
+ * "stock.checked" (available before) and "stock.reserved" (after); for the
+ * item that cannot be had, "out_of_stock" or "unknown_sku", and the span's
+ * status becomes ERROR.
+ */
+static void
+stock_event(struct http_request *req, const char *name, const char *sku,
+    long long requested, long long available)
+{
+	struct tracing_span	*span = svc_request_get(req)->span;
+	struct tracing_attr	a[3];
+	char			desc[128];
+
+	if (span == NULL || sku == NULL)
+		return;
+	a[0] = TRACING_ATTR_STR("inventory.sku", sku);
+	a[1] = TRACING_ATTR_INTV("inventory.requested", requested);
+	a[2] = TRACING_ATTR_INTV("inventory.available", available);
+	(void)tracing_span_add_event(span, name, 0, a, 3);
+	if (!strcmp(name, "out_of_stock") || !strcmp(name, "unknown_sku")) {
+		(void)snprintf(desc, sizeof(desc), "%s: %s (requested %lld,"
+		    " available %lld)", !strcmp(name, "out_of_stock") ?
+		    "out of stock" : "unknown sku", sku, requested, available);
+		(void)tracing_span_set_str(span, "error.type", name);
+		(void)tracing_span_set_status(span, TRACING_STATUS_ERROR, desc);
+	}
+}
+
 static int
 reserve(struct http_request *req, struct svc_match *m)
 {
@@ -148,8 +179,8 @@ reserve(struct http_request *req, struct svc_match *m)
 
 	(void)m;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), reserve_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), reserve_free);
 		if ((st->body = svc_body_json(req, 64 * 1024)) == NULL)
 			return (KORE_RESULT_OK);
 		if (!reserve_parse(req, st))
@@ -161,7 +192,7 @@ reserve(struct http_request *req, struct svc_match *m)
 		svc_db_param(&st->db, st->skus);
 		svc_db_param(&st->db, st->qtys);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
@@ -179,6 +210,9 @@ reserve(struct http_request *req, struct svc_match *m)
 
 	if (!strcmp(status, "out_of_stock") || !strcmp(status, "unknown_sku")) {
 		row = json_array_get(st->db.rows, 0);
+		stock_event(req, status, svc_db_value(&st->db, 0, "sku"),
+		    svc_db_int(&st->db, 0, "requested"),
+		    svc_db_int(&st->db, 0, "available"));
 		extra = json_pack("{s:O,s:I,s:I}",
 		    "sku", json_object_get(row, "sku"),
 		    "requested", svc_db_int(&st->db, 0, "requested"),
@@ -197,6 +231,15 @@ reserve(struct http_request *req, struct svc_match *m)
 
 	items = json_array();
 	json_array_foreach(st->db.rows, i, row) {
+		stock_event(req, "stock.checked", svc_db_value(&st->db,
+		    (int)i, "sku"), svc_db_int(&st->db, (int)i, "requested"),
+		    svc_db_int(&st->db, (int)i, "available") +
+		    svc_db_int(&st->db, (int)i, "requested"));
+		stock_event(req, !strcmp(status, "exists") ?
+		    "stock.already_reserved" : "stock.reserved",
+		    svc_db_value(&st->db, (int)i, "sku"),
+		    svc_db_int(&st->db, (int)i, "requested"),
+		    svc_db_int(&st->db, (int)i, "available"));
 		json_array_append_new(items, json_pack("{s:O,s:I,s:I}",
 		    "sku", json_object_get(row, "sku"),
 		    "quantity", svc_db_int(&st->db, (int)i, "requested"),
@@ -211,7 +254,7 @@ reserve(struct http_request *req, struct svc_match *m)
 static void
 lookup_free(struct http_request *req)
 {
-	struct lookup	*st = http_state_get(req);
+	struct lookup	*st = svc_state_get(req);
 
 	svc_db_cleanup(&st->db);
 }
@@ -226,14 +269,14 @@ release(struct http_request *req, struct svc_match *m)
 	struct lookup	*st;
 	int		rc;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), lookup_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), lookup_free);
 		svc_db_prepare(&st->db, DB,
 		    "SELECT release_reservation($1) AS status");
 		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
 		svc_db_param(&st->db, st->arg);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
@@ -255,14 +298,14 @@ stock(struct http_request *req, struct svc_match *m)
 	json_t		*row;
 	int		rc;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), lookup_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), lookup_free);
 		svc_db_prepare(&st->db, DB,
 		    "SELECT sku, name, available FROM stock WHERE sku = $1");
 		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
 		svc_db_param(&st->db, st->arg);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);

@@ -15,6 +15,8 @@
 #include "validate.h"
 #include "mail.h"
 
+#include <tracing.h>
+
 struct notify {
 	json_t			*body;
 	char			*message;
@@ -23,6 +25,7 @@ struct notify {
 	struct curl_slist	*rcpt;
 	struct kore_curl	curl;
 	int			sending;
+	struct tracing_span	*deliver;	/* deliver_email */
 };
 
 int		svc_route(struct http_request *);
@@ -47,7 +50,7 @@ kore_worker_configure(void)
 {
 	char	addr[256];
 
-	svc_routes_set("notification-service", routes,
+	svc_init("notification-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
 	mail_from = svc_env_str("MAIL_FROM",
 	    "Coffee Shop <orders@shop.example>");
@@ -68,7 +71,7 @@ svc_route(struct http_request *req)
 static void
 notify_free(struct http_request *req)
 {
-	struct notify	*st = http_state_get(req);
+	struct notify	*st = svc_state_get(req);
 
 	json_decref(st->body);
 	free(st->message);
@@ -78,6 +81,29 @@ notify_free(struct http_request *req)
 		kore_buf_free(st->upload);
 	if (st->rcpt != NULL)
 		curl_slist_free_all(st->rcpt);
+	if (st->deliver != NULL) {
+		(void)tracing_span_set_status(st->deliver, TRACING_STATUS_ERROR,
+		    "the request ended first");
+		svc_span_end(st->deliver);
+	}
+}
+
+/* Ends deliver_email; a failure is recorded as an exception. */
+static void
+deliver_end(struct notify *st, const char *error_type, const char *error)
+{
+	if (st->deliver == NULL)
+		return;
+	if (error != NULL) {
+		(void)tracing_span_record_exception(st->deliver, error_type,
+		    error, NULL, 0);
+		(void)tracing_span_set_str(st->deliver, "error.type",
+		    error_type);
+		(void)tracing_span_set_status(st->deliver, TRACING_STATUS_ERROR,
+		    error);
+	}
+	svc_span_end(st->deliver);
+	st->deliver = NULL;
 }
 
 static void
@@ -121,6 +147,7 @@ smtp_start(struct http_request *req, struct notify *st)
 
 	kore_curl_bind_request(&st->curl, req);
 	kore_curl_run(&st->curl);
+	svc_curl_kick();
 	st->sending = 1;
 	return (1);
 }
@@ -133,13 +160,14 @@ smtp_start(struct http_request *req, struct notify *st)
 static int
 notify(struct http_request *req, struct svc_match *m)
 {
-	struct notify	*st;
-	const char	*email;
-	char		unique[17], name[512];
+	struct notify		*st;
+	struct tracing_span	*span;
+	const char		*email;
+	char			unique[17], name[512];
 
 	(void)m;
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), notify_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), notify_free);
 		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL)
 			return (KORE_RESULT_OK);
 		email = json_string_value(json_object_get(st->body, "email"));
@@ -150,31 +178,51 @@ notify(struct http_request *req, struct svc_match *m)
 			return (KORE_RESULT_OK);
 		}
 		svc_random_hex(unique, sizeof(unique) - 1);
+		span = svc_span_start(req, "render_email",
+		    TRACING_SPAN_INTERNAL);
 		st->message = mail_render(st->body, mail_from, time(NULL),
 		    unique, st->msgid, sizeof(st->msgid));
 		if (st->message == NULL) {
+			(void)tracing_span_set_status(span,
+			    TRACING_STATUS_ERROR, "incomplete order");
+			svc_span_end(span);
 			svc_reply_error(req, 400, "invalid_field",
 			    "orderId, items (sku, quantity, price) and total"
 			    " are required");
 			return (KORE_RESULT_OK);
 		}
+		(void)tracing_span_set_str(span, "email.message_id", st->msgid);
+		(void)tracing_span_set_int(span, "email.size",
+		    (int64_t)strlen(st->message));
+		svc_span_end(span);
+
+		st->deliver = svc_span_start(req, "deliver_email",
+		    smtp_url == NULL ? TRACING_SPAN_INTERNAL :
+		    TRACING_SPAN_CLIENT);
+		(void)tracing_span_set_str(st->deliver, "email.transport",
+		    smtp_url == NULL ? "maildir" : "smtp");
+		(void)tracing_span_set_str(st->deliver, "email.message_id",
+		    st->msgid);
 
 		if (smtp_url == NULL) {
 			if (mail_maildir_deliver(maildir, st->message, name,
 			    sizeof(name)) == -1) {
 				kore_log(LOG_ERR, "maildir %s: %s", maildir,
 				    errno_s);
+				deliver_end(st, "maildir", errno_s);
 				svc_reply_error(req,
 				    HTTP_STATUS_SERVICE_UNAVAILABLE,
 				    "delivery_failed", "the Maildir refused"
 				    " the message");
 				return (KORE_RESULT_OK);
 			}
+			deliver_end(st, NULL, NULL);
 			reply_sent(req, st, "maildir");
 			return (KORE_RESULT_OK);
 		}
 
 		if (!smtp_start(req, st)) {
+			deliver_end(st, "smtp", "cannot set up the SMTP call");
 			svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY,
 			    "delivery_failed", "cannot reach the SMTP server");
 			return (KORE_RESULT_OK);
@@ -182,14 +230,16 @@ notify(struct http_request *req, struct svc_match *m)
 		return (KORE_RESULT_RETRY);
 	}
 
-	st = http_state_get(req);
+	st = svc_state_get(req);
 	if (!kore_curl_success(&st->curl)) {
 		kore_log(LOG_ERR, "smtp %s: %s", smtp_url,
 		    kore_curl_strerror(&st->curl));
+		deliver_end(st, "smtp", kore_curl_strerror(&st->curl));
 		svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY, "delivery_failed",
 		    "the SMTP server did not take the message: %s",
 		    kore_curl_strerror(&st->curl));
 	} else {
+		deliver_end(st, NULL, NULL);
 		reply_sent(req, st, "smtp");
 	}
 	kore_curl_cleanup(&st->curl);

@@ -11,9 +11,12 @@
 #include "svc.h"
 #include "validate.h"
 
+#include <tracing.h>
+
 #define DB		"orders"
 
 struct create {
+	struct tracing_span *span;	/* process_order */
 	json_t		*body;
 	char		*items;		/* JSON text of the items */
 	char		reservation[80];
@@ -46,7 +49,7 @@ static const struct svc_route routes[] = {
 void
 kore_worker_configure(void)
 {
-	svc_routes_set("order-service", routes,
+	svc_init("order-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
 	svc_db_register(DB, svc_env_str("ORDER_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=orders user=tracing"
@@ -62,11 +65,37 @@ svc_route(struct http_request *req)
 static void
 create_free(struct http_request *req)
 {
-	struct create	*st = http_state_get(req);
+	struct create	*st = svc_state_get(req);
 
 	json_decref(st->body);
 	free(st->items);
 	svc_db_cleanup(&st->db);
+	if (st->span != NULL) {
+		(void)tracing_span_set_status(st->span, TRACING_STATUS_ERROR,
+		    "the request ended first");
+		svc_span_end(st->span);
+	}
+}
+
+/* Ends process_order with what became of the order. */
+static void
+process_end(struct create *st, json_t *order, const char *error)
+{
+	if (st->span == NULL)
+		return;
+	if (order != NULL) {
+		(void)tracing_span_set_str(st->span, "order.id",
+		    json_string_value(json_object_get(order, "orderId")));
+		(void)tracing_span_set_double(st->span, "order.total",
+		    json_number_value(json_object_get(order, "total")));
+		(void)tracing_span_set_str(st->span, "order.status",
+		    json_string_value(json_object_get(order, "status")));
+	}
+	if (error != NULL)
+		(void)tracing_span_set_status(st->span, TRACING_STATUS_ERROR,
+		    error);
+	svc_span_end(st->span);
+	st->span = NULL;
 }
 
 /*
@@ -84,11 +113,19 @@ create(struct http_request *req, struct svc_match *m)
 	int			rc;
 
 	(void)m;
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), create_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), create_free);
 		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL)
 			return (KORE_RESULT_OK);
+		/*
+		 * process_order: the business logic of an order, a manual
+		 * INTERNAL span with the order's own attributes; its SQL
+		 * runs beneath it.
+		 */
+		st->span = svc_span_start(req, "process_order",
+		    TRACING_SPAN_INTERNAL);
 		if (!order_validate(st->body, &err)) {
+			process_end(st, NULL, err.message);
 			svc_reply_error_obj(req, 400, err.code, err.message,
 			    json_pack("{s:s}", "field", err.field));
 			return (KORE_RESULT_OK);
@@ -97,6 +134,7 @@ create(struct http_request *req, struct svc_match *m)
 		    "reservationId"));
 		if (s == NULL || *s == '\0' ||
 		    strlen(s) >= sizeof(st->reservation)) {
+			process_end(st, NULL, "reservationId missing");
 			svc_reply_error_obj(req, 400, "invalid_field",
 			    "reservationId must be a non-empty string",
 			    json_pack("{s:s}", "field", "reservationId"));
@@ -112,6 +150,17 @@ create(struct http_request *req, struct svc_match *m)
 		    s != NULL ? s : "");
 		st->items = json_dumps(json_object_get(st->body, "items"),
 		    JSON_COMPACT);
+		if (st->span != NULL) {
+			(void)tracing_span_set_int(st->span, "order.item_count",
+			    (int64_t)json_array_size(json_object_get(st->body,
+			    "items")));
+			(void)tracing_span_set_int(st->span, "user.id",
+			    (int64_t)json_integer_value(json_object_get(
+			    st->body, "userId")));
+			(void)tracing_span_set_str(st->span,
+			    "order.reservation_id", st->reservation);
+		}
+		st->db.parent = st->span;
 
 		svc_db_prepare(&st->db, DB, "SELECT created, body::text AS body"
 		    " FROM create_order($1, $2::bigint, $3, $4::jsonb,"
@@ -123,21 +172,28 @@ create(struct http_request *req, struct svc_match *m)
 		svc_db_param(&st->db, st->items);
 		svc_db_param(&st->db, st->trace);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (rc == SVC_DB_ERROR) {
+		process_end(st, NULL, "the order could not be stored");
 		svc_reply_db_error(req, &st->db);
 		return (KORE_RESULT_OK);
 	}
 
 	s = svc_db_value(&st->db, 0, "body");
 	if (s == NULL || (order = json_loads(s, 0, NULL)) == NULL) {
+		process_end(st, NULL, "order creation returned nothing");
 		svc_reply_error(req, 503, "database_error",
 		    "order creation returned nothing");
 		return (KORE_RESULT_OK);
 	}
+	if (st->span != NULL)
+		(void)tracing_span_set_bool(st->span, "order.created",
+		    svc_db_value(&st->db, 0, "created") != NULL &&
+		    *svc_db_value(&st->db, 0, "created") == 't');
+	process_end(st, order, NULL);
 	s = svc_db_value(&st->db, 0, "created");
 	svc_reply_json(req, s != NULL && *s == 't' ? HTTP_STATUS_CREATED :
 	    HTTP_STATUS_OK, order);
@@ -147,7 +203,7 @@ create(struct http_request *req, struct svc_match *m)
 static void
 lookup_free(struct http_request *req)
 {
-	struct lookup	*st = http_state_get(req);
+	struct lookup	*st = svc_state_get(req);
 
 	svc_db_cleanup(&st->db);
 }
@@ -179,19 +235,19 @@ fetch(struct http_request *req, struct svc_match *m)
 	json_t		*order;
 	int		rc;
 
-	if (!http_state_exists(req)) {
+	if (!svc_state_exists(req)) {
 		if (!uuid_valid(m->params[0])) {
 			svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
 			    "no such order: %s", m->params[0]);
 			return (KORE_RESULT_OK);
 		}
-		st = http_state_create(req, sizeof(*st), lookup_free);
+		st = svc_state_create(req, sizeof(*st), lookup_free);
 		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
 		svc_db_prepare(&st->db, DB,
 		    "SELECT order_json($1::uuid)::text AS body");
 		svc_db_param(&st->db, st->arg);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
@@ -219,14 +275,14 @@ cancel(struct http_request *req, struct svc_match *m)
 	struct lookup	*st;
 	int		rc;
 
-	if (!http_state_exists(req)) {
-		st = http_state_create(req, sizeof(*st), lookup_free);
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), lookup_free);
 		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
 		svc_db_prepare(&st->db, DB,
 		    "SELECT cancel_order_for($1) AS status");
 		svc_db_param(&st->db, st->arg);
 	}
-	st = http_state_get(req);
+	st = svc_state_get(req);
 
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);

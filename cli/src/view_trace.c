@@ -1,0 +1,215 @@
+/*
+ * view_trace.c: the trace view: one trace as an indented span tree with its
+ * timings and critical path for people, and as a JSON document for --json.
+ * Shared by `show` and `order submit --wait`.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracectl.h"
+
+const char *
+trace_id_str(const struct trace *t, char *b, size_t n)
+{
+	fmt_trace_id(t->id_hi, t->id_lo, b, n);
+	return (b);
+}
+
+struct tree_ctx {
+	const struct trace	*t;
+	struct table		*tab;
+	char			 prefix[1024];
+};
+
+static void
+tree_rows(struct tree_ctx *tc, const struct span *s, int last, int top)
+{
+	const struct trace	*t = tc->t;
+	char			 off[32], dur[32], self[32], name[2048];
+	const char		*branch, *cont;
+	size_t			 plen, i, row;
+
+	branch = out.utf8 ? (last ? "\xe2\x94\x94\xe2\x94\x80 " :
+	    "\xe2\x94\x9c\xe2\x94\x80 ") : (last ? "`- " : "|- ");
+	cont = out.utf8 ? (last ? "   " : "\xe2\x94\x82  ") :
+	    (last ? "   " : "|  ");
+	fmt_duration(s->start_us - t->start_us, off, sizeof(off));
+	fmt_duration(s->duration_us, dur, sizeof(dur));
+	fmt_duration(s->self_us, self, sizeof(self));
+	snprintf(name, sizeof(name), "%s%s%s %s%s%s%s%s%s", tc->prefix,
+	    top ? "" : branch, s->service, s->operation,
+	    s->kind != SPAN_KIND_UNSPECIFIED ? " [" : "",
+	    span_kind_name(s->kind),
+	    s->kind != SPAN_KIND_UNSPECIFIED ? "]" : "",
+	    s->orphan ? " (parent missing)" : "",
+	    s->skew_us != 0 && s->parent != NULL &&
+	    strcmp(s->parent->service, s->service) != 0 ? " (skew fixed)" :
+	    "");
+	row = table_row(tc->tab, off, dur, self,
+	    s->critical_us > 0 ? "*" : "",
+	    s->error ? "ERROR" : "ok", name,
+	    s->error && s->status_message != NULL ? s->status_message : "");
+	if (s->critical_us > 0) {
+		table_color(tc->tab, row, 3, C_YELLOW);
+		table_color(tc->tab, row, 1, C_YELLOW);
+	}
+	if (s->error) {
+		table_color(tc->tab, row, 4, C_RED);
+		table_color(tc->tab, row, 6, C_RED);
+	} else
+		table_color(tc->tab, row, 4, C_GREEN);
+	if (s->orphan)
+		table_color(tc->tab, row, 5, C_MAGENTA);
+
+	plen = strlen(tc->prefix);
+	if (!top && plen + strlen(cont) < sizeof(tc->prefix))
+		strcat(tc->prefix, cont);
+	for (i = 0; i < s->nchildren; i++)
+		tree_rows(tc, s->children[i], i + 1 == s->nchildren, 0);
+	tc->prefix[plen] = '\0';
+}
+
+void
+view_trace_tree(const struct trace *t, FILE *fp)
+{
+	struct tree_ctx	 tc;
+	struct table	 tab;
+	char		 id[40], start[40], dur[32];
+	size_t		 i;
+
+	fmt_time_local(t->start_us, start, sizeof(start));
+	fmt_duration(t->duration_us, dur, sizeof(dur));
+	fprintf(fp, "%sTrace %s%s  %s  %s%s%s  %zu span%s  %zu service%s",
+	    color(C_BOLD), trace_id_str(t, id, sizeof(id)), color(C_RESET),
+	    start, color(C_BOLD), dur, color(C_RESET), t->nspans,
+	    t->nspans == 1 ? "" : "s", t->nservices,
+	    t->nservices == 1 ? "" : "s");
+	if (t->nerrors > 0)
+		fprintf(fp, "  %s%zu error%s%s", color(C_RED), t->nerrors,
+		    t->nerrors == 1 ? "" : "s", color(C_RESET));
+	fputc('\n', fp);
+	for (i = 0; i < t->nwarnings; i++)
+		fprintf(fp, "%swarning: %s%s\n", color(C_YELLOW),
+		    t->warnings[i], color(C_RESET));
+	/* A MESSAGE column only when there is an error to tell. */
+	table_init(&tab, t->nerrors > 0 ?
+	    ">OFFSET|>DURATION|>SELF|CP|STATUS|SPAN|MESSAGE" :
+	    ">OFFSET|>DURATION|>SELF|CP|STATUS|SPAN");
+	memset(&tc, 0, sizeof(tc));
+	tc.t = t;
+	tc.tab = &tab;
+	for (i = 0; i < t->nroots; i++)
+		tree_rows(&tc, t->roots[i], 1, 1);
+	table_print(&tab, fp);
+	table_cleanup(&tab);
+	fprintf(fp, "%s* critical path (Jaeger UI's algorithm); SELF: time in "
+	    "no child span%s\n", color(C_DIM), color(C_RESET));
+}
+
+static json_t *
+kv_json(const struct kv *kv, size_t n)
+{
+	json_t	*o;
+	size_t	 i;
+
+	o = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(o, kv[i].key, json_string(kv[i].value));
+	return (o);
+}
+
+static char *
+hex64(uint64_t v, char *b, size_t n)
+{
+	snprintf(b, n, "%016llx", (unsigned long long)v);
+	return (b);
+}
+
+json_t *
+trace_json(const struct trace *t, int full)
+{
+	json_t		*o, *spans, *sj, *evs, *ej, *arr;
+	char		 b[64];
+	size_t		 i, j;
+
+	o = json_object();
+	json_object_set_new(o, "traceId", json_string(trace_id_str(t, b,
+	    sizeof(b))));
+	fmt_time_rfc3339(t->start_us, 1, b, sizeof(b));
+	json_object_set_new(o, "start", json_string(b));
+	json_object_set_new(o, "startUs", json_integer(t->start_us));
+	json_object_set_new(o, "durationUs", json_integer(t->duration_us));
+	json_object_set_new(o, "spanCount", json_integer((json_int_t)t->nspans));
+	arr = json_array();
+	for (i = 0; i < t->nservices; i++)
+		json_array_append_new(arr, json_string(t->services[i]));
+	json_object_set_new(o, "services", arr);
+	json_object_set_new(o, "errorSpans", json_integer((json_int_t)t->nerrors));
+	json_object_set_new(o, "error", json_boolean(t->nerrors > 0));
+	if (t->root != NULL) {
+		json_object_set_new(o, "rootService",
+		    json_string(t->root->service));
+		json_object_set_new(o, "rootOperation",
+		    json_string(t->root->operation));
+	}
+	arr = json_array();
+	for (i = 0; i < t->nwarnings; i++)
+		json_array_append_new(arr, json_string(t->warnings[i]));
+	json_object_set_new(o, "warnings", arr);
+	if (!full)
+		return (o);
+	spans = json_array();
+	for (i = 0; i < t->nspans; i++) {
+		const struct span *s = t->order[i];
+
+		sj = json_object();
+		json_object_set_new(sj, "spanId", json_string(hex64(s->id, b,
+		    sizeof(b))));
+		json_object_set_new(sj, "parentSpanId", s->parent_id != 0 ?
+		    json_string(hex64(s->parent_id, b, sizeof(b))) :
+		    json_null());
+		json_object_set_new(sj, "service", json_string(s->service));
+		json_object_set_new(sj, "operation",
+		    json_string(s->operation));
+		json_object_set_new(sj, "kind",
+		    json_string(span_kind_name(s->kind)));
+		json_object_set_new(sj, "depth", json_integer(s->depth));
+		json_object_set_new(sj, "startUs", json_integer(s->start_us));
+		json_object_set_new(sj, "offsetUs",
+		    json_integer(s->start_us - t->start_us));
+		json_object_set_new(sj, "durationUs",
+		    json_integer(s->duration_us));
+		json_object_set_new(sj, "selfUs", json_integer(s->self_us));
+		json_object_set_new(sj, "criticalUs",
+		    json_integer(s->critical_us));
+		json_object_set_new(sj, "criticalPath",
+		    json_boolean(s->critical_us > 0));
+		json_object_set_new(sj, "error", json_boolean(s->error));
+		json_object_set_new(sj, "statusMessage",
+		    s->status_message != NULL ?
+		    json_string(s->status_message) : json_null());
+		json_object_set_new(sj, "orphan", json_boolean(s->orphan));
+		json_object_set_new(sj, "skewUs", json_integer(s->skew_us));
+		json_object_set_new(sj, "attributes", kv_json(s->attrs,
+		    s->nattrs));
+		evs = json_array();
+		for (j = 0; j < s->nevents; j++) {
+			ej = json_object();
+			json_object_set_new(ej, "name",
+			    json_string(s->events[j].name));
+			json_object_set_new(ej, "timeUs",
+			    json_integer(s->events[j].ts_us));
+			json_object_set_new(ej, "attributes",
+			    kv_json(s->events[j].attrs, s->events[j].nattrs));
+			json_array_append_new(evs, ej);
+		}
+		json_object_set_new(sj, "events", evs);
+		json_array_append_new(spans, sj);
+	}
+	json_object_set_new(o, "spans", spans);
+	return (o);
+}

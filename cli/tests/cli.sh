@@ -1,0 +1,218 @@
+#!/bin/sh
+# cli.sh: tests of tracectl's command line that need no server: usage and
+# exit codes, --help, bad flags, and an unreachable Jaeger or gateway (a
+# port nobody listens on).  TAP, numbered from $1.  TRACECTL: the binary.
+n=${1:-0}
+T=${TRACECTL:?TRACECTL not set}
+fail=0
+# A closed port: bind-and-release would race; port 9 (discard) is not served.
+DEAD=http://127.0.0.1:9
+
+check() {	# check WANT_RC "what" cmd...
+	want=$1 what=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	n=$((n + 1))
+	if [ "$rc" -eq "$want" ]; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what (exit $rc, want $want)"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		fail=1
+	fi
+	LAST=$out
+}
+
+has() {		# has "what" PATTERN: the last output matches
+	n=$((n + 1))
+	if printf '%s\n' "$LAST" | grep -q -- "$2"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		printf '%s\n' "$LAST" | sed 's/^/# /'
+		fail=1
+	fi
+}
+
+check 0 "tracectl --help exits 0" "$T" --help
+has "--help lists the commands" "tracectl slow"
+check 0 "tracectl slow --help exits 0" "$T" slow --help
+has "slow --help shows its synopsis" "usage: tracectl slow"
+check 0 "tracectl order --help exits 0" "$T" order --help
+check 2 "no command is a usage error" "$T"
+check 2 "an unknown command is a usage error" "$T" frobnicate
+has "the unknown command is named" "frobnicate: no such command"
+check 2 "an unknown flag is a usage error" "$T" slow --bogus
+check 2 "--ms wants a number" "$T" slow --ms fast
+has "bad --ms says why" "not a number of milliseconds"
+check 2 "--since wants a duration" "$T" slow --since yesterday
+check 2 "--since and --start exclude each other" "$T" slow --since 1h \
+    --start -2h
+check 2 "--start after --end is refused" "$T" stats --start -1h --end -2h
+check 2 "show wants one trace id" "$T" show
+check 2 "show refuses a non-hex id" "$T" --jaeger "$DEAD" show xyz
+check 2 "--timeout wants a duration" "$T" --timeout soon services
+check 2 "--api wants auto, v3 or legacy" "$T" --api v9 services
+check 2 "order without submit is a usage error" "$T" order
+check 2 "--price needs a --sku first" "$T" order submit --price 3
+check 2 "an item needs a price" "$T" order submit --sku A --qty 2
+check 2 "--wait and --count exclude each other" "$T" order submit --wait \
+    --count 3
+check 2 "--rate wants orders per second" "$T" order submit --count 2 \
+    --rate fast
+check 3 "Jaeger down: exit 3" "$T" --jaeger "$DEAD" --timeout 2s services
+has "Jaeger down: the message names Jaeger and its URL" \
+    "cannot reach Jaeger at $DEAD"
+check 3 "Jaeger down: slow exits 3" "$T" --jaeger "$DEAD" slow --ms 200
+check 3 "Jaeger down: show exits 3" "$T" show --jaeger "$DEAD" \
+    4bf92f3577b34da6a3ce929d0e0e4736
+TRACECTL_JAEGER_URL=$DEAD check 3 "TRACECTL_JAEGER_URL is used" "$T" \
+    services
+check 3 "gateway down: exit 3" "$T" --gateway "$DEAD" order submit
+has "gateway down: the message names the gateway" \
+    "cannot reach the gateway at $DEAD"
+check 3 "gateway down: the load generator exits 3" "$T" --gateway "$DEAD" \
+    order submit --count 3 --concurrency 2
+check 2 "order --file of a missing file" "$T" order submit --file \
+    /nonexistent/order.json
+tmp=$(mktemp)
+echo '{"userId": 1, "items": [' >"$tmp"
+check 2 "order --file that is not JSON" "$T" order submit --file "$tmp"
+has "bad JSON file: line and column" "not JSON"
+rm -f "$tmp"
+
+# Orders against a stand-in gateway (mock-gateway.py): no Jaeger needed.
+here=$(cd "$(dirname "$0")" && pwd)
+portf=$(mktemp)
+python3 "$here/mock-gateway.py" --port 0 >"$portf" 2>/dev/null &
+mock=$!
+fj=""
+fj2=""
+trap 'kill $mock $fj $fj2 2>/dev/null; rm -f "$portf" "$portf.j" "$portf.j2"' EXIT
+i=0
+while [ ! -s "$portf" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+GW=http://127.0.0.1:$(cat "$portf")
+check 0 "order submit: 201 exits 0" "$T" --gateway "$GW" order submit
+has "order submit prints the order id" "^order    1"
+has "order submit prints status and total" "^total    100.00"
+has "order submit prints the latency and HTTP status" "^latency .*(HTTP 201)"
+check 0 "order submit --json" "$T" --gateway "$GW/" order submit --json \
+    --sku A --qty 3 --price 2.5 --user 7 --email x@example.com
+n=$((n + 1))
+if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+tp = d["traceparent"].split("-")
+r = d["response"]
+assert d["httpStatus"] == 201 and r["total"] == 7.5, d
+assert tp[0] == "00" and tp[3] == "01" and len(tp[1]) == 32, tp
+assert tp[1] == d["traceId"] == r["traceId"], d
+assert int(tp[2], 16) != 0 and int(tp[1], 16) != 0
+'; then
+	echo "ok $n - the gateway continues our traceparent (same trace id)"
+else
+	echo "not ok $n - the gateway continues our traceparent (same trace id)"
+	fail=1
+fi
+check 1 "order rejected (409) exits 1" "$T" --gateway "$GW" order submit \
+    --sku SKU999 --price 1
+has "rejection shows the error code, message and sku" \
+    "rejected: HTTP 409 out_of_stock: not enough stock (sku SKU999)"
+check 3 "gateway failing (500) exits 3" "$T" --gateway "$GW" order submit \
+    --sku BOOM --price 1
+check 0 "order submit --file - reads stdin" sh -c "echo '{\"userId\":2,\"items\":[{\"sku\":\"F\",\"quantity\":1,\"price\":4}],\"email\":\"f@example.com\"}' |
+    '$T' --gateway '$GW' order submit --file -"
+has "the file's order is sent as is" "^total    4.00"
+check 0 "load generator: 40 orders, 8 at a time" "$T" --gateway "$GW" \
+    order submit --count 40 --concurrency 8 --json
+n=$((n + 1))
+if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["orders"] == 40 and d["ok"] == 40 and d["failed"] == 0, d
+assert 0 < d["p50Us"] <= d["p90Us"] <= d["p99Us"] <= d["maxUs"], d
+'; then
+	echo "ok $n - load summary: counts and ordered percentiles"
+else
+	echo "not ok $n - load summary: counts and ordered percentiles"
+	fail=1
+fi
+check 1 "load generator: failed orders exit 1" "$T" --gateway "$GW" \
+    order submit --count 12 --concurrency 3 --sku SKU999 --price 1
+has "errors are counted by kind" "HTTP 409 out_of_stock  *12"
+check 0 "load generator: --rate paces the run" "$T" --gateway "$GW" \
+    order submit --count 10 --concurrency 10 --rate 20 --json
+n=$((n + 1))
+if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+# 10 orders at 20/s: the last starts at 0.45 s.
+assert d["elapsedUs"] >= 440000, d
+'; then
+	echo "ok $n - --rate 20 spreads 10 orders over 0.45 s or more"
+else
+	echo "not ok $n - --rate 20 spreads 10 orders over 0.45 s or more"
+	fail=1
+fi
+
+# Windowed search against a stand-in Jaeger (fake-jaeger.py): 2500 traces,
+# every 10th 200 ms long; answers hold at most --page traces.
+python3 "$here/fake-jaeger.py" >"$portf.j" 2>/dev/null &
+fj=$!
+python3 "$here/fake-jaeger.py" --no-v3 >"$portf.j2" 2>/dev/null &
+fj2=$!
+i=0
+while { [ ! -s "$portf.j" ] || [ ! -s "$portf.j2" ]; } && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+FJ=http://127.0.0.1:$(cat "$portf.j")
+FJ2=http://127.0.0.1:$(cat "$portf.j2")
+W="--start 2026-11-24T00:00:00Z --end 2026-11-25T00:00:00Z"
+counts() {	# counts "what" MATCHED SCANNED: of the last slow --json
+	n=$((n + 1))
+	if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert (d["matched"], d["scanned"]) == (int(sys.argv[1]), int(sys.argv[2])), (d["matched"], d["scanned"])
+ids = [t["traceId"] for t in d["traces"]]
+assert len(ids) == len(set(ids)), "duplicates"
+' "$2" "$3"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		fail=1
+	fi
+}
+check 0 "v3 search, 100 a page, 2500 traces" "$T" --jaeger "$FJ" slow --ms 0 \
+    --no-narrow --page 100 --limit 0 --json $W
+counts "v3 paging: all 2500 traces, each once" 2500 2500
+check 0 "legacy search, 100 a page" "$T" --jaeger "$FJ" --api legacy slow \
+    --ms 0 --no-narrow --page 100 --limit 0 --json $W
+counts "legacy paging: all 2500 traces, each once" 2500 2500
+check 0 "slow --ms 150 narrows the search" "$T" --jaeger "$FJ" slow --ms 150 \
+    --page 30 --limit 0 --json $W
+counts "slow --ms 150: exactly the 250 slow traces, only they fetched" 250 250
+check 0 "no /api/v3: auto falls back to the legacy API" "$T" --jaeger "$FJ2" \
+    --verbose slow --ms 150 --page 7 --limit 0 --json $W
+has "the fallback used /api/traces" "GET .*/api/traces?service=api-gateway"
+check 3 "--api v3 against a Jaeger without it exits 3" "$T" --jaeger "$FJ2" \
+    --api v3 slow --json $W
+has "--api v3 said v3 was missing" "not served"
+check 0 "stats pages too" "$T" --jaeger "$FJ" stats $W --json
+n=$((n + 1))
+if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+o = {(x["service"], x["operation"]): x for x in d["operations"]}
+g = o[("api-gateway", "POST /api/orders")]
+assert d["traces"] == 2500 and g["count"] == 2500, d["traces"]
+assert (g["p50Us"], g["p90Us"], g["p99Us"]) == (20000, 20000, 200000), g
+'; then
+	echo "ok $n - stats: 2500 traces, nearest-rank p50/p90/p99 20/20/200 ms"
+else
+	echo "not ok $n - stats: 2500 traces, nearest-rank p50/p90/p99 20/20/200 ms"
+	fail=1
+fi
+exit $fail

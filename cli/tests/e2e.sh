@@ -1,0 +1,207 @@
+#!/bin/sh
+# e2e.sh: tracectl against the running stack (gateway, services, Jaeger):
+# orders and their traces, show, slow, stats, errors, deps, ops, the load
+# generator, and the error paths (Jaeger down, unknown trace id).  TAP on
+# stdout.  Skips when the stack is not up.
+#
+#   JAEGER_URL   Jaeger query API   (default http://127.0.0.1:16686)
+#   GATEWAY_URL  order gateway      (default http://127.0.0.1:8080)
+#   TRACECTL     the binary         (default bin/tracectl)
+#   E2E_SLOW_ON / E2E_SLOW_OFF  shell commands that turn a fault knob on
+#                and off (e.g. a 300 ms delay in a service); with them,
+#                `slow --ms 200` must find exactly the orders sent meanwhile.
+#   E2E_OOS_ITEM "--sku S --qty N --price P" of an order the stock refuses
+#                (default: SKU123, 1000000 of them)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+T=${TRACECTL:-$top/bin/tracectl}
+J=${JAEGER_URL:-http://127.0.0.1:16686}
+G=${GATEWAY_URL:-http://127.0.0.1:8080}
+OOS=${E2E_OOS_ITEM:---sku SKU123 --qty 1000000 --price 1}
+n=0
+fail=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+tap() {		# tap OK|FAIL "what" [diagnostics file]
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -40
+		fail=1
+	fi
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+run() {		# run WANT "what" args...: tracectl's exit code is WANT
+	want=$1 what=$2
+	shift 2
+	"$T" --jaeger "$J" --gateway "$G" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	cat "$work/err" >>"$work/out.all" 2>/dev/null
+	if [ "$rc" -eq "$want" ]; then
+		tap OK "$what"
+	else
+		echo "exit $rc, want $want" >>"$work/err"
+		cat "$work/out" >>"$work/err"
+		tap FAIL "$what" "$work/err"
+	fi
+	return $rc
+}
+pycheck() {	# pycheck "what" 'python on json d (stdin = last output)'
+	if python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$2" "$work/out" 2>"$work/py"; then
+		tap OK "$1"
+	else
+		cat "$work/out" >>"$work/py"
+		tap FAIL "$1" "$work/py"
+	fi
+}
+
+if [ ! -x "$T" ]; then
+	skip "tracectl end to end" "no $T (make -C cli)"
+	exit 0
+fi
+if ! curl -sf -o /dev/null --max-time 3 "$J/api/services" ||
+    ! curl -s -o /dev/null --max-time 3 "$G/"; then
+	skip "tracectl end to end" "stack not running (Jaeger $J, gateway $G)"
+	exit 0
+fi
+
+t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+
+# One order, its whole trace.
+run 0 "order submit --wait places an order and fetches its trace" \
+    order submit --sku SKU123 --qty 1 --price 50 --wait --json
+cp "$work/out" "$work/first.json"
+pycheck "the trace is the order's (trace id of our traceparent)" '
+assert d["traceId"] == d["traceparent"].split("-")[1], d["traceId"]
+assert d["response"]["traceId"] == d["traceId"]
+assert d["response"].get("orderId") is not None'
+pycheck "the trace spans gateway, inventory, order and notification" '
+svcs = set(d["trace"]["services"])
+want = {"api-gateway", "inventory-service", "order-service", "notification-service"}
+assert want <= svcs, svcs
+ops = {(s["service"], s["operation"], s["kind"]) for s in d["trace"]["spans"]}
+assert ("api-gateway", "POST /api/orders", "server") in ops, ops'
+pycheck "the trace has a critical path through the gateway" '
+cp = [s for s in d["trace"]["spans"] if s["criticalPath"]]
+assert any(s["service"] == "api-gateway" for s in cp), cp'
+tid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["traceId"])' "$work/first.json" 2>/dev/null)
+
+run 0 "show TRACE_ID prints the tree" show "$tid"
+if grep -q "api-gateway POST /api/orders" "$work/out" &&
+    grep -q "order-service" "$work/out" && grep -q '\*' "$work/out"; then
+	tap OK "show: gateway and order spans, critical path marked"
+else
+	tap FAIL "show: gateway and order spans, critical path marked" "$work/out"
+fi
+run 1 "show of an unknown trace id exits 1" show 0123456789abcdef0123456789abcdef
+if grep -q "not found" "$work/err"; then
+	tap OK "unknown trace id: a clear message"
+else
+	tap FAIL "unknown trace id: a clear message" "$work/err"
+fi
+"$T" --jaeger http://127.0.0.1:9 --timeout 2s slow >"$work/out" 2>"$work/err"
+if [ $? -eq 3 ] && grep -q "cannot reach Jaeger" "$work/err"; then
+	tap OK "Jaeger down: exit 3 and a clear message"
+else
+	tap FAIL "Jaeger down: exit 3 and a clear message" "$work/err"
+fi
+
+# A batch of orders: counts must match.
+sent=1
+run 0 "load generator: 20 orders, 4 at a time" order submit --count 20 \
+    --concurrency 4 --json
+pycheck "load generator: all 20 orders succeeded" '
+assert d["ok"] == 20 and d["failed"] == 0, d'
+sent=$((sent + 20))
+
+# An order the stock refuses: an error trace.
+run 1 "an out-of-stock order exits 1" order submit $OOS --json
+cp "$work/out" "$work/oos.json"
+pycheck "the refusal is a JSON error with a code" '
+assert 400 <= d["httpStatus"] < 500, d
+assert d["response"]["error"]["code"], d'
+oos=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["traceId"])' "$work/oos.json" 2>/dev/null)
+
+# Spans are exported in batches: give them time, then ask.
+i=0
+while [ $i -lt 30 ]; do
+	"$T" --jaeger "$J" stats --service api-gateway --start "$t0" --json >"$work/out" 2>/dev/null
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = [o["count"] for o in d["operations"] if o["operation"] == "POST /api/orders"]
+sys.exit(0 if c and c[0] >= int(sys.argv[2]) else 1)' "$work/out" $((sent + 1)) && break
+	sleep 1
+	i=$((i + 1))
+done
+run 0 "stats over the test's window" stats --service api-gateway --start "$t0" --json
+pycheck "stats: POST /api/orders counted once per order sent ($((sent + 1)))" "
+c = [o for o in d['operations'] if o['service'] == 'api-gateway' and o['operation'] == 'POST /api/orders']
+assert c and c[0]['count'] == $((sent + 1)), c
+assert c[0]['errors'] >= 1, c
+assert c[0]['p50Us'] <= c[0]['p90Us'] <= c[0]['p99Us'] <= c[0]['maxUs'], c"
+
+run 0 "errors finds the refused order" errors --start "$t0" --json
+pycheck "errors: the out-of-stock trace with a message" "
+t = [x for x in d['traces'] if x['traceId'] == '$oos']
+assert t, [x['traceId'] for x in d['traces']]
+assert any(e['message'] for e in t[0]['errors']), t"
+
+# slow: exactly our traces at least as long as the threshold.
+run 0 "slow over the test's window" slow --ms 0 --start "$t0" --limit 0 --json
+cp "$work/out" "$work/all.json"
+thr=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+ds = sorted(t["durationUs"] for t in d["traces"])
+print(ds[len(ds) // 2] if ds else 0)' "$work/all.json")
+run 0 "slow --ms at the median duration" slow --ms "${thr}us" --start "$t0" --limit 0 --json
+pycheck "slow finds exactly the traces at or above the threshold" "
+a = json.load(open('$work/all.json'))
+want = {t['traceId'] for t in a['traces'] if t['durationUs'] >= $thr}
+got = {t['traceId'] for t in d['traces']}
+assert got == want, (len(got), len(want))
+ds = [t['durationUs'] for t in d['traces']]
+assert ds == sorted(ds, reverse=True), 'not slowest first'"
+
+if [ -n "${E2E_SLOW_ON:-}" ] && [ -n "${E2E_SLOW_OFF:-}" ]; then
+	t1=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	sleep 1
+	"$T" --gateway "$G" order submit --count 5 --concurrency 5 >/dev/null 2>&1
+	sh -c "$E2E_SLOW_ON"
+	: >"$work/slow.ids"
+	for k in 1 2 3; do
+		"$T" --gateway "$G" order submit --json >"$work/o.json" 2>/dev/null
+		python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["traceId"])' "$work/o.json" >>"$work/slow.ids"
+	done
+	sh -c "$E2E_SLOW_OFF"
+	"$T" --gateway "$G" order submit --count 5 --concurrency 5 >/dev/null 2>&1
+	sleep 5
+	run 0 "slow --ms 200 with the fault knob" slow --ms 200 --start "$t1" --limit 0 --json
+	pycheck "slow --ms 200 finds exactly the 3 slowed orders" "
+want = set(open('$work/slow.ids').read().split())
+got = {t['traceId'] for t in d['traces']}
+assert got == want, (got, want)"
+else
+	skip "slow --ms 200 finds exactly the slowed orders" "E2E_SLOW_ON/E2E_SLOW_OFF not set"
+fi
+
+run 0 "deps shows the service graph" deps --since 1h --json
+pycheck "deps: the gateway calls order-service" '
+assert any(x["parent"] == "api-gateway" and x["child"] == "order-service" and x["callCount"] > 0 for x in d), d'
+run 0 "services lists the stack" services --json
+pycheck "services: all four" '
+assert {"api-gateway", "inventory-service", "order-service", "notification-service"} <= set(d), d'
+run 0 "ops api-gateway" ops api-gateway --json
+pycheck "ops: the gateway serves POST /api/orders" '
+assert any(o["name"] == "POST /api/orders" for o in d), d'
+run 0 "legacy API gives the same trace" --api legacy show "$tid" --json
+pycheck "legacy and v3: same span count" "
+f = json.load(open('$work/first.json'))
+assert d['spanCount'] == f['trace']['spanCount'], (d['spanCount'], f['trace']['spanCount'])"
+exit $fail

@@ -1,0 +1,360 @@
+/*
+ * tracing.h: the one public interface of the tracing library, an
+ * OpenTelemetry tracing SDK in C that exports OTLP (HTTP/protobuf or gRPC).
+ *
+ * Objects are opaque and owned by whoever allocated them (_alloc/_free).
+ * Nothing here aborts or exits: functions return a TRACING_* result code,
+ * and messages go through the log callback (tracing_set_log()).
+ * Every span function accepts a NULL span and then does nothing, so a host
+ * never has to check what tracing_span_start() returned.
+ */
+
+#ifndef TRACING_H
+#define TRACING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+#define TRACING_VERSION		"0.1.0"
+
+/* Result codes. */
+#define TRACING_OK		0
+#define TRACING_ERR_NOMEM	-1	/* an allocation failed */
+#define TRACING_ERR_INVALID	-2	/* bad argument or unparsable value */
+#define TRACING_ERR_STATE	-3	/* wrong state (shut down, not started) */
+#define TRACING_ERR_TIMEOUT	-4	/* a deadline passed */
+#define TRACING_ERR_EXPORT	-5	/* export failed for good */
+#define TRACING_ERR_SYSTEM	-6	/* a system call failed */
+#define TRACING_ERR_LIMIT	-7	/* a limit was reached, data dropped */
+#define TRACING_ERR_RETRY	-8	/* export failed, retryable */
+
+const char	*tracing_strerror(int);
+
+/*
+ * Memory: every allocation the library makes goes through these three
+ * functions (malloc, realloc and free by default). Set them before any other
+ * call; tests use this to fail the Nth allocation.
+ */
+void	tracing_set_allocator(void *(*)(size_t), void *(*)(void *, size_t),
+	    void (*)(void *));
+void	tracing_free(void *);
+
+/* Logging: levels as OTEL_LOG_LEVEL names them. Default: stderr, info. */
+#define TRACING_LOG_NONE	0
+#define TRACING_LOG_ERROR	1
+#define TRACING_LOG_WARN	2
+#define TRACING_LOG_INFO	3
+#define TRACING_LOG_DEBUG	4
+
+typedef void	tracing_log_fn(void *arg, int level, const char *msg);
+void	tracing_set_log(tracing_log_fn *, void *arg);
+void	tracing_set_log_level(int);
+
+/* Nanoseconds since the Unix epoch (CLOCK_REALTIME). */
+uint64_t	tracing_now(void);
+
+/* Span kinds and status codes, numbered as in OTLP. */
+#define TRACING_SPAN_INTERNAL	1
+#define TRACING_SPAN_SERVER	2
+#define TRACING_SPAN_CLIENT	3
+#define TRACING_SPAN_PRODUCER	4
+#define TRACING_SPAN_CONSUMER	5
+
+#define TRACING_STATUS_UNSET	0
+#define TRACING_STATUS_OK	1
+#define TRACING_STATUS_ERROR	2
+
+/*
+ * An attribute as the caller describes it: a plain value descriptor (like
+ * struct iovec), borrowed for the duration of a call; the library copies.
+ * For TRACING_ATTR_STRING, n is the length in bytes or TRACING_STRLEN for a
+ * NUL-terminated string; for arrays, n is the element count.
+ */
+#define TRACING_ATTR_STRING		1
+#define TRACING_ATTR_BOOL		2
+#define TRACING_ATTR_INT		3
+#define TRACING_ATTR_DOUBLE		4
+#define TRACING_ATTR_STRING_ARRAY	5
+#define TRACING_ATTR_BOOL_ARRAY		6
+#define TRACING_ATTR_INT_ARRAY		7
+#define TRACING_ATTR_DOUBLE_ARRAY	8
+
+#define TRACING_STRLEN		((size_t)-1)
+
+struct tracing_attr {
+	const char		*key;
+	int			type;
+	size_t			n;
+	union {
+		const char		*s;
+		int			b;
+		int64_t			i;
+		double			d;
+		const char *const	*sa;
+		const int		*ba;
+		const int64_t		*ia;
+		const double		*da;
+	} v;
+};
+
+#define TRACING_ATTR_STR(k, x)	((struct tracing_attr){ .key = (k),	\
+	.type = TRACING_ATTR_STRING, .n = TRACING_STRLEN, .v.s = (x) })
+#define TRACING_ATTR_BOOLV(k, x) ((struct tracing_attr){ .key = (k),	\
+	.type = TRACING_ATTR_BOOL, .n = 1, .v.b = (x) })
+#define TRACING_ATTR_INTV(k, x)	((struct tracing_attr){ .key = (k),	\
+	.type = TRACING_ATTR_INT, .n = 1, .v.i = (x) })
+#define TRACING_ATTR_DBL(k, x)	((struct tracing_attr){ .key = (k),	\
+	.type = TRACING_ATTR_DOUBLE, .n = 1, .v.d = (x) })
+
+/* Opaque objects. */
+struct tracing_config;
+struct tracing_provider;
+struct tracing_tracer;
+struct tracing_span;
+struct tracing_context;
+struct tracing_sampler;
+struct tracing_exporter;
+struct tracing_batch;
+
+/*
+ * Configuration. tracing_config_alloc() gives the specification's defaults;
+ * tracing_config_load_env() applies the OTEL_* environment (a bad value is
+ * logged and ignored); tracing_config_set() then overrides by variable name
+ * (a bad value returns TRACING_ERR_INVALID). Later calls win.
+ */
+int	tracing_config_alloc(struct tracing_config **);
+void	tracing_config_free(struct tracing_config *);
+int	tracing_config_load_env(struct tracing_config *);
+int	tracing_config_set(struct tracing_config *, const char *name,
+	    const char *value);
+int	tracing_config_set_resource_attr(struct tracing_config *,
+	    const struct tracing_attr *);
+/* Takes ownership of the sampler / exporter (also on failure). */
+int	tracing_config_set_sampler(struct tracing_config *,
+	    struct tracing_sampler *);
+int	tracing_config_set_exporter(struct tracing_config *,
+	    struct tracing_exporter *);
+
+/*
+ * The provider owns the resource, the tracers, the processor and the
+ * exporter. With a NULL config it is configured from the environment;
+ * otherwise the config is copied, except its sampler and exporter, which
+ * move to the provider (the config can then be freed).
+ * It starts no thread: call tracing_provider_start() in the process that
+ * will export (after fork). See README.md, "Threads and fork".
+ */
+int	tracing_provider_alloc(struct tracing_provider **,
+	    struct tracing_config *, char *errbuf, size_t errlen);
+int	tracing_provider_start(struct tracing_provider *);
+int	tracing_provider_force_flush(struct tracing_provider *,
+	    unsigned int timeout_ms);
+int	tracing_provider_shutdown(struct tracing_provider *,
+	    unsigned int timeout_ms);
+void	tracing_provider_free(struct tracing_provider *);
+int	tracing_provider_enabled(const struct tracing_provider *);
+
+struct tracing_stats {
+	uint64_t	spans_started;	/* recording spans started */
+	uint64_t	spans_ended;	/* recording spans ended */
+	uint64_t	spans_queued;	/* sampled spans handed to the queue */
+	uint64_t	spans_exported;	/* accepted by the exporter */
+	uint64_t	spans_dropped;	/* lost: queue full, export failed */
+	uint64_t	spans_rejected;	/* partial success: rejected by peer */
+	uint64_t	export_failures;	/* batches that failed for good */
+	uint64_t	export_retries;
+	uint64_t	queue_length;	/* spans waiting right now */
+};
+
+void	tracing_provider_stats(struct tracing_provider *,
+	    struct tracing_stats *);
+
+/* A tracer per instrumentation scope; borrowed, owned by the provider. */
+struct tracing_tracer	*tracing_provider_tracer(struct tracing_provider *,
+			    const char *scope_name, const char *scope_version);
+
+/*
+ * Spans. Start returns a new span (NULL only if out of memory); end gives
+ * it back to the library: the pointer is invalid after tracing_span_end().
+ * The parent comes explicitly from a context (extracted from a request)
+ * or from a span; NULL starts a new trace. start_ns/end_ns/ts 0 mean now.
+ */
+struct tracing_span	*tracing_span_start(struct tracing_tracer *,
+			    const char *name, int kind,
+			    const struct tracing_context *parent,
+			    uint64_t start_ns);
+struct tracing_span	*tracing_span_start_child(struct tracing_tracer *,
+			    const char *name, int kind,
+			    const struct tracing_span *parent,
+			    uint64_t start_ns);
+void	tracing_span_end(struct tracing_span *, uint64_t end_ns);
+
+int	tracing_span_set_attr(struct tracing_span *,
+	    const struct tracing_attr *);
+int	tracing_span_set_attrs(struct tracing_span *,
+	    const struct tracing_attr *, size_t);
+int	tracing_span_set_str(struct tracing_span *, const char *, const char *);
+int	tracing_span_set_int(struct tracing_span *, const char *, int64_t);
+int	tracing_span_set_bool(struct tracing_span *, const char *, int);
+int	tracing_span_set_double(struct tracing_span *, const char *, double);
+int	tracing_span_add_event(struct tracing_span *, const char *name,
+	    uint64_t ts, const struct tracing_attr *, size_t);
+int	tracing_span_add_link(struct tracing_span *,
+	    const struct tracing_context *, const struct tracing_attr *,
+	    size_t);
+int	tracing_span_set_status(struct tracing_span *, int code,
+	    const char *description);
+int	tracing_span_record_exception(struct tracing_span *,
+	    const char *type, const char *message, const char *stacktrace,
+	    uint64_t ts);
+int	tracing_span_update_name(struct tracing_span *, const char *);
+
+int	tracing_span_is_recording(const struct tracing_span *);
+int	tracing_span_is_sampled(const struct tracing_span *);
+void	tracing_span_trace_id(const struct tracing_span *, uint8_t [16]);
+void	tracing_span_span_id(const struct tracing_span *, uint8_t [8]);
+/* Lowercase hex, NUL-terminated: 33 and 17 bytes. */
+void	tracing_span_trace_id_hex(const struct tracing_span *, char [33]);
+void	tracing_span_span_id_hex(const struct tracing_span *, char [17]);
+
+/* Read access for exporters of the host's own (see tracing_batch_*). */
+const char	*tracing_span_name(const struct tracing_span *);
+int		 tracing_span_kind(const struct tracing_span *);
+uint64_t	 tracing_span_start_time(const struct tracing_span *);
+uint64_t	 tracing_span_end_time(const struct tracing_span *);
+int		 tracing_span_status(const struct tracing_span *,
+		    const char **description);
+int		 tracing_span_parent_span_id(const struct tracing_span *,
+		    uint8_t [8]);
+
+/*
+ * Contexts: a span context (trace id, span id, flags, tracestate) plus
+ * baggage, as carried between processes. Extracted from, or injected into,
+ * a request through getter/setter callbacks of the host's HTTP stack.
+ */
+int	tracing_context_alloc(struct tracing_context **);
+void	tracing_context_free(struct tracing_context *);
+void	tracing_context_reset(struct tracing_context *);
+int	tracing_context_set_span(struct tracing_context *,
+	    const struct tracing_span *);
+int	tracing_context_is_valid(const struct tracing_context *);
+int	tracing_context_is_remote(const struct tracing_context *);
+int	tracing_context_is_sampled(const struct tracing_context *);
+int	tracing_context_trace_flags(const struct tracing_context *);
+void	tracing_context_trace_id(const struct tracing_context *, uint8_t [16]);
+void	tracing_context_span_id(const struct tracing_context *, uint8_t [8]);
+
+/* tracestate: the whole header value ("" when none), and its members. */
+const char	*tracing_context_tracestate(const struct tracing_context *);
+int	tracing_context_tracestate_get(const struct tracing_context *,
+	    const char *key, char *buf, size_t buflen);
+int	tracing_context_tracestate_set(struct tracing_context *,
+	    const char *key, const char *value);
+int	tracing_context_tracestate_delete(struct tracing_context *,
+	    const char *key);
+
+/* Baggage: values are stored decoded; properties kept as received. */
+int	tracing_context_baggage_set(struct tracing_context *,
+	    const char *key, const char *value, const char *properties);
+const char	*tracing_context_baggage_get(const struct tracing_context *,
+		    const char *key);
+int	tracing_context_baggage_remove(struct tracing_context *, const char *);
+size_t	tracing_context_baggage_count(const struct tracing_context *);
+int	tracing_context_baggage_at(const struct tracing_context *, size_t,
+	    const char **key, const char **value, const char **properties);
+
+/*
+ * Propagation. The getter returns the value of a request header (several
+ * headers of one name joined with ","), or NULL; the setter sets one.
+ * Extract never fails on bad input: an invalid traceparent leaves the
+ * context without a span context (a new trace starts), and its tracestate
+ * is ignored. Inject writes the span's context (or the context's when span
+ * is NULL) and the context's baggage.
+ */
+#define TRACING_PROPAGATE_TRACECONTEXT	0x01
+#define TRACING_PROPAGATE_BAGGAGE	0x02
+
+typedef const char	*tracing_getter_fn(void *carrier, const char *name);
+typedef void		 tracing_setter_fn(void *carrier, const char *name,
+			    const char *value);
+
+int	tracing_propagation_extract(unsigned int propagators,
+	    struct tracing_context *, tracing_getter_fn *, void *carrier);
+int	tracing_propagation_inject(unsigned int propagators,
+	    const struct tracing_span *, const struct tracing_context *,
+	    tracing_setter_fn *, void *carrier);
+/* The same with the provider's OTEL_PROPAGATORS. */
+int	tracing_extract(struct tracing_provider *, struct tracing_context *,
+	    tracing_getter_fn *, void *carrier);
+int	tracing_inject(struct tracing_provider *, const struct tracing_span *,
+	    const struct tracing_context *, tracing_setter_fn *, void *carrier);
+
+/*
+ * Samplers. Decisions as in the specification. The parent-based sampler
+ * takes ownership of its delegates; a NULL delegate gets the default
+ * (root: always_on, remote/local sampled parent: always_on, not sampled:
+ * always_off).
+ */
+#define TRACING_SAMPLE_DROP		0
+#define TRACING_SAMPLE_RECORD_ONLY	1
+#define TRACING_SAMPLE_RECORD_AND_SAMPLE 2
+
+typedef int	tracing_sample_fn(void *arg,
+		    const struct tracing_context *parent,
+		    const uint8_t trace_id[16], const char *name, int kind);
+
+int	tracing_sampler_always_on_alloc(struct tracing_sampler **);
+int	tracing_sampler_always_off_alloc(struct tracing_sampler **);
+int	tracing_sampler_ratio_alloc(struct tracing_sampler **, double);
+int	tracing_sampler_parent_based_alloc(struct tracing_sampler **,
+	    struct tracing_sampler *root,
+	    struct tracing_sampler *remote_sampled,
+	    struct tracing_sampler *remote_not_sampled,
+	    struct tracing_sampler *local_sampled,
+	    struct tracing_sampler *local_not_sampled);
+int	tracing_sampler_custom_alloc(struct tracing_sampler **,
+	    tracing_sample_fn *, void *arg, const char *description);
+void	tracing_sampler_free(struct tracing_sampler *);
+int	tracing_sampler_should_sample(const struct tracing_sampler *,
+	    const struct tracing_context *parent, const uint8_t trace_id[16],
+	    const char *name, int kind);
+const char	*tracing_sampler_description(const struct tracing_sampler *);
+
+/*
+ * Exporters. The host can plug its own through ops; export is called from
+ * the export thread (batch processor) or from tracing_span_end() (simple
+ * processor) with a batch that is valid for the call only. Return TRACING_OK
+ * or an error code. tracing_batch_aborted() turns true when shutdown wants
+ * the exporter to give up.
+ */
+struct tracing_exporter_ops {
+	int	(*export)(void *arg, const struct tracing_batch *);
+	void	(*shutdown)(void *arg);
+	void	(*free)(void *arg);
+};
+
+int	tracing_exporter_alloc(struct tracing_exporter **,
+	    const struct tracing_exporter_ops *, void *arg);
+int	tracing_exporter_console_alloc(struct tracing_exporter **, FILE *);
+int	tracing_exporter_otlp_alloc(struct tracing_exporter **,
+	    const struct tracing_config *);
+void	tracing_exporter_free(struct tracing_exporter *);
+
+size_t	tracing_batch_count(const struct tracing_batch *);
+const struct tracing_span	*tracing_batch_span(const struct tracing_batch *,
+				    size_t);
+uint64_t	tracing_batch_deadline(const struct tracing_batch *);
+int	tracing_batch_aborted(const struct tracing_batch *);
+/* An ExportTraceServiceRequest in protobuf; free *out with tracing_free. */
+int	tracing_batch_encode_otlp(const struct tracing_batch *,
+	    uint8_t **out, size_t *outlen);
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* !TRACING_H */

@@ -1,0 +1,483 @@
+/*
+ * processor.c: span processors. The batch processor owns the bounded
+ * queue of ended spans and the export thread; the simple processor exports
+ * each span from tracing_span_end() (tests, console, debugging).
+ *
+ * DESIGN (batch processor)
+ *
+ * Who owns what: an ended, sampled span belongs to the queue once
+ * tr_processor_on_end() stored it, then to the export thread once popped;
+ * the export thread frees it after the export, whatever the result. The
+ * exporter and its curl handle belong to the export thread alone.
+ *
+ * Locking: one mutex (lock) protects the ring, the counters and the
+ * flush/shutdown state. Span end holds it only to store one pointer and
+ * bump a counter: no allocation, no I/O, no waiting; the export thread
+ * holds it only to move up to max_batch pointers into its own array, and
+ * never during an export. The queue has a fixed capacity: when it is full
+ * the span is freed and counted as dropped; the first drop of a loss is
+ * logged, and so is its end, with the number of spans lost.
+ *
+ * Wake-ups: span end signals "work" when the queue reaches a full batch;
+ * otherwise the thread wakes after the schedule delay. force_flush bumps
+ * flush_req and waits on "done" until the thread has emptied the queue
+ * (flush_done >= its request) or the timeout passes.
+ *
+ * Shutdown drains: the thread exports until the queue is empty and exits.
+ * If that takes longer than the timeout, the abort flag is raised (the
+ * OTLP exporter checks it from curl's progress callback and gives up),
+ * the thread is joined, and whatever is left is counted as dropped.
+ *
+ * Fork: the thread exists only in the process that started it. Started
+ * again in a forked child (explicitly, or lazily at the first span end),
+ * the processor forgets the spans inherited from the parent (they are the
+ * parent's to export) and re-initialises its lock and condition variables.
+ * Signals are blocked in the export thread: the host's handlers run in its
+ * own threads.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "tracing_private.h"
+
+struct tr_processor {
+	struct tracing_provider	*prov;
+	struct tracing_exporter	*exp;
+	int			 simple;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 work;
+	pthread_cond_t		 done;
+	struct tracing_span	**ring;
+	size_t			 cap;
+	size_t			 head;
+	size_t			 count;
+	size_t			 batch;
+	int			 running;
+	int			 shutdown;
+	unsigned int		 gen;		/* fork generation started in */
+	pthread_t		 thread;
+	volatile int		 abort;
+	uint64_t		 flush_req;
+	uint64_t		 flush_done;
+	int			 busy;
+	int			 in_loss;
+	uint64_t		 loss;
+	struct tracing_span	**out;		/* export thread's batch */
+	/* Counters, under lock. */
+	uint64_t		 queued;
+	uint64_t		 exported;
+	uint64_t		 dropped;
+	uint64_t		 rejected;
+	uint64_t		 failures;
+	uint64_t		 retries;
+};
+
+static void	*export_thread(void *);
+static void	 export_batch(struct tr_processor *, struct tracing_span **,
+		    size_t);
+static size_t	 pop_batch(struct tr_processor *);
+static void	 deadline_in(struct timespec *, unsigned int);
+static void	 cond_init_monotonic(pthread_cond_t *);
+
+int
+tr_processor_alloc(struct tr_processor **out, struct tracing_provider *prov)
+{
+	struct tr_processor	*p;
+
+	*out = NULL;
+	if ((p = tr_calloc(1, sizeof(*p))) == NULL)
+		return (TRACING_ERR_NOMEM);
+	p->prov = prov;
+	p->exp = prov->exporter;
+	p->simple = prov->cfg.simple_processor;
+	p->cap = prov->cfg.bsp_queue;
+	p->batch = prov->cfg.bsp_batch;
+	if (p->batch > p->cap)
+		p->batch = p->cap;
+	if (!p->simple) {
+		p->ring = tr_calloc(p->cap, sizeof(*p->ring));
+		p->out = tr_calloc(p->batch, sizeof(*p->out));
+		if (p->ring == NULL || p->out == NULL) {
+			tr_free(p->ring);
+			tr_free(p->out);
+			tr_free(p);
+			return (TRACING_ERR_NOMEM);
+		}
+	}
+	(void)pthread_mutex_init(&p->lock, NULL);
+	cond_init_monotonic(&p->work);
+	cond_init_monotonic(&p->done);
+	*out = p;
+	return (TRACING_OK);
+}
+
+static void
+drop_queue(struct tr_processor *p, int count_them)
+{
+	struct tracing_span	*s;
+
+	while (p->count > 0) {
+		s = p->ring[p->head];
+		p->ring[p->head] = NULL;
+		p->head = (p->head + 1) % p->cap;
+		p->count--;
+		if (count_them)
+			p->dropped++;
+		tr_span_free(s);
+	}
+}
+
+void
+tr_processor_free(struct tr_processor *p)
+{
+	if (p == NULL)
+		return;
+	if (p->running)
+		(void)tr_processor_shutdown(p, 0);
+	if (p->ring != NULL)
+		drop_queue(p, 1);
+	(void)pthread_mutex_destroy(&p->lock);
+	(void)pthread_cond_destroy(&p->work);
+	(void)pthread_cond_destroy(&p->done);
+	tr_free(p->ring);
+	tr_free(p->out);
+	tr_free(p);
+}
+
+static void
+deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void
+cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t	a;
+
+	(void)pthread_condattr_init(&a);
+	(void)pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(c, &a);
+	(void)pthread_condattr_destroy(&a);
+}
+
+/* Start the export thread in this process (idempotent per process). */
+int
+tr_processor_start(struct tr_processor *p)
+{
+	sigset_t	all, old;
+	unsigned int	gen;
+	int		rc;
+
+	if (p == NULL || p->simple)
+		return (TRACING_OK);
+	gen = tr_fork_generation();
+	if (p->running && p->gen == gen)
+		return (TRACING_OK);
+	if (p->running) {
+		/* A forked child: the parent's thread does not exist here. */
+		(void)pthread_mutex_init(&p->lock, NULL);
+		cond_init_monotonic(&p->work);
+		cond_init_monotonic(&p->done);
+		p->running = 0;
+		p->busy = 0;
+		drop_queue(p, 0);
+		p->flush_req = p->flush_done = 0;
+		p->queued = p->exported = p->dropped = p->rejected = 0;
+		p->failures = p->retries = 0;
+		p->in_loss = 0;
+		p->loss = 0;
+	}
+	if (p->shutdown)
+		return (TRACING_ERR_STATE);
+	if (p->prov->resource_gen != gen &&
+	    tr_resource_refresh_process(&p->prov->resource) == TRACING_OK)
+		p->prov->resource_gen = gen;
+	if (p->prov->cfg.curl_global_init)
+		tr_curl_global_init_once();
+	p->abort = 0;
+	p->gen = gen;
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->thread, NULL, export_thread, p);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		tr_log(TRACING_LOG_ERROR, "cannot start the export thread: %s",
+		    strerror(rc));
+		return (TRACING_ERR_SYSTEM);
+	}
+	p->running = 1;
+	return (TRACING_OK);
+}
+
+void
+tr_processor_on_end(struct tr_processor *p, struct tracing_span *s)
+{
+	uint64_t		ended_loss;
+	int			loss_start;
+
+	if (p->simple) {
+		(void)pthread_mutex_lock(&p->lock);
+		p->queued++;
+		export_batch(p, &s, 1);
+		(void)pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (p->prov->cfg.autostart && !p->shutdown &&
+	    (!p->running || p->gen != tr_fork_generation()))
+		(void)tr_processor_start(p);
+
+	loss_start = 0;
+	ended_loss = 0;
+	(void)pthread_mutex_lock(&p->lock);
+	if (p->count == p->cap || p->shutdown) {
+		p->dropped++;
+		if (!p->in_loss) {
+			p->in_loss = 1;
+			loss_start = 1;
+		}
+		p->loss++;
+		(void)pthread_mutex_unlock(&p->lock);
+		tr_span_free(s);
+		if (loss_start)
+			tr_log(TRACING_LOG_WARN, "span queue full (%zu spans): "
+			    "dropping spans", p->cap);
+		return;
+	}
+	p->ring[(p->head + p->count) % p->cap] = s;
+	p->count++;
+	p->queued++;
+	if (p->in_loss) {
+		ended_loss = p->loss;
+		p->in_loss = 0;
+		p->loss = 0;
+	}
+	if (p->count == p->batch && p->running)
+		(void)pthread_cond_signal(&p->work);
+	(void)pthread_mutex_unlock(&p->lock);
+	if (ended_loss != 0)
+		tr_log(TRACING_LOG_WARN, "span queue accepting spans again, "
+		    "%llu spans were dropped", (unsigned long long)ended_loss);
+}
+
+/* Move up to batch spans from the ring to p->out. Called locked. */
+static size_t
+pop_batch(struct tr_processor *p)
+{
+	size_t	n;
+
+	for (n = 0; n < p->batch && p->count > 0; n++) {
+		p->out[n] = p->ring[p->head];
+		p->ring[p->head] = NULL;
+		p->head = (p->head + 1) % p->cap;
+		p->count--;
+	}
+	return (n);
+}
+
+/*
+ * Export n spans and free them. Called unlocked by the export thread
+ * (counters are then updated under the lock), or locked by the simple
+ * processor and by synchronous drains, which pass their own lock state.
+ */
+static void
+export_batch_counted(struct tr_processor *p, struct tracing_span **spans,
+    size_t n, int locked)
+{
+	struct tracing_batch	b;
+	size_t			i;
+	int			rc;
+
+	if (n == 0)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.spans = spans;
+	b.n = n;
+	b.resource = &p->prov->resource;
+	b.deadline = tracing_now() +
+	    (uint64_t)p->prov->cfg.bsp_timeout_ms * 1000000ULL;
+	b.abort = &p->abort;
+	rc = tr_exporter_export(p->exp, &b);
+	for (i = 0; i < n; i++) {
+		tr_span_free(spans[i]);
+		spans[i] = NULL;
+	}
+	if (!locked)
+		(void)pthread_mutex_lock(&p->lock);
+	p->retries += b.retries;
+	if (rc == TRACING_OK) {
+		if (b.rejected > n)
+			b.rejected = n;
+		p->rejected += b.rejected;
+		p->exported += n - b.rejected;
+	} else {
+		p->failures++;
+		p->dropped += n;
+	}
+	if (!locked)
+		(void)pthread_mutex_unlock(&p->lock);
+	if (rc != TRACING_OK)
+		tr_log(TRACING_LOG_WARN, "export of %zu spans failed: %s", n,
+		    tracing_strerror(rc));
+}
+
+static void
+export_batch(struct tr_processor *p, struct tracing_span **spans, size_t n)
+{
+	export_batch_counted(p, spans, n, 1);
+}
+
+static void *
+export_thread(void *arg)
+{
+	struct tr_processor	*p = arg;
+	struct timespec		 dl;
+	uint64_t		 req;
+	size_t			 n;
+	int			 rc;
+
+	(void)pthread_mutex_lock(&p->lock);
+	for (;;) {
+		deadline_in(&dl, p->prov->cfg.bsp_delay_ms);
+		rc = 0;
+		while (!p->shutdown && p->flush_req == p->flush_done &&
+		    p->count < p->batch && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&p->work, &p->lock, &dl);
+		req = p->flush_req;
+		while (p->count > 0 && !p->abort) {
+			n = pop_batch(p);
+			p->busy = 1;
+			(void)pthread_mutex_unlock(&p->lock);
+			export_batch_counted(p, p->out, n, 0);
+			(void)pthread_mutex_lock(&p->lock);
+			p->busy = 0;
+			/* Between flushes, leave partial batches for later. */
+			if (p->count < p->batch && !p->shutdown &&
+			    p->flush_req == req && req == p->flush_done)
+				break;
+		}
+		if (p->count == 0 || p->abort) {
+			p->flush_done = req;
+			(void)pthread_cond_broadcast(&p->done);
+		}
+		if (p->shutdown && (p->count == 0 || p->abort))
+			break;
+	}
+	(void)pthread_cond_broadcast(&p->done);
+	(void)pthread_mutex_unlock(&p->lock);
+	return (NULL);
+}
+
+/* Export what is queued from the calling thread (no export thread). */
+static int
+drain_sync(struct tr_processor *p, unsigned int timeout_ms)
+{
+	uint64_t	end;
+	size_t		n;
+
+	end = tracing_now() + (uint64_t)timeout_ms * 1000000ULL;
+	(void)pthread_mutex_lock(&p->lock);
+	while (p->count > 0) {
+		if (tracing_now() >= end) {
+			(void)pthread_mutex_unlock(&p->lock);
+			return (TRACING_ERR_TIMEOUT);
+		}
+		n = pop_batch(p);
+		export_batch(p, p->out, n);
+	}
+	(void)pthread_mutex_unlock(&p->lock);
+	return (TRACING_OK);
+}
+
+int
+tr_processor_flush(struct tr_processor *p, unsigned int timeout_ms)
+{
+	struct timespec	dl;
+	uint64_t	req;
+	int		rc;
+
+	if (p == NULL || p->simple)
+		return (TRACING_OK);
+	if (!p->running || p->gen != tr_fork_generation())
+		return (drain_sync(p, timeout_ms));
+	deadline_in(&dl, timeout_ms);
+	(void)pthread_mutex_lock(&p->lock);
+	req = ++p->flush_req;
+	(void)pthread_cond_signal(&p->work);
+	rc = 0;
+	while (p->flush_done < req && rc != ETIMEDOUT && p->running)
+		rc = pthread_cond_timedwait(&p->done, &p->lock, &dl);
+	rc = p->flush_done >= req ? TRACING_OK : TRACING_ERR_TIMEOUT;
+	(void)pthread_mutex_unlock(&p->lock);
+	return (rc);
+}
+
+int
+tr_processor_shutdown(struct tr_processor *p, unsigned int timeout_ms)
+{
+	struct timespec	ts;
+	int		rc, ret;
+
+	if (p == NULL)
+		return (TRACING_OK);
+	ret = TRACING_OK;
+	if (p->simple || !p->running || p->gen != tr_fork_generation()) {
+		if (!p->simple)
+			ret = drain_sync(p, timeout_ms);
+		(void)pthread_mutex_lock(&p->lock);
+		p->shutdown = 1;
+		p->running = 0;
+		(void)pthread_mutex_unlock(&p->lock);
+		goto out;
+	}
+	(void)pthread_mutex_lock(&p->lock);
+	p->shutdown = 1;
+	(void)pthread_cond_signal(&p->work);
+	(void)pthread_mutex_unlock(&p->lock);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if ((rc = pthread_timedjoin_np(p->thread, NULL, &ts)) != 0) {
+		__atomic_store_n(&p->abort, 1, __ATOMIC_RELAXED);
+		(void)pthread_join(p->thread, NULL);
+		ret = TRACING_ERR_TIMEOUT;
+	}
+	p->running = 0;
+out:
+	(void)pthread_mutex_lock(&p->lock);
+	if (p->ring != NULL)
+		drop_queue(p, 1);
+	(void)pthread_mutex_unlock(&p->lock);
+	return (ret);
+}
+
+void
+tr_processor_stats(struct tr_processor *p, struct tracing_stats *st)
+{
+	(void)pthread_mutex_lock(&p->lock);
+	st->spans_queued = p->queued;
+	st->spans_exported = p->exported;
+	st->spans_dropped = p->dropped;
+	st->spans_rejected = p->rejected;
+	st->export_failures = p->failures;
+	st->export_retries = p->retries;
+	st->queue_length = p->count;
+	(void)pthread_mutex_unlock(&p->lock);
+}

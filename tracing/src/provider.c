@@ -1,0 +1,217 @@
+/*
+ * provider.c: the tracer provider: it owns the configuration copy, the
+ * resource, the sampler, the exporter, the processor and the tracers (one
+ * per instrumentation scope), and it starts, flushes and shuts down the
+ * export pipeline.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tracing_private.h"
+
+static void
+seterr(char *errbuf, size_t errlen, const char *what, int rc)
+{
+	if (errbuf != NULL && errlen > 0)
+		(void)snprintf(errbuf, errlen, "%s: %s", what,
+		    tracing_strerror(rc));
+}
+
+int
+tracing_provider_alloc(struct tracing_provider **out,
+    struct tracing_config *cfg, char *errbuf, size_t errlen)
+{
+	struct tracing_provider	*p;
+	int			 rc;
+
+	*out = NULL;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if ((p = tr_calloc(1, sizeof(*p))) == NULL) {
+		seterr(errbuf, errlen, "provider", TRACING_ERR_NOMEM);
+		return (TRACING_ERR_NOMEM);
+	}
+	(void)pthread_mutex_init(&p->lock, NULL);
+	if (cfg == NULL) {
+		tr_config_default(&p->cfg);
+		rc = tracing_config_load_env(&p->cfg);
+	} else {
+		rc = tr_config_copy(&p->cfg, cfg);
+	}
+	if (rc != TRACING_OK) {
+		seterr(errbuf, errlen, "configuration", rc);
+		goto fail;
+	}
+	if (p->cfg.log_level >= 0)
+		tracing_set_log_level(p->cfg.log_level);
+	if (p->cfg.disabled) {
+		*out = p;
+		return (TRACING_OK);
+	}
+	if ((rc = tr_resource_build(&p->resource, &p->cfg)) != TRACING_OK) {
+		seterr(errbuf, errlen, "resource", rc);
+		goto fail;
+	}
+	p->resource_gen = tr_fork_generation();
+	p->sampler = p->cfg.sampler;
+	p->cfg.sampler = NULL;
+	if (p->sampler == NULL && (rc = tr_sampler_from_config(&p->sampler,
+	    p->cfg.sampler_name, p->cfg.sampler_arg, 0)) != TRACING_OK) {
+		seterr(errbuf, errlen, "sampler", rc);
+		goto fail;
+	}
+	p->exporter = p->cfg.exporter;
+	p->cfg.exporter = NULL;
+	if (p->exporter == NULL) {
+		rc = TRACING_OK;
+		if (p->cfg.exporter_kind == EXPORTER_OTLP)
+			rc = tracing_exporter_otlp_alloc(&p->exporter, &p->cfg);
+		else if (p->cfg.exporter_kind == EXPORTER_CONSOLE)
+			rc = tracing_exporter_console_alloc(&p->exporter,
+			    stderr);
+		if (rc != TRACING_OK) {
+			seterr(errbuf, errlen, "exporter", rc);
+			goto fail;
+		}
+	}
+	if (p->exporter != NULL &&
+	    (rc = tr_processor_alloc(&p->proc, p)) != TRACING_OK) {
+		seterr(errbuf, errlen, "processor", rc);
+		goto fail;
+	}
+	*out = p;
+	return (TRACING_OK);
+fail:
+	tracing_provider_free(p);
+	return (rc);
+}
+
+int
+tracing_provider_enabled(const struct tracing_provider *p)
+{
+	return (p != NULL && !p->cfg.disabled);
+}
+
+int
+tracing_provider_start(struct tracing_provider *p)
+{
+	if (p == NULL)
+		return (TRACING_ERR_INVALID);
+	if (p->cfg.disabled || p->proc == NULL)
+		return (TRACING_OK);
+	if (p->shutdown)
+		return (TRACING_ERR_STATE);
+	return (tr_processor_start(p->proc));
+}
+
+int
+tracing_provider_force_flush(struct tracing_provider *p,
+    unsigned int timeout_ms)
+{
+	if (p == NULL)
+		return (TRACING_ERR_INVALID);
+	if (p->proc == NULL || p->shutdown)
+		return (TRACING_OK);
+	return (tr_processor_flush(p->proc, timeout_ms));
+}
+
+int
+tracing_provider_shutdown(struct tracing_provider *p,
+    unsigned int timeout_ms)
+{
+	int	rc;
+
+	if (p == NULL)
+		return (TRACING_ERR_INVALID);
+	if (p->shutdown)
+		return (TRACING_OK);
+	p->shutdown = 1;
+	rc = TRACING_OK;
+	if (p->proc != NULL)
+		rc = tr_processor_shutdown(p->proc, timeout_ms);
+	if (p->exporter != NULL && p->exporter->ops.shutdown != NULL)
+		p->exporter->ops.shutdown(p->exporter->arg);
+	return (rc);
+}
+
+void
+tracing_provider_free(struct tracing_provider *p)
+{
+	struct tracing_tracer	*t, *next;
+
+	if (p == NULL)
+		return;
+	if (!p->shutdown)
+		(void)tracing_provider_shutdown(p, p->cfg.bsp_timeout_ms);
+	tr_processor_free(p->proc);
+	if (p->exporter != NULL) {
+		p->exporter->ops.shutdown = NULL;	/* done above */
+		tracing_exporter_free(p->exporter);
+	}
+	tracing_sampler_free(p->sampler);
+	for (t = p->tracers; t != NULL; t = next) {
+		next = t->next;
+		tr_free(t->name);
+		tr_free(t->version);
+		tr_free(t);
+	}
+	tr_resource_cleanup(&p->resource);
+	tr_config_cleanup(&p->cfg);
+	(void)pthread_mutex_destroy(&p->lock);
+	tr_free(p);
+}
+
+void
+tracing_provider_stats(struct tracing_provider *p, struct tracing_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (p == NULL)
+		return;
+	st->spans_started = __atomic_load_n(&p->started, __ATOMIC_RELAXED);
+	st->spans_ended = __atomic_load_n(&p->ended, __ATOMIC_RELAXED);
+	if (p->proc != NULL)
+		tr_processor_stats(p->proc, st);
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+struct tracing_tracer *
+tracing_provider_tracer(struct tracing_provider *p, const char *name,
+    const char *version)
+{
+	struct tracing_tracer	*t;
+
+	if (p == NULL)
+		return (NULL);
+	if (name == NULL)
+		name = "";
+	(void)pthread_mutex_lock(&p->lock);
+	for (t = p->tracers; t != NULL; t = t->next) {
+		if (same(t->name, name) && same(t->version, version))
+			goto out;
+	}
+	if ((t = tr_calloc(1, sizeof(*t))) == NULL)
+		goto out;
+	t->provider = p;
+	if ((t->name = tr_strdup(name)) == NULL ||
+	    (version != NULL && (t->version = tr_strdup(version)) == NULL)) {
+		tr_free(t->name);
+		tr_free(t);
+		t = NULL;
+		goto out;
+	}
+	t->next = p->tracers;
+	p->tracers = t;
+out:
+	(void)pthread_mutex_unlock(&p->lock);
+	return (t);
+}

@@ -1,0 +1,395 @@
+/*
+ * tracing_private.h: the library's internal interfaces: the span, context,
+ * resource and configuration structures, the arena, the parsers shared by
+ * propagation, configuration, the fuzzers and the tests.
+ */
+
+#ifndef TRACING_PRIVATE_H
+#define TRACING_PRIVATE_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "tracing.h"
+
+#define TRACING_SDK_NAME	"tracing-c"
+
+/* Limits from the W3C specifications. */
+#define TRACESTATE_MAX_MEMBERS	32
+#define TRACESTATE_MAX_LEN	512
+#define TRACESTATE_BIG_MEMBER	128
+#define BAGGAGE_MAX_MEMBERS	64
+#define BAGGAGE_MAX_BYTES	8192
+/* A tracestate as received is not kept beyond this (before trimming). */
+#define TRACESTATE_MAX_INPUT	(TRACESTATE_MAX_MEMBERS * 512)
+
+#define TRACE_FLAG_SAMPLED	0x01
+#define TRACE_FLAG_RANDOM	0x02
+
+/* alloc.c */
+void	*tr_malloc(size_t);
+void	*tr_calloc(size_t, size_t);
+void	*tr_realloc(void *, size_t);
+void	 tr_free(void *);
+char	*tr_strdup(const char *);
+char	*tr_strndup(const char *, size_t);
+void	 tr_log(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 tr_log_enabled(int);
+int	 tr_log_level_parse(const char *, int *);
+
+/* A growable byte buffer with a hard cap (0: none). */
+struct tr_buf {
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;
+};
+
+void	tr_buf_init(struct tr_buf *, size_t max);
+void	tr_buf_cleanup(struct tr_buf *);
+int	tr_buf_append(struct tr_buf *, const void *, size_t);
+int	tr_buf_appendf(struct tr_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	tr_buf_reserve(struct tr_buf *, size_t);
+const char	*tr_buf_cstr(struct tr_buf *);
+
+/* rand.c: xoshiro256** per thread, seeded from getrandom, fork-aware. */
+uint64_t	tr_rand64(void);
+void		tr_rand_bytes(uint8_t *, size_t);
+void		tr_rand_seed(uint64_t);	/* tests: deterministic stream */
+unsigned int	tr_fork_generation(void);
+void		tr_uuid4(char [37]);
+
+/* Arena: bump allocation for everything a span owns, freed at once. */
+struct tr_arena_chunk {
+	struct tr_arena_chunk	*next;
+	size_t			 size;
+};
+
+struct tr_arena {
+	char			*cur;
+	char			*end;
+	struct tr_arena_chunk	*chunks;
+	size_t			 total;
+};
+
+void	 tr_arena_init(struct tr_arena *, void *, size_t);
+void	 tr_arena_cleanup(struct tr_arena *);
+void	*tr_arena_alloc(struct tr_arena *, size_t);
+char	*tr_arena_strndup(struct tr_arena *, const char *, size_t);
+
+/* An attribute as stored. */
+struct tr_attr {
+	const char	*key;
+	uint32_t	 klen;
+	uint8_t		 type;
+	uint32_t	 n;		/* bytes (string) or elements (array) */
+	union {
+		const char	*s;
+		int64_t		 i;
+		double		 d;
+		int		 b;
+		const char	**sa;
+		uint32_t	*salen;	/* unused; kept for symmetry */
+		uint8_t		*ba;
+		int64_t		*ia;
+		double		*da;
+	} v;
+	uint32_t	*slens;		/* string array element lengths */
+};
+
+struct tr_attrs {
+	struct tr_attr	*a;
+	uint32_t	 count;
+	uint32_t	 cap;
+	uint32_t	 dropped;
+};
+
+struct tr_limits {
+	uint32_t	attr_count;
+	int64_t		attr_value_len;	/* -1: unlimited */
+	uint32_t	event_count;
+	uint32_t	link_count;
+	uint32_t	event_attr_count;
+	uint32_t	link_attr_count;
+};
+
+int	tr_attrs_set(struct tr_arena *, struct tr_attrs *, uint32_t limit,
+	    int64_t vlen_limit, const struct tracing_attr *);
+const struct tr_attr	*tr_attrs_find(const struct tr_attrs *, const char *,
+			    size_t);
+/* Deep copy into a heap-backed attribute set (resource). */
+
+/* Span context as carried by spans and contexts. */
+struct tr_spanctx {
+	uint8_t		trace_id[16];
+	uint8_t		span_id[8];
+	uint8_t		flags;
+	uint8_t		valid;
+	uint8_t		remote;
+};
+
+struct tr_event {
+	const char	*name;
+	uint64_t	 ts;
+	struct tr_attrs	 attrs;
+};
+
+struct tr_link {
+	struct tr_spanctx	 sc;
+	const char		*tracestate;
+	struct tr_attrs		 attrs;
+};
+
+#define SPAN_INLINE_ARENA	768
+
+struct tracing_span {
+	struct tracing_tracer	*tracer;
+	struct tr_spanctx	 sc;
+	uint8_t			 parent_id[8];
+	uint8_t			 has_parent;
+	uint8_t			 parent_remote;
+	uint8_t			 recording;
+	uint8_t			 ended;
+	uint8_t			 kind;
+	uint8_t			 status;
+	const char		*name;
+	const char		*status_desc;
+	const char		*tracestate;
+	uint64_t		 start;
+	uint64_t		 end;
+	struct tr_attrs		 attrs;
+	struct tr_event		*events;
+	uint32_t		 nevents;
+	uint32_t		 events_cap;
+	uint32_t		 dropped_events;
+	struct tr_link		*links;
+	uint32_t		 nlinks;
+	uint32_t		 links_cap;
+	uint32_t		 dropped_links;
+	struct tr_arena		 arena;
+	/* Recording spans carry SPAN_INLINE_ARENA bytes after this. */
+	char			 inline_mem[];
+};
+
+void	tr_span_free(struct tracing_span *);
+
+/* Baggage members, heap-allocated. */
+struct tr_bag {
+	char	*key;
+	char	*value;
+	char	*props;		/* NULL or the raw property list */
+};
+
+struct tracing_context {
+	struct tr_spanctx	 sc;
+	char			*tracestate;	/* NULL: empty */
+	struct tr_bag		*bag;
+	size_t			 nbag;
+};
+
+/* propagation.c: parsers, exposed for tests and fuzzers. */
+int	tr_traceparent_parse(const char *, size_t, struct tr_spanctx *);
+void	tr_traceparent_format(const struct tr_spanctx *, char [56]);
+
+struct tr_tsmember {
+	const char	*key;
+	size_t		 klen;
+	const char	*val;
+	size_t		 vlen;
+};
+
+int	tr_tracestate_parse(const char *, size_t, struct tr_tsmember *,
+	    size_t *);
+int	tr_tracestate_key_valid(const char *, size_t);
+int	tr_tracestate_value_valid(const char *, size_t);
+/* Serialize members, trimming to 512 characters as the spec recommends. */
+int	tr_tracestate_join(const struct tr_tsmember *, size_t, char **);
+int	tr_baggage_parse(const char *, size_t, struct tracing_context *);
+int	tr_baggage_format(const struct tracing_context *, struct tr_buf *);
+int	tr_hex_decode(const char *, size_t, uint8_t *);
+void	tr_hex_encode(const uint8_t *, size_t, char *);
+
+/* kvlist.c: "k=v,k2=v2" lists (OTEL_RESOURCE_ATTRIBUTES, _HEADERS). */
+typedef int	tr_kv_fn(void *, const char *, const char *);
+int	tr_kvlist_parse(const char *, const char *what, tr_kv_fn *, void *);
+int	tr_percent_decode(const char *, size_t, char **);
+
+/* Resource. */
+struct tr_resource {
+	struct tr_arena	 arena;
+	struct tr_attrs	 attrs;
+	uint8_t		*pb;		/* Resource message body, encoded */
+	size_t		 pblen;
+	int		 own_instance_id;	/* generated, renew on fork */
+};
+
+int	tr_resource_build(struct tr_resource *, const struct tracing_config *);
+void	tr_resource_cleanup(struct tr_resource *);
+int	tr_resource_set(struct tr_resource *, const struct tracing_attr *);
+int	tr_resource_encode(struct tr_resource *);
+int	tr_resource_refresh_process(struct tr_resource *);
+
+/* Samplers. */
+struct tracing_sampler {
+	int			 type;
+	double			 ratio;
+	uint64_t		 bound;
+	tracing_sample_fn	*fn;
+	void			*arg;
+	char			 desc[96];
+	struct tracing_sampler	*root;
+	struct tracing_sampler	*rps;
+	struct tracing_sampler	*rpns;
+	struct tracing_sampler	*lps;
+	struct tracing_sampler	*lpns;
+};
+
+int	tr_sampler_from_config(struct tracing_sampler **, const char *,
+	    const char *arg, int strict);
+
+/* Configuration, filled from defaults, environment and setters. */
+#define EXPORTER_OTLP		1
+#define EXPORTER_CONSOLE	2
+#define EXPORTER_NONE		3
+
+#define PROTO_HTTP_PROTOBUF	1
+#define PROTO_GRPC		2
+
+struct tr_header {
+	char	*name;
+	char	*value;
+};
+
+struct tracing_config {
+	int			 disabled;
+	char			*service_name;
+	char			*resource_env;	/* OTEL_RESOURCE_ATTRIBUTES */
+	struct tracing_attr	*rattrs;	/* programmatic, deep copies */
+	size_t			 nrattrs;
+	int			 exporter_kind;
+	char			*endpoint;	/* generic */
+	char			*traces_endpoint;	/* signal-specific */
+	int			 protocol;
+	struct tr_header	*headers;
+	size_t			 nheaders;
+	unsigned int		 timeout_ms;
+	int			 gzip;
+	char			*sampler_name;
+	char			*sampler_arg;
+	struct tracing_sampler	*sampler;
+	struct tracing_exporter	*exporter;
+	unsigned int		 bsp_delay_ms;
+	unsigned int		 bsp_timeout_ms;
+	unsigned int		 bsp_queue;
+	unsigned int		 bsp_batch;
+	int			 simple_processor;
+	unsigned int		 propagators;
+	int			 log_level;
+	struct tr_limits	 limits;
+	int			 curl_global_init;
+	int			 autostart;
+};
+
+int	tr_config_copy(struct tracing_config *, const struct tracing_config *);
+void	tr_config_default(struct tracing_config *);
+void	tr_config_cleanup(struct tracing_config *);
+int	tr_config_otlp_url(const struct tracing_config *, char **);
+
+/* Exporters. */
+struct tracing_exporter {
+	struct tracing_exporter_ops	 ops;
+	void				*arg;
+};
+
+struct tracing_batch {
+	struct tracing_span	**spans;
+	size_t			  n;
+	struct tr_resource	 *resource;
+	uint64_t		  deadline;
+	volatile int		 *abort;
+	/* Filled in by the built-in exporters. */
+	unsigned int		  retries;
+	uint64_t		  rejected;
+};
+
+/* otlp.c: encoding ExportTraceServiceRequest by hand, back to front. */
+struct tr_pbw {
+	uint8_t		*buf;
+	size_t		 cap;
+	size_t		 pos;		/* data lives in buf[pos .. cap) */
+	int		 err;
+};
+
+void	tr_pbw_init(struct tr_pbw *);
+void	tr_pbw_cleanup(struct tr_pbw *);
+size_t	tr_pbw_len(const struct tr_pbw *);
+const uint8_t	*tr_pbw_data(const struct tr_pbw *);
+void	tr_pbw_reset(struct tr_pbw *);
+void	tr_pbw_attrs(struct tr_pbw *, int, const struct tr_attrs *);
+int	tr_otlp_encode(struct tr_pbw *, const struct tracing_batch *);
+int	tr_otlp_response_parse(const uint8_t *, size_t, int64_t *rejected,
+	    char *msg, size_t msglen);
+
+/* retry.c: the OTLP retry policy, pure functions. */
+#define GRPC_OK			0
+#define GRPC_CANCELLED		1
+#define GRPC_UNKNOWN		2
+#define GRPC_INVALID_ARGUMENT	3
+#define GRPC_DEADLINE_EXCEEDED	4
+#define GRPC_RESOURCE_EXHAUSTED	8
+#define GRPC_ABORTED		10
+#define GRPC_OUT_OF_RANGE	11
+#define GRPC_UNIMPLEMENTED	12
+#define GRPC_INTERNAL		13
+#define GRPC_UNAVAILABLE	14
+#define GRPC_DATA_LOSS		15
+#define GRPC_UNAUTHENTICATED	16
+
+int		tr_http_retryable(long status);
+int		tr_grpc_retryable(int code, int has_retry_info);
+int		tr_grpc_from_http(long status);
+uint64_t	tr_backoff_ms(unsigned int attempt, uint64_t rnd);
+int		tr_retry_after_parse(const char *, time_t now, uint64_t *ms);
+int		tr_grpc_status_details_retry(const char *b64, size_t,
+		    uint64_t *ms);
+int		tr_base64_decode(const char *, size_t, uint8_t *, size_t *);
+
+/* Processors. */
+struct tr_processor;
+
+int	tr_processor_alloc(struct tr_processor **, struct tracing_provider *);
+void	tr_processor_free(struct tr_processor *);
+void	tr_processor_on_end(struct tr_processor *, struct tracing_span *);
+int	tr_processor_start(struct tr_processor *);
+int	tr_processor_flush(struct tr_processor *, unsigned int);
+int	tr_processor_shutdown(struct tr_processor *, unsigned int);
+void	tr_processor_stats(struct tr_processor *, struct tracing_stats *);
+
+int	tr_exporter_export(struct tracing_exporter *, struct tracing_batch *);
+void	tr_curl_global_init_once(void);
+
+/* Provider and tracers. */
+struct tracing_tracer {
+	struct tracing_tracer	*next;
+	struct tracing_provider	*provider;
+	char			*name;
+	char			*version;
+};
+
+struct tracing_provider {
+	struct tracing_config	 cfg;
+	struct tr_resource	 resource;
+	struct tracing_sampler	*sampler;
+	struct tracing_exporter	*exporter;
+	struct tr_processor	*proc;
+	pthread_mutex_t		 lock;		/* tracers list */
+	struct tracing_tracer	*tracers;
+	unsigned int		 resource_gen;	/* fork generation */
+	uint64_t		 started;	/* atomics */
+	uint64_t		 ended;
+	int			 shutdown;
+};
+
+#endif /* !TRACING_PRIVATE_H */

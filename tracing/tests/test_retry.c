@@ -1,0 +1,342 @@
+/*
+ * test_retry.c: the OTLP retry policy (retryable statuses and gRPC codes,
+ * backoff schedule, Retry-After, RetryInfo) and the HTTP exporter against
+ * tests/fake_otlp.py on 127.0.0.1: 503 + Retry-After then 200, 400 never
+ * retried, 429 with backoff, partial success, no time left, gzip, headers.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "tracing.h"
+#include "tracing_private.h"
+
+static pid_t	server_pid = -1;
+static int	server_fd = -1;
+static char	base[64];
+
+static int
+server_start(void)
+{
+	char		 portfile[] = "/tmp/fake-otlp-XXXXXX";
+	char		 script[1024], port[16];
+	const char	*dir;
+	FILE		*f;
+	int		 fds[2], fd, i;
+
+	if ((fd = mkstemp(portfile)) < 0)
+		return (-1);
+	close(fd);
+	unlink(portfile);
+	dir = getenv("TRACING_TESTDIR");
+	snprintf(script, sizeof(script), "%s/fake_otlp.py",
+	    dir != NULL ? dir : "tests");
+	if (pipe(fds) != 0)
+		return (-1);
+	if ((server_pid = fork()) == 0) {
+		dup2(fds[0], 0);
+		close(fds[1]);
+		execlp("python3", "python3", script, portfile, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	server_fd = fds[1];
+	for (i = 0; i < 500; i++) {
+		struct timespec	ts = { 0, 10000000 };
+
+		if ((f = fopen(portfile, "r")) != NULL) {
+			if (fgets(port, sizeof(port), f) != NULL) {
+				fclose(f);
+				unlink(portfile);
+				snprintf(base, sizeof(base),
+				    "http://127.0.0.1:%d", atoi(port));
+				return (0);
+			}
+			fclose(f);
+		}
+		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+static void
+server_stop(void)
+{
+	if (server_fd >= 0)
+		close(server_fd);
+	if (server_pid > 0)
+		waitpid(server_pid, NULL, 0);
+}
+
+static size_t
+collect(char *p, size_t sz, size_t n, void *arg)
+{
+	struct tr_buf	*b = arg;
+
+	tr_buf_append(b, p, sz * n);
+	return (sz * n);
+}
+
+static int
+control(const char *path, const char *body, struct tr_buf *out)
+{
+	CURL	*c;
+	char	 url[128];
+	int	 rc;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	return (rc == CURLE_OK ? 0 : -1);
+}
+
+struct result {
+	struct tracing_stats	st;
+	struct tr_buf		log;
+	int			requests;
+	double			gap;	/* seconds between first two */
+	double			elapsed;
+};
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static void
+scenario(const char *script, const char *kv[][2], struct result *r)
+{
+	struct tracing_config	*c;
+	struct tracing_provider	*p;
+	struct tracing_span	*s;
+	struct tr_buf		 dummy;
+	double			 t0, a, b;
+	const char		*line;
+	int			 i;
+
+	memset(r, 0, sizeof(*r));
+	tr_buf_init(&r->log, 0);
+	tr_buf_init(&dummy, 0);
+	control("/__script", script, &dummy);
+	tr_buf_cleanup(&dummy);
+	tracing_config_alloc(&c);
+	tracing_config_set(c, "OTEL_EXPORTER_OTLP_ENDPOINT", base);
+	tracing_config_set(c, "TRACING_PROCESSOR", "simple");
+	for (i = 0; kv != NULL && kv[i][0] != NULL; i++)
+		tracing_config_set(c, kv[i][0], kv[i][1]);
+	if (tracing_provider_alloc(&p, c, NULL, 0) != TRACING_OK)
+		exit(1);
+	tracing_config_free(c);
+	s = tracing_span_start(tracing_provider_tracer(p, "t", NULL), "s", 1,
+	    NULL, 0);
+	tracing_span_set_str(s, "k", "some value that compresses well well");
+	t0 = now_s();
+	tracing_span_end(s, 0);
+	r->elapsed = now_s() - t0;
+	tracing_provider_stats(p, &r->st);
+	tracing_provider_free(p);
+	control("/__log", NULL, &r->log);
+	line = tr_buf_cstr(&r->log);
+	for (i = 0; (line = strchr(line, '\n')) != NULL; line++)
+		i++;
+	r->requests = i;
+	if (i >= 2 && sscanf(tr_buf_cstr(&r->log), "%lf", &a) == 1 &&
+	    sscanf(strchr(tr_buf_cstr(&r->log), '\n') + 1, "%lf", &b) == 1)
+		r->gap = b - a;
+}
+
+static void
+test_policy(void)
+{
+	const long	retry[] = { 429, 502, 503, 504 };
+	const long	noretry[] = { 400, 401, 403, 404, 405, 413, 500, 501 };
+	uint64_t	ms, lo, hi, v;
+	size_t		i;
+	unsigned int	a;
+	int		good;
+
+	good = 1;
+	for (i = 0; i < 4; i++)
+		good = good && tr_http_retryable(retry[i]);
+	for (i = 0; i < 8; i++)
+		good = good && !tr_http_retryable(noretry[i]);
+	ok(good, "HTTP: only 429, 502, 503 and 504 are retryable");
+	good = tr_grpc_retryable(GRPC_CANCELLED, 0) &&
+	    tr_grpc_retryable(GRPC_DEADLINE_EXCEEDED, 0) &&
+	    tr_grpc_retryable(GRPC_ABORTED, 0) &&
+	    tr_grpc_retryable(GRPC_OUT_OF_RANGE, 0) &&
+	    tr_grpc_retryable(GRPC_UNAVAILABLE, 0) &&
+	    tr_grpc_retryable(GRPC_DATA_LOSS, 0) &&
+	    !tr_grpc_retryable(GRPC_RESOURCE_EXHAUSTED, 0) &&
+	    tr_grpc_retryable(GRPC_RESOURCE_EXHAUSTED, 1) &&
+	    !tr_grpc_retryable(GRPC_UNKNOWN, 0) &&
+	    !tr_grpc_retryable(GRPC_INVALID_ARGUMENT, 0) &&
+	    !tr_grpc_retryable(GRPC_INTERNAL, 0) &&
+	    !tr_grpc_retryable(GRPC_UNAUTHENTICATED, 0) &&
+	    !tr_grpc_retryable(7, 0) && !tr_grpc_retryable(GRPC_UNIMPLEMENTED,
+	    0);
+	ok(good, "gRPC: the six retryable codes, RESOURCE_EXHAUSTED only "
+	    "with RetryInfo");
+	ok(tr_grpc_from_http(503) == GRPC_UNAVAILABLE &&
+	    tr_grpc_from_http(400) == GRPC_INTERNAL &&
+	    tr_grpc_from_http(404) == GRPC_UNIMPLEMENTED,
+	    "gRPC: HTTP status mapping");
+	good = 1;
+	for (a = 0; a < 8; a++) {
+		hi = a >= 5 ? 30000 : 1000ULL << a;
+		lo = hi / 2;
+		hi = hi + hi / 2;
+		for (i = 0; i < 1000; i++) {
+			v = tr_backoff_ms(a, tr_rand64());
+			good = good && v >= lo && v < hi;
+		}
+	}
+	ok(good && tr_backoff_ms(0, 0) == 500 && tr_backoff_ms(3, 0) ==
+	    4000 && tr_backoff_ms(10, 0) == 15000,
+	    "backoff: 1 s doubling to 30 s, jitter in [d/2, 3d/2)");
+	ok(tr_retry_after_parse("5", 0, &ms) == TRACING_OK && ms == 5000 &&
+	    tr_retry_after_parse(" 0 ", 0, &ms) == TRACING_OK && ms == 0,
+	    "Retry-After: delta-seconds");
+	ok(tr_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT", 784111767,
+	    &ms) == TRACING_OK && ms == 10000 &&
+	    tr_retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT", 784111787,
+	    &ms) == TRACING_OK && ms == 0,
+	    "Retry-After: IMF-fixdate, in the future and in the past");
+	ok(tr_retry_after_parse("Sunday, 06-Nov-94 08:49:37 GMT", 784111767,
+	    &ms) == TRACING_OK && ms == 10000 &&
+	    tr_retry_after_parse("Sun Nov  6 08:49:37 1994", 784111767,
+	    &ms) == TRACING_OK && ms == 10000,
+	    "Retry-After: RFC 850 and asctime dates");
+	ok(tr_retry_after_parse("soon", 0, &ms) == TRACING_ERR_INVALID &&
+	    tr_retry_after_parse("5s", 0, &ms) == TRACING_ERR_INVALID &&
+	    tr_retry_after_parse("", 0, &ms) == TRACING_ERR_INVALID &&
+	    tr_retry_after_parse("99999999999999999999", 0, &ms) ==
+	    TRACING_OK && ms == 3600000, "Retry-After: garbage refused, "
+	    "huge values capped at an hour");
+	{
+		const char	*ri = "CAgSCXNsb3cgZG93bho2Cih0eXBlLmdvb2dsZWFw"
+				    "aXMuY29tL2dvb2dsZS5ycGMuUmV0cnlJbmZvEgoKC"
+				    "AgCEIDKte4B";
+		const char	*di = "CAgaLAoodHlwZS5nb29nbGVhcGlzLmNvbS9nb29"
+				    "nbGUucnBjLkRlYnVnSW5mbxIA";
+
+		ok(tr_grpc_status_details_retry(ri, strlen(ri), &ms) ==
+		    TRACING_OK && ms == 2500 && tr_grpc_status_details_retry(
+		    di, strlen(di), &ms) == TRACING_ERR_INVALID &&
+		    tr_grpc_status_details_retry("!!", 2, &ms) ==
+		    TRACING_ERR_INVALID, "grpc-status-details-bin: RetryInfo "
+		    "2.5 s found, other details ignored");
+	}
+}
+
+int
+main(void)
+{
+	const char	*kv_short[][2] = {
+		{ "OTEL_EXPORTER_OTLP_TIMEOUT", "1500" }, { NULL, NULL }
+	};
+	const char	*kv_gzip[][2] = {
+		{ "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip" },
+		{ "OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=s%20ecret,x-b=2" },
+		{ NULL, NULL }
+	};
+	struct result	r;
+
+	tracing_set_log(log_capture, NULL);
+	tracing_set_log_level(TRACING_LOG_DEBUG);
+	test_policy();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (server_start() != 0) {
+		printf("ok 1 - exporter against a fake server # SKIP python3 "
+		    "server did not start\n");
+		server_stop();
+		curl_global_cleanup();
+		return (tap_done());
+	}
+
+	scenario("503|Retry-After: 1\n200\n", NULL, &r);
+	ok(r.requests == 2 && r.st.spans_exported == 1 &&
+	    r.st.export_retries == 1 && r.gap >= 0.95 && r.gap < 2.0,
+	    "503 + Retry-After: 1, then 200: retried once after %.2f s",
+	    r.gap);
+	ok(strstr(tr_buf_cstr(&r.log), " /v1/traces application/x-protobuf "
+	    "- ") != NULL, "POST /v1/traces, Content-Type "
+	    "application/x-protobuf");
+	tr_buf_cleanup(&r.log);
+
+	scenario("400\n200\n", NULL, &r);
+	ok(r.requests == 1 && r.st.spans_exported == 0 &&
+	    r.st.export_failures == 1 && r.st.spans_dropped == 1 &&
+	    r.st.export_retries == 0, "400: never retried, counted as failed");
+	tr_buf_cleanup(&r.log);
+
+	scenario("500\n", NULL, &r);
+	ok(r.requests == 1 && r.st.export_failures == 1,
+	    "500: not retryable over HTTP");
+	tr_buf_cleanup(&r.log);
+
+	scenario("429\n200\n", NULL, &r);
+	ok(r.requests == 2 && r.st.spans_exported == 1 && r.gap >= 0.45 &&
+	    r.gap < 1.6, "429 without Retry-After: backoff with jitter "
+	    "(%.2f s)", r.gap);
+	tr_buf_cleanup(&r.log);
+
+	scenario("502|Retry-After: 5\n200\n", kv_short, &r);
+	ok(r.requests == 1 && r.st.export_failures == 1 && r.elapsed < 1.0,
+	    "Retry-After beyond the export timeout: gives up at once");
+	tr_buf_cleanup(&r.log);
+
+	scenario("504\n504\n504\n504\n504\n", kv_short, &r);
+	ok(r.requests >= 1 && r.requests <= 2 && r.st.export_failures == 1 &&
+	    r.elapsed < 2.0,
+	    "repeated 504: retries bounded by the timeout (%d requests, "
+	    "%.2f s)", r.requests, r.elapsed);
+	tr_buf_cleanup(&r.log);
+
+	log_reset();
+	scenario("200|body=0a0d08031209626164207370616e73\n200\n", NULL, &r);
+	if (log_count("partial success") != 1)
+		fprintf(stderr, "# log: %s\n", logbuf);
+	ok(r.requests == 1 && r.st.spans_rejected == 1 &&
+	    r.st.spans_exported == 0 && r.st.export_failures == 0 &&
+	    log_count("partial success: 3 spans rejected: bad spans") == 1 &&
+	    r.requests > 0,
+	    "partial success: logged, rejected counted, not retried");
+	tr_buf_cleanup(&r.log);
+
+	scenario("200\n", kv_gzip, &r);
+	{
+		int	clen = 0, plen = 0;
+		char	*p = strstr(tr_buf_cstr(&r.log), "gzip ");
+
+		if (p != NULL)
+			sscanf(p + 5, "%d %d", &clen, &plen);
+		ok(r.st.spans_exported == 1 && p != NULL && plen > 0 &&
+		    clen > 0, "gzip: Content-Encoding gzip, the server "
+		    "inflates %d bytes to %d", clen, plen);
+	}
+	ok(strstr(tr_buf_cstr(&r.log), "x-api-key=s ecret,x-b=2") != NULL,
+	    "OTEL_EXPORTER_OTLP_HEADERS sent, percent-decoded");
+	tr_buf_cleanup(&r.log);
+
+	server_stop();
+	curl_global_cleanup();
+	return (tap_done());
+}
