@@ -15,8 +15,18 @@ fi
 echo "# the stack is up (see $RUN_DIR/up-for-tests.log)"
 
 rc=0
-for t in tests/e2e/test_orders.py tests/e2e/test_restart.py; do
+for t in tests/e2e/test_orders.py tests/e2e/test_traces.py; do
 	echo "# $t"
 	python3 "$t" || rc=1
 done
+
+echo "# cli/tests/e2e.sh (tracectl against the stack)"
+JAEGER_URL="http://$JAEGER_HOST:$JAEGER_QUERY_PORT" GATEWAY_URL="http://$BIND_HOST:$GATEWAY_PORT" \
+	E2E_SLOW_ON="'$TOP/scripts/fault.sh' inventory-service '{\"latency_ms\":300}'" \
+	E2E_SLOW_OFF="'$TOP/scripts/fault.sh' inventory-service clear" \
+	bash cli/tests/e2e.sh || rc=1
+
+# Last: these restart PostgreSQL and the whole stack.
+echo "# tests/e2e/test_restart.py"
+python3 tests/e2e/test_restart.py || rc=1
 exit $rc

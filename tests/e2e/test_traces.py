@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the traces, read back from the real Jaeger: one
+order is one complete trace across the four services with the expected
+tree and attributes; out of stock marks the inventory span; a caller's
+traceparent is continued; fault knobs show in the spans; no e-mail address
+appears anywhere; logs carry the trace ids. Prints TAP."""
+
+import json
+import os
+import secrets
+import sys
+import time
+
+from tap import TOP, env, ok, order_body, post_order, request, run
+
+JAEGER = "http://%s:%s" % (env("JAEGER_HOST", "127.0.0.1"), env("JAEGER_QUERY_PORT", "16686"))
+RUN_DIR = env("RUN_DIR", os.path.join(TOP, ".run"))
+FAULTS = env("FAULTS_DIR", os.path.join(RUN_DIR, "faults"))
+EMAIL = "trace-test-%s@example.com" % secrets.token_hex(4)
+SEEN = []
+
+
+def fetch(trace_id, want, timeout=20):
+    """The trace as Jaeger's legacy API gives it, once it has want spans."""
+    deadline = time.time() + timeout
+    t = None
+    while time.time() < deadline:
+        r = request("GET", JAEGER + "/api/traces/" + trace_id)
+        if r.status == 200 and r.json and r.json.get("data"):
+            t = r.json["data"][0]
+            if len(t["spans"]) >= want:
+                time.sleep(0.5)
+                t = request("GET", JAEGER + "/api/traces/" + trace_id).json["data"][0]
+                break
+        time.sleep(0.3)
+    if t is not None:
+        SEEN.append(t)
+    return t
+
+
+def tags(span):
+    return {x["key"]: x["value"] for x in span.get("tags", [])}
+
+
+def service(t, span):
+    return t["processes"][span["processID"]]["serviceName"]
+
+
+def parent(span):
+    for ref in span.get("references", []):
+        if ref.get("refType") == "CHILD_OF":
+            return ref["spanID"]
+    return None
+
+
+def find(t, svc, name):
+    return [s for s in t["spans"] if service(t, s) == svc and s["operationName"] == name]
+
+
+def is_error(span):
+    tg = tags(span)
+    return tg.get("error") is True or tg.get("otel.status_code") == "ERROR"
+
+
+def events(span):
+    out = []
+    for log in span.get("logs", []):
+        f = {x["key"]: x["value"] for x in log.get("fields", [])}
+        out.append(f)
+    return out
+
+
+def test_one_order_one_trace():
+    r = post_order(order_body(email=EMAIL, qty=2, price=50.0), {"User-Agent": "tracing-e2e/1.0"})
+    ok(r.status == 201, "order accepted", r)
+    tid = r.json.get("traceId")
+    ok(r.headers.get("traceresponse", "").startswith("00-%s-" % tid), "traceresponse header names the trace",
+       r.headers)
+    t = fetch(tid, 12)
+    ok(t is not None, "the trace is in Jaeger")
+    if t is None:
+        return
+    spans = t["spans"]
+    ok(len(spans) == 12, "12 spans (got %d)" % len(spans), [(service(t, s), s["operationName"]) for s in spans])
+    ok({s["traceID"] for s in spans} == {tid}, "every span has the order's trace id")
+    ok({service(t, s) for s in spans} == {"api-gateway", "inventory-service", "order-service",
+                                          "notification-service"}, "spans from all four services")
+    ids = {s["spanID"]: s for s in spans}
+    roots = [s for s in spans if parent(s) is None]
+    ok(len(roots) == 1 and service(t, roots[0]) == "api-gateway" and roots[0]["operationName"] == "POST /api/orders",
+       "one root: the gateway's POST /api/orders", [(service(t, s), s["operationName"]) for s in roots])
+    ok(all(parent(s) in ids for s in spans if parent(s) is not None), "no span without its parent")
+    root = roots[0]
+    rt = tags(root)
+    ok(rt.get("span.kind") == "server" and rt.get("http.request.method") == "POST"
+       and rt.get("http.route") == "/api/orders" and rt.get("url.path") == "/api/orders"
+       and rt.get("http.response.status_code") == 201 and rt.get("server.port") == int(env("GATEWAY_PORT", "8080"))
+       and "server.address" in rt and rt.get("client.address") == "127.0.0.1" and rt.get("user_agent.original") == "tracing-e2e/1.0",
+       "root SERVER span has the HTTP server attributes", rt)
+    ok(rt.get("order.outcome") == "created" and rt.get("order.id") == r.json.get("orderId"),
+       "root span shows the order outcome", rt)
+    for callee, op in [("inventory-service", "POST /v1/reservations"), ("order-service", "POST /v1/orders"),
+                       ("notification-service", "POST /v1/notifications")]:
+        client = find(t, "api-gateway", op)
+        server = find(t, callee, op)
+        good = len(client) == 1 and len(server) == 1 and parent(client[0]) == root["spanID"] \
+            and parent(server[0]) == client[0]["spanID"] and tags(client[0]).get("span.kind") == "client" \
+            and tags(server[0]).get("span.kind") == "server" \
+            and tags(client[0]).get("http.response.status_code") == 201 \
+            and "url.full" in tags(client[0]) and "server.address" in tags(client[0])
+        ok(good, "%s: its SERVER span hangs under the gateway's CLIENT span %s" % (callee, op))
+    proc = find(t, "order-service", "process_order")
+    pt = tags(proc[0]) if proc else {}
+    ok(len(proc) == 1 and pt.get("span.kind") == "internal" and pt.get("order.id") == r.json.get("orderId")
+       and pt.get("order.item_count") == 1 and pt.get("order.total") == 100.0 and pt.get("user.id") == 1
+       and parent(proc[0]) == find(t, "order-service", "POST /v1/orders")[0]["spanID"],
+       "order-service: process_order INTERNAL span with its attributes", pt)
+    dbs = [s for s in spans if "db.system.name" in tags(s)]
+    ok(len(dbs) == 2 and all(tags(s).get("db.system.name") == "postgresql" and tags(s).get("db.namespace")
+                             and tags(s).get("db.operation.name") == "SELECT"
+                             and "$1" in tags(s).get("db.query.text", "") for s in dbs),
+       "database spans: system, namespace, operation, query text with placeholders",
+       [tags(s) for s in dbs])
+    ok(parent(find(t, "order-service", "SELECT create_order")[0]) == proc[0]["spanID"] if proc and
+       find(t, "order-service", "SELECT create_order") else False, "the order's SQL runs under process_order")
+    inv = find(t, "inventory-service", "POST /v1/reservations")
+    names = [e.get("event") for e in events(inv[0])] if inv else []
+    ok("stock.checked" in names and "stock.reserved" in names, "inventory: stock checked and reserved events",
+       names)
+    ev = [e for e in events(inv[0]) if e.get("event") == "stock.reserved"] if inv else []
+    ok(ev and ev[0].get("inventory.sku") == "SKU123" and ev[0].get("inventory.requested") == 2
+       and "inventory.available" in ev[0], "inventory: the events carry sku, requested, available", ev)
+    ok(len(find(t, "notification-service", "render_email")) == 1 and
+       len(find(t, "notification-service", "deliver_email")) == 1, "notification: render and delivery spans")
+    log = open(os.path.join(RUN_DIR, "log", "api-gateway.log"), encoding="utf-8", errors="replace").read()
+    lines = [json.loads(l) for l in log.splitlines() if l.startswith("{") and tid in l]
+    ok(len(lines) == 1 and lines[0]["span_id"] == root["spanID"] and lines[0]["status"] == 201
+       and lines[0]["route"] == "/api/orders" and lines[0]["service"] == "api-gateway" and "duration_ms" in lines[0],
+       "the gateway's JSON log line joins the trace", lines)
+
+
+def test_out_of_stock_trace():
+    r = post_order(order_body(sku="OUT-OF-STOCK", email=EMAIL))
+    tid = r.error().get("traceId", "")
+    t = fetch(tid, 5)
+    ok(t is not None, "out of stock: the trace is in Jaeger", r)
+    if t is None:
+        return
+    root = [s for s in t["spans"] if parent(s) is None][0]
+    ok(tags(root).get("http.response.status_code") == 400 and tags(root).get("order.outcome") == "out_of_stock",
+       "out of stock: the gateway's root span shows 400", tags(root))
+    inv = find(t, "inventory-service", "POST /v1/reservations")
+    ev = [e for e in events(inv[0]) if e.get("event") == "out_of_stock"] if inv else []
+    ok(inv and is_error(inv[0]) and tags(inv[0]).get("otel.status_description", "").startswith("out of stock"),
+       "out of stock: the inventory span has status ERROR with a description", tags(inv[0]) if inv else None)
+    ok(ev and ev[0].get("inventory.sku") == "OUT-OF-STOCK", "out of stock: an event names the sku", ev)
+
+
+def test_traceparent():
+    tid, sid = secrets.token_hex(16), secrets.token_hex(8)
+    r = post_order(order_body(email=EMAIL), {"traceparent": "00-%s-%s-01" % (tid, sid),
+                                             "tracestate": "vendor=abc", "baggage": "tenant=t1"})
+    t = fetch(tid, 12)
+    ok(r.json.get("traceId") == tid and t is not None and len(t["spans"]) == 12,
+       "traceparent: the whole trace keeps the caller's trace id", r)
+    if t:
+        root = [s for s in t["spans"] if service(t, s) == "api-gateway" and s["operationName"] == "POST /api/orders"]
+        ok(root and parent(root[0]) == sid, "traceparent: the gateway's span hangs under the caller's span id")
+        ok(all(parent(s) in {x["spanID"] for x in t["spans"]} | {sid} for s in t["spans"]),
+           "traceparent: every other span has its parent in the trace")
+    r = post_order(order_body(email=EMAIL), {"traceparent": "00-%s-%s-01" % ("0" * 32, sid)})
+    t = fetch(r.json.get("traceId", ""), 12) if r.status == 201 else None
+    ok(r.status == 201 and t is not None and all(parent(s) != sid for s in t["spans"]),
+       "malformed traceparent: a new trace, no error", r)
+
+
+def set_fault(svc, cfg):
+    os.makedirs(FAULTS, exist_ok=True)
+    path = os.path.join(FAULTS, svc + ".json")
+    if cfg is None:
+        if os.path.exists(path):
+            os.unlink(path)
+    else:
+        with open(path, "w") as f:
+            f.write(json.dumps(cfg))
+    time.sleep(1.3)
+
+
+def test_faults():
+    try:
+        set_fault("inventory-service", {"latency_ms": 300})
+        r = post_order(order_body(email=EMAIL))
+        t = fetch(r.json.get("traceId", ""), 12)
+        inv = find(t, "inventory-service", "POST /v1/reservations") if t else []
+        ok(r.status == 201 and inv and inv[0]["duration"] >= 300000 and tags(inv[0]).get("fault.injected") is True
+           and any(e.get("event") == "fault.injected" for e in events(inv[0])),
+           "fault latency: the inventory span lasts 300 ms and says the fault was injected",
+           [inv[0]["duration"], tags(inv[0])] if inv else r)
+        root = [s for s in t["spans"] if parent(s) is None] if t else []
+        ok(root and root[0]["duration"] >= 300000, "fault latency: the trace is slower than 300 ms")
+        set_fault("inventory-service", {"error_percent": 100, "error_status": 503})
+        r = post_order(order_body(email=EMAIL))
+        t = fetch(r.error().get("traceId", ""), 4)
+        inv = find(t, "inventory-service", "POST /v1/reservations") if t else []
+        ok(r.status == 503 and r.error().get("code") == "inventory_unavailable", "fault error: the order gets 503", r)
+        ok(inv and is_error(inv[0]) and tags(inv[0]).get("http.response.status_code") == 503
+           and tags(inv[0]).get("fault.injected") is True, "fault error: the inventory span is an ERROR span")
+        set_fault("inventory-service", {"outage": True})
+        ok(request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/ready").status == 503
+           and request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/health").status == 200,
+           "fault outage: refused (503), still alive")
+    finally:
+        set_fault("inventory-service", None)
+    ok(post_order(order_body(email=EMAIL)).status == 201, "faults removed: orders flow again")
+
+
+def test_no_email():
+    text = json.dumps(SEEN)
+    ok(len(SEEN) >= 5 and EMAIL not in text and "@example.com" not in text,
+       "no e-mail address in any span of the %d test traces" % len(SEEN))
+
+
+if __name__ == "__main__":
+    sys.exit(run([test_one_order_one_trace, test_out_of_stock_trace, test_traceparent, test_faults, test_no_email]))
