@@ -24,22 +24,46 @@ rss_of() {
 	echo $total
 }
 
+run_wrk() {
+	# $1: label. Prints the wrk summary and each service's memory under load.
+	local wrkpid s
+	wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s bench/order.lua \
+		"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >"$RUN_DIR/bench-wrk-$1.log" 2>&1 &
+	wrkpid=$!
+	sleep $((DURATION / 2))
+	declare -A rss
+	for s in api-gateway inventory-service order-service notification-service; do
+		rss[$s]=$(rss_of "$s")
+	done
+	wait $wrkpid
+	grep '^BENCH' "$RUN_DIR/bench-wrk-$1.log" | sed "s/^BENCH /   $1: /"
+	grep -E 'Non-2xx|Socket errors' "$RUN_DIR/bench-wrk-$1.log" | sed 's/^/   /'
+	for s in api-gateway inventory-service order-service notification-service; do
+		printf '   rss under load: %-22s %6d KiB\n' "$s" "${rss[$s]}"
+	done
+}
+
+field() { grep '^BENCH' "$RUN_DIR/bench-wrk-$1.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
 echo "== order flow: wrk -t2 -c$CONNS -d${DURATION}s POST /api/orders (gateway -> inventory -> orders -> notification)"
-echo "   $(nproc) cores shared by wrk, the four services (SERVICE_WORKERS=$SERVICE_WORKERS each) and PostgreSQL"
-wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s bench/order.lua \
-	"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >"$RUN_DIR/bench-wrk.log" 2>&1 &
-wrkpid=$!
-sleep $((DURATION / 2))
-declare -A rss
+echo "   $(nproc) cores shared by wrk, the four services (SERVICE_WORKERS=$SERVICE_WORKERS each), PostgreSQL and Jaeger"
+run_wrk traced
+# Restarting the services makes every worker flush and report its counters.
+OTEL_SDK_DISABLED=true scripts/services.sh start >/dev/null
+created=0 exported=0 dropped=0
 for s in api-gateway inventory-service order-service notification-service; do
-	rss[$s]=$(rss_of "$s")
+	while read -r e d; do
+		exported=$((exported + e)) dropped=$((dropped + d))
+	done < <(sed -n 's/.*tracing: \([0-9]*\) spans exported, \([0-9]*\) dropped.*/\1 \2/p' \
+		"$RUN_DIR/log/$s.log" | tail -n "$SERVICE_WORKERS")
 done
-wait $wrkpid
-grep '^BENCH' "$RUN_DIR/bench-wrk.log" | sed 's/^BENCH /   /'
-grep -E 'Non-2xx|Socket errors' "$RUN_DIR/bench-wrk.log" | sed 's/^/   /'
-for s in api-gateway inventory-service order-service notification-service; do
-	printf '   rss under load: %-22s %6d KiB\n' "$s" "${rss[$s]}"
-done
+echo "   spans: $exported exported, $dropped dropped by the services during the traced run (goal: none lost)"
+run_wrk untraced
+OTEL_SDK_DISABLED=false scripts/services.sh start >/dev/null
+awk -v a="$(field traced orders_per_s)" -v b="$(field untraced orders_per_s)" \
+    -v pa="$(field traced p99_ms)" -v pb="$(field untraced p99_ms)" 'BEGIN {
+	printf "   tracing overhead: %.1f vs %.1f orders/s = %.3f of the untraced throughput (goal >= 0.97); p99 %.2f vs %.2f ms\n",
+	    a, b, (b > 0 ? a / b : 0), pa, pb }'
 
 for part in tracing cli; do
 	if [ -f "$part/Makefile" ] && grep -q '^bench:' "$part/Makefile"; then
@@ -47,3 +71,8 @@ for part in tracing cli; do
 		make -s -C "$part" bench
 	fi
 done
+
+if [ -x cli/bench/slow-bench.sh ] && [ "${BENCH_TRACECTL:-1}" = 1 ]; then
+	echo "== tracectl slow vs curl+jq (cli/bench/slow-bench.sh, 10,000 stored traces)"
+	bash cli/bench/slow-bench.sh
+fi

@@ -339,6 +339,8 @@ cmd_order(struct ctx *c, int argc, char *argv[])
 
 	t = NULL;
 	rc = JAEGER_OK;
+	if (wait)
+		propagate_flush();
 	if (wait && !rejected)
 		rc = wait_trace(c, tid, wait_us, &t);
 	else if (wait && r.status >= 400 && r.status < 500)

@@ -88,6 +88,7 @@ struct traceparent {
 	uint64_t	 trace_hi, trace_lo;
 	uint64_t	 span_id;
 	char		 header[80];	/* "traceparent: 00-...-...-01" */
+	void		*span;		/* tracectl's CLIENT span, or NULL */
 };
 /*
  * propagate_new starts an outgoing request's context (and, with the tracing
@@ -96,6 +97,7 @@ struct traceparent {
  */
 int		 propagate_new(struct traceparent *);
 void		 propagate_end(struct traceparent *, long);
+void		 propagate_flush(void);
 
 /* loadgen.c: POST body to url count times, concurrency at once. */
 int		 loadgen_run(struct ctx *, const char *, const char *, long,

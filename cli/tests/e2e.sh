@@ -71,8 +71,10 @@ if ! curl -sf -o /dev/null --max-time 3 "$J/api/services" ||
 	exit 0
 fi
 
-t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-sleep 1
+# The window starts at the next whole second (times have second precision
+# here), so orders from earlier suites in this second stay out of it.
+t0=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+sleep 2
 
 # One order, its whole trace.
 run 0 "order submit --wait places an order and fetches its trace" \
@@ -150,6 +152,18 @@ r = [o for o in d['operations'] if o['operation'] == 'POST /v1/reservations']
 assert r and r[0]['errors'] >= 1, r
 assert c[0]['p50Us'] <= c[0]['p90Us'] <= c[0]['p99Us'] <= c[0]['maxUs'], c"
 
+# Each service exports on its own schedule: wait until the refused
+# order's inventory span (the one with the message) has arrived.
+i=0
+while [ $i -lt 20 ]; do
+	"$T" --jaeger "$J" errors --start "$t0" --json >"$work/out" 2>/dev/null
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+t = [x for x in d["traces"] if x["traceId"] == sys.argv[2]]
+sys.exit(0 if t and any(e["message"] for e in t[0]["errors"]) else 1)' "$work/out" "$oos" && break
+	sleep 0.5
+	i=$((i + 1))
+done
 run 0 "errors finds the refused order" errors --start "$t0" --json
 pycheck "errors: the out-of-stock trace with a message" "
 t = [x for x in d['traces'] if x['traceId'] == '$oos']
