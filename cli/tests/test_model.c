@@ -478,6 +478,77 @@ test_broken(void)
 	trace_set_cleanup(&ts);
 }
 
+/*
+ * Recorded from our own running stack (`tracectl order submit --wait`,
+ * then the trace from Jaeger's legacy and v3 APIs): a confirmed order and
+ * an out-of-stock one, each rooted in tracectl's own CLIENT span.
+ */
+static void
+test_stack(int v3)
+{
+	struct trace_set	 ts;
+	struct trace		*t;
+	struct span		*s, *db;
+	const char		*api = v3 ? "v3" : "legacy";
+	char			 name[64];
+	size_t			 i;
+
+	snprintf(name, sizeof(name), "stack-ok.%s.json", api);
+	ts = load(name, v3);
+	if (!ok(ts.n == 1, "%s: stack order parses to one trace", api))
+		return;
+	t = ts.traces[0];
+	ok(t->id_hi == 0x72fd9ffc823c2bd3ULL && t->id_lo ==
+	    0x3b0518125b0d5e09ULL, "%s: stack order trace id", api);
+	is_i64(t->nspans, 13, "%s: stack order has 13 spans", api);
+	is_i64(t->nservices, 5, "%s: stack order spans 5 services", api);
+	ok(t->nroots == 1 && t->norphans == 0,
+	    "%s: stack order: one root, no orphans", api);
+	ok(t->root != NULL && strcmp(t->root->service, "tracectl") == 0 &&
+	    t->root->kind == SPAN_KIND_CLIENT && t->root->nchildren == 1 &&
+	    strcmp(t->root->children[0]->service, "api-gateway") == 0,
+	    "%s: tracectl's CLIENT span roots the gateway's span", api);
+	is_i64(t->nerrors, 0, "%s: stack order has no error span", api);
+	s = find(t, "order-service", "process_order");
+	db = find(t, "order-service", "SELECT create_order");
+	ok(s != NULL && db != NULL && db->parent == s &&
+	    s->kind == SPAN_KIND_INTERNAL && s->parent != NULL &&
+	    strcmp(s->parent->operation, "POST /v1/orders") == 0 &&
+	    span_attr(s, "order.id") != NULL,
+	    "%s: process_order under POST /v1/orders, its SQL beneath", api);
+	ok(db != NULL && db->self_us == db->duration_us,
+	    "%s: a leaf's self time is its duration", api);
+	ok(critical_sum(t) > 0 && critical_sum(t) <= t->root->duration_us,
+	    "%s: the critical path lies within the root", api);
+	for (i = 0; i < t->nspans; i++)
+		if (t->spans[i].parent != NULL &&
+		    (t->spans[i].start_us < t->spans[i].parent->start_us))
+			break;
+	ok(i == t->nspans, "%s: no child starts before its parent", api);
+	trace_set_cleanup(&ts);
+
+	snprintf(name, sizeof(name), "stack-oos.%s.json", api);
+	ts = load(name, v3);
+	if (!ok(ts.n == 1, "%s: stack out-of-stock order parses", api))
+		return;
+	t = ts.traces[0];
+	is_i64(t->nspans, 5, "%s: out of stock: 5 spans", api);
+	s = find(t, "inventory-service", "POST /v1/reservations");
+	ok(s != NULL && s->error && s->status_message != NULL &&
+	    strncmp(s->status_message, "out of stock: OUT-OF-STOCK", 26) == 0,
+	    "%s: out of stock: the inventory span is an error with its"
+	    " message", api);
+	ok(s != NULL && s->nevents == 1 &&
+	    strcmp(s->events[0].name, "out_of_stock") == 0,
+	    "%s: out of stock: the event naming the sku", api);
+	s = find(t, "api-gateway", "POST /api/orders");
+	ok(s != NULL && !s->error && span_attr(s,
+	    "http.response.status_code") != NULL && strcmp(span_attr(s,
+	    "http.response.status_code"), "400") == 0,
+	    "%s: out of stock: the gateway answered 400, not an error", api);
+	trace_set_cleanup(&ts);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -495,5 +566,7 @@ main(int argc, char *argv[])
 	test_search();
 	test_critical_path();
 	test_broken();
+	test_stack(0);
+	test_stack(1);
 	return (tap_done());
 }
