@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-SERVICES="inventory-service order-service notification-service api-gateway"
+SERVICES="inventory-service order-service notification-service api-gateway w3c-test-service"
 
 port_of() {
 	case $1 in
@@ -16,6 +16,7 @@ port_of() {
 	inventory-service) echo "$INVENTORY_PORT" ;;
 	order-service) echo "$ORDER_PORT" ;;
 	notification-service) echo "$NOTIFICATION_PORT" ;;
+	w3c-test-service) echo "$W3C_TEST_PORT" ;;
 	esac
 }
 
@@ -101,7 +102,7 @@ start)
 	done
 	;;
 stop)
-	for s in api-gateway notification-service order-service inventory-service; do
+	for s in w3c-test-service api-gateway notification-service order-service inventory-service; do
 		stop_pidfile "$RUN_DIR/$s.pid" "$s"
 	done
 	stop_pidfile "$RUN_DIR/jaeger.pid" Jaeger

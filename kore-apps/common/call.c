@@ -139,7 +139,7 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 	}
 
 	text = NULL;
-	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
 		kore_curl_cleanup(&call->curl);
 		(void)snprintf(call->error, sizeof(call->error),
 		    "cannot encode the request body");
