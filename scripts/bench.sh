@@ -72,6 +72,16 @@ for part in tracing cli; do
 	fi
 done
 
+if [ -x "$TOP/build/tracing/bench-export" ]; then
+	echo "== tracing: export to the running Jaeger (build/tracing/bench-export)"
+	otlp_http="http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT"
+	otlp_grpc="http://$JAEGER_HOST:$JAEGER_OTLP_GRPC_PORT"
+	"$TOP/build/tracing/bench-export" -n 50000 "$otlp_http" http/protobuf 2>&1 | sed 's/^/   /'
+	"$TOP/build/tracing/bench-export" -n 50000 "$otlp_grpc" grpc 2>&1 | sed 's/^/   /'
+	echo "   at 10,000 spans/s (the Collector's budget: 20% of a core):"
+	"$TOP/build/tracing/bench-export" -n 50000 -r 10000 "$otlp_http" http/protobuf 2>&1 | sed 's/^/   /'
+fi
+
 if [ -x cli/bench/slow-bench.sh ] && [ "${BENCH_TRACECTL:-1}" = 1 ]; then
 	echo "== tracectl slow vs curl+jq (cli/bench/slow-bench.sh, 10,000 stored traces)"
 	bash cli/bench/slow-bench.sh
