@@ -397,36 +397,58 @@ svc_reply_db_error(struct http_request *req, struct svc_db *db)
 	    "the %s database cannot serve this request now", db->dbname);
 }
 
-struct ready_state {
+/* The state of svc_db_single(): the statement and its copied argument. */
+struct single_state {
+	char		arg[96];
 	struct svc_db	db;
 };
 
 static void
-ready_free(struct http_request *req)
+single_free(struct http_request *req)
 {
-	struct ready_state	*st = svc_state_get(req);
+	struct single_state	*st = svc_state_get(req);
 
 	svc_db_cleanup(&st->db);
+}
+
+/*
+ * The whole of a handler that runs one statement with at most one text
+ * argument (arg, copied; NULL for none) on dbname. Returns SVC_DB_PENDING
+ * (return KORE_RESULT_RETRY), or SVC_DB_DONE / SVC_DB_ERROR with the
+ * statement in *out. Replying is the caller's.
+ */
+int
+svc_db_single(struct http_request *req, const char *dbname, const char *query,
+    const char *arg, struct svc_db **out)
+{
+	struct single_state	*st;
+
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), single_free);
+		svc_db_prepare(&st->db, dbname, query);
+		if (arg != NULL) {
+			(void)snprintf(st->arg, sizeof(st->arg), "%s", arg);
+			svc_db_param(&st->db, st->arg);
+		}
+	}
+	st = svc_state_get(req);
+	*out = &st->db;
+	return (svc_db_run(req, &st->db));
 }
 
 /* GET /ready for a service that owns a database: 200 when it answers. */
 int
 svc_ready_db(struct http_request *req, const char *dbname)
 {
-	struct ready_state	*st;
-	int			rc;
+	struct svc_db	*db;
+	int		rc;
 
-	if (!svc_state_exists(req)) {
-		st = svc_state_create(req, sizeof(*st), ready_free);
-		svc_db_prepare(&st->db, dbname, "SELECT 1 AS ok");
-	}
-	st = svc_state_get(req);
-
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+	if ((rc = svc_db_single(req, dbname, "SELECT 1 AS ok", NULL, &db)) ==
+	    SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (rc == SVC_DB_ERROR) {
 		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "not_ready", "database %s: %s", dbname, st->db.error);
+		    "not_ready", "database %s: %s", dbname, db->error);
 		return (KORE_RESULT_OK);
 	}
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s,s:{s:s}}",

@@ -130,6 +130,8 @@ const char	*svc_db_value(struct svc_db *, int, const char *);
 long long	svc_db_int(struct svc_db *, int, const char *);
 void		svc_reply_db_error(struct http_request *, struct svc_db *);
 int		svc_ready_db(struct http_request *, const char *);
+int		svc_db_single(struct http_request *, const char *, const char *,
+		    const char *, struct svc_db **);
 
 /* trace.c: the Kore side of the tracing library. */
 void		svc_trace_init(const char *);

@@ -23,11 +23,6 @@ struct reserve {
 	struct svc_db	db;
 };
 
-struct lookup {
-	char		arg[96];	/* the path parameter, kept for retries */
-	struct svc_db	db;
-};
-
 int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
@@ -251,14 +246,6 @@ reserve(struct http_request *req, struct svc_match *m)
 	return (KORE_RESULT_OK);
 }
 
-static void
-lookup_free(struct http_request *req)
-{
-	struct lookup	*st = svc_state_get(req);
-
-	svc_db_cleanup(&st->db);
-}
-
 /*
  * POST /v1/reservations/:id/release: 200 {"reservationId","status":
  * "released"|"not_reserved"}. Safe to repeat.
@@ -266,27 +253,19 @@ lookup_free(struct http_request *req)
 static int
 release(struct http_request *req, struct svc_match *m)
 {
-	struct lookup	*st;
+	struct svc_db	*db;
 	int		rc;
 
-	if (!svc_state_exists(req)) {
-		st = svc_state_create(req, sizeof(*st), lookup_free);
-		svc_db_prepare(&st->db, DB,
-		    "SELECT release_reservation($1) AS status");
-		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
-		svc_db_param(&st->db, st->arg);
-	}
-	st = svc_state_get(req);
-
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+	if ((rc = svc_db_single(req, DB, "SELECT release_reservation($1) AS"
+	    " status", m->params[0], &db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
+		svc_reply_db_error(req, db);
 		return (KORE_RESULT_OK);
 	}
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
 	    "reservationId", m->params[0],
-	    "status", svc_db_value(&st->db, 0, "status")));
+	    "status", svc_db_value(db, 0, "status")));
 	return (KORE_RESULT_OK);
 }
 
@@ -294,26 +273,18 @@ release(struct http_request *req, struct svc_match *m)
 static int
 stock(struct http_request *req, struct svc_match *m)
 {
-	struct lookup	*st;
+	struct svc_db	*db;
 	json_t		*row;
 	int		rc;
 
-	if (!svc_state_exists(req)) {
-		st = svc_state_create(req, sizeof(*st), lookup_free);
-		svc_db_prepare(&st->db, DB,
-		    "SELECT sku, name, available FROM stock WHERE sku = $1");
-		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
-		svc_db_param(&st->db, st->arg);
-	}
-	st = svc_state_get(req);
-
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+	if ((rc = svc_db_single(req, DB, "SELECT sku, name, available FROM"
+	    " stock WHERE sku = $1", m->params[0], &db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
+		svc_reply_db_error(req, db);
 		return (KORE_RESULT_OK);
 	}
-	if ((row = json_array_get(st->db.rows, 0)) == NULL) {
+	if ((row = json_array_get(db->rows, 0)) == NULL) {
 		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "unknown_sku",
 		    "no such sku: %s", m->params[0]);
 		return (KORE_RESULT_OK);
@@ -321,7 +292,7 @@ stock(struct http_request *req, struct svc_match *m)
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:O,s:O,s:I}",
 	    "sku", json_object_get(row, "sku"),
 	    "name", json_object_get(row, "name"),
-	    "available", svc_db_int(&st->db, 0, "available")));
+	    "available", svc_db_int(db, 0, "available")));
 	return (KORE_RESULT_OK);
 }
 

@@ -25,11 +25,6 @@ struct create {
 	struct svc_db	db;
 };
 
-struct lookup {
-	char		arg[96];	/* the path parameter, kept for retries */
-	struct svc_db	db;
-};
-
 int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
@@ -200,14 +195,6 @@ create(struct http_request *req, struct svc_match *m)
 	return (KORE_RESULT_OK);
 }
 
-static void
-lookup_free(struct http_request *req)
-{
-	struct lookup	*st = svc_state_get(req);
-
-	svc_db_cleanup(&st->db);
-}
-
 static int
 uuid_valid(const char *s)
 {
@@ -230,35 +217,27 @@ uuid_valid(const char *s)
 static int
 fetch(struct http_request *req, struct svc_match *m)
 {
-	struct lookup	*st;
+	struct svc_db	*db;
 	const char	*s;
 	json_t		*order;
 	int		rc;
 
-	if (!svc_state_exists(req)) {
-		if (!uuid_valid(m->params[0])) {
-			svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
-			    "no such order: %s", m->params[0]);
-			return (KORE_RESULT_OK);
-		}
-		st = svc_state_create(req, sizeof(*st), lookup_free);
-		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
-		svc_db_prepare(&st->db, DB,
-		    "SELECT order_json($1::uuid)::text AS body");
-		svc_db_param(&st->db, st->arg);
-	}
-	st = svc_state_get(req);
-
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
-		return (KORE_RESULT_RETRY);
-	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
+	if (!svc_state_exists(req) && !uuid_valid(m->params[0])) {
+		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+		    "no such order: %s", m->params[0]);
 		return (KORE_RESULT_OK);
 	}
-	s = svc_db_value(&st->db, 0, "body");
+	if ((rc = svc_db_single(req, DB, "SELECT order_json($1::uuid)::text"
+	    " AS body", m->params[0], &db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, db);
+		return (KORE_RESULT_OK);
+	}
+	s = svc_db_value(db, 0, "body");
 	if (s == NULL || (order = json_loads(s, 0, NULL)) == NULL) {
 		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
-		    "no such order: %s", st->arg);
+		    "no such order: %s", m->params[0]);
 		return (KORE_RESULT_OK);
 	}
 	svc_reply_json(req, HTTP_STATUS_OK, order);
@@ -272,27 +251,19 @@ fetch(struct http_request *req, struct svc_match *m)
 static int
 cancel(struct http_request *req, struct svc_match *m)
 {
-	struct lookup	*st;
+	struct svc_db	*db;
 	int		rc;
 
-	if (!svc_state_exists(req)) {
-		st = svc_state_create(req, sizeof(*st), lookup_free);
-		(void)snprintf(st->arg, sizeof(st->arg), "%s", m->params[0]);
-		svc_db_prepare(&st->db, DB,
-		    "SELECT cancel_order_for($1) AS status");
-		svc_db_param(&st->db, st->arg);
-	}
-	st = svc_state_get(req);
-
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+	if ((rc = svc_db_single(req, DB, "SELECT cancel_order_for($1) AS"
+	    " status", m->params[0], &db)) == SVC_DB_PENDING)
 		return (KORE_RESULT_RETRY);
 	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
+		svc_reply_db_error(req, db);
 		return (KORE_RESULT_OK);
 	}
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
-	    "reservationId", st->arg,
-	    "status", svc_db_value(&st->db, 0, "status")));
+	    "reservationId", m->params[0],
+	    "status", svc_db_value(db, 0, "status")));
 	return (KORE_RESULT_OK);
 }
 
