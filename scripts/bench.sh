@@ -82,6 +82,38 @@ if [ -x "$TOP/build/tracing/bench-export" ]; then
 	"$TOP/build/tracing/bench-export" -n 50000 -r 10000 "$otlp_http" http/protobuf 2>&1 | sed 's/^/   /'
 fi
 
+# Jaeger's own load generator (OpenTelemetry Go SDK, built from the same
+# pinned module) and ours, one after the other against the same Jaeger:
+# the same number of spans of about the same shape (tracegen: a root with 2
+# attributes and 9 children with 10 each; ours: 10 each), counted by
+# Jaeger's receiver metric, CPU (user + system) of the whole process.
+accepted() {
+	curl -s "http://$JAEGER_HOST:$JAEGER_METRICS_PORT/metrics" |
+	    awk '/^otelcol_receiver_accepted_spans/ { s += $2 } END { printf "%d\n", s }'
+}
+compare_cpu() {	# label, spans, command...
+	local label=$1 n=$2 a b cpu
+	shift 2
+	a=$(accepted)
+	cpu=$( { /usr/bin/time -f '%U %S' "$@" >/dev/null 2>"$RUN_DIR/bench-$label.err"; } 2>&1;
+	    tail -1 "$RUN_DIR/bench-$label.err")
+	sleep 2
+	b=$(accepted)
+	awk -v l="$label" -v n="$n" -v got=$((b - a)) -v cpu="$cpu" 'BEGIN {
+		split(cpu, c, " "); t = c[1] + c[2]
+		printf "   %-34s %7d spans, Jaeger accepted %7d: CPU %.2f s = %.2f us/span\n",
+		    l, n, got, t, got > 0 ? t * 1e6 / got : 0 }'
+}
+if [ -x "$TOP/build/tracing/bench-export" ] && [ -x /usr/bin/time ] &&
+    scripts/build-jaeger.sh "$BIN/tracegen" tracegen >"$RUN_DIR/build-tracegen.log" 2>&1; then
+	echo "== CPU per exported span: ours vs Jaeger's tracegen (OpenTelemetry Go SDK), OTLP/HTTP, 200,000 spans"
+	compare_cpu tracegen-go 200000 env OTEL_EXPORTER_OTLP_ENDPOINT="http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT" \
+	    OTEL_BSP_MAX_QUEUE_SIZE=300000 "$BIN/tracegen" -traces 20000 -spans 9 -attrs 10 -pause 0s \
+	    -trace-exporter otlp-http -service tracegen-bench
+	compare_cpu tracing-c 200000 "$TOP/build/tracing/bench-export" -a 10 -n 200000 \
+	    "http://$JAEGER_HOST:$JAEGER_OTLP_HTTP_PORT" http/protobuf
+fi
+
 if [ -x cli/bench/slow-bench.sh ] && [ "${BENCH_TRACECTL:-1}" = 1 ]; then
 	echo "== tracectl slow vs curl+jq (cli/bench/slow-bench.sh, 10,000 stored traces)"
 	bash cli/bench/slow-bench.sh

@@ -4,10 +4,13 @@ field (span kinds, every attribute type and arrays, events, links, status,
 exceptions, resource, scope) exported over OTLP/HTTP (plain and gzip) and
 OTLP/gRPC by build/tracing/export-check, read back through Jaeger's v3
 query API and compared field by field. Then Jaeger unreachable: ending
-spans stays immediate and the loss is counted. Prints TAP."""
+spans stays immediate and the loss is counted; and one provider whose
+collector was down (a second Jaeger, on its own ports, not yet started)
+exports again, without a restart, once that Jaeger comes up. Prints TAP."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -134,5 +137,85 @@ def test_unreachable():
        "collector reachable: 5000 of 5000 spans exported", p.stderr or p.stdout)
 
 
+# A second, private Jaeger for the outage test: same binary and config,
+# every listener moved so the running stack is untouched.
+SPARE = {"JAEGER_OTLP_HTTP_PORT": "14318", "JAEGER_OTLP_GRPC_PORT": "14317",
+         "JAEGER_QUERY_PORT": "16687", "JAEGER_QUERY_GRPC_PORT": "16695",
+         "JAEGER_HEALTH_PORT": "13134", "JAEGER_METRICS_PORT": "18888",
+         "JAEGER_LOG_LEVEL": "warn"}
+
+
+def start_spare_jaeger():
+    e = dict(os.environ)
+    e.update(SPARE)
+    log = open(os.path.join(env("RUN_DIR", os.path.join(TOP, ".run")), "jaeger-spare.log"), "w")
+    j = subprocess.Popen([os.path.join(TOP, "bin", "jaeger"), "--config", os.path.join(TOP, "conf", "jaeger.yaml")],
+                         env=e, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(240):
+        try:
+            if request("GET", "http://127.0.0.1:%s/status" % SPARE["JAEGER_HEALTH_PORT"], timeout=2).status == 200:
+                return j
+        except OSError:
+            pass
+        time.sleep(0.25)
+    return j
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def resume(protocol, port):
+    label = "OTLP/HTTP" if protocol == "http/protobuf" else "OTLP/gRPC"
+    if not ok(not listening(SPARE[port]), "%s: nothing listens on the spare port %s yet" % (label, SPARE[port])):
+        return
+    e = dict(os.environ)
+    e.update({"OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_EXPORTER_OTLP_TIMEOUT": "500",
+              "OTEL_LOG_LEVEL": "none"})
+    p = subprocess.Popen([CHECK, "http://127.0.0.1:%s" % SPARE[port], protocol, "resume", "200"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+    j = None
+    try:
+        down = json.loads(p.stdout.readline() or "null")
+        ok(down is not None and down["exported"] == 0 and down["dropped"] == 200,
+           "%s, collector down: 200 spans dropped and counted, none exported" % label, down)
+        j = start_spare_jaeger()
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        up = json.loads(p.stdout.readline() or "null")
+        p.wait(timeout=30)
+        ok(up is not None and p.returncode == 0 and up["exported"] >= 200 and up["flush"] == 0,
+           "%s, collector back: the same provider exported the next 200 spans" % label, (up, p.stderr.read()))
+        got = []
+        for _ in range(40):
+            r = request("GET", "http://127.0.0.1:%s/api/v3/traces/%s" % (SPARE["JAEGER_QUERY_PORT"],
+                                                                         (up or {}).get("trace_id", "0")))
+            if r.status == 200 and r.json:
+                got = [s for rs in r.json["result"]["resourceSpans"] for ss in rs["scopeSpans"]
+                       for s in ss["spans"]]
+                if len(got) >= 200:
+                    break
+            time.sleep(0.25)
+        ok(len(got) == 200, "%s, collector back: Jaeger holds all 200 spans of the trace" % label, len(got))
+    finally:
+        if p.poll() is None:
+            p.kill()
+        if j:
+            j.terminate()
+            j.wait(timeout=30)
+
+
+def test_resume_http():
+    resume("http/protobuf", "JAEGER_OTLP_HTTP_PORT")
+
+
+def test_resume_grpc():
+    resume("grpc", "JAEGER_OTLP_GRPC_PORT")
+
+
 if __name__ == "__main__":
-    sys.exit(run([test_http, test_http_gzip, test_grpc, test_unreachable]))
+    sys.exit(run([test_http, test_http_gzip, test_grpc, test_unreachable, test_resume_http, test_resume_grpc]))

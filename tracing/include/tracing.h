@@ -58,6 +58,19 @@ void	tracing_set_log_level(int);
 /* Nanoseconds since the Unix epoch (CLOCK_REALTIME). */
 uint64_t	tracing_now(void);
 
+/*
+ * Sandboxing: the system calls (native numbers) the library may make once a
+ * provider exists, from the caller's thread or its export thread, for hosts
+ * under a seccomp allow-list such as a Kore worker's. Allow every entry
+ * whose deny_errno is 0; make the others fail with deny_errno (clone3 fails
+ * with ENOSYS so that glibc falls back to clone). The array is static.
+ */
+struct tracing_syscall {
+	long	nr;
+	int	deny_errno;
+};
+const struct tracing_syscall	*tracing_sandbox_syscalls(size_t *count);
+
 /* Span kinds and status codes, numbered as in OTLP. */
 #define TRACING_SPAN_INTERNAL	1
 #define TRACING_SPAN_SERVER	2

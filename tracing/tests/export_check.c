@@ -3,7 +3,10 @@
  * real collector (endpoint and protocol from the command line) and prints
  * what it sent as JSON, so tests/jaeger_check.py can read the trace back
  * through Jaeger's query API and compare every field. Also used with a
- * dead endpoint to measure that ending spans never waits on export.
+ * dead endpoint to measure that ending spans never waits on export, and
+ * with "resume N" to show that one provider whose collector was down goes
+ * on exporting when it comes back (the test starts the collector when this
+ * program says "down" and answers "go" on stdin).
  */
 
 #include <stdio.h>
@@ -20,6 +23,60 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+/*
+ * Phase one: N spans while the collector is down; flush (it fails) and say
+ * so. Phase two, once told "go": one trace of N spans; flush; report what
+ * the same provider exported. Exit 0 only when the second trace went out.
+ */
+static int
+resume_after_outage(struct tracing_provider *p, struct tracing_tracer *tr,
+    long n)
+{
+	struct tracing_span	*root, *s;
+	struct tracing_stats	down, up;
+	char			line[16], tid[33];
+	long			i;
+	int			rc;
+
+	for (i = 0; i < n; i++) {
+		s = tracing_span_start(tr, "while-down", TRACING_SPAN_INTERNAL,
+		    NULL, 0);
+		tracing_span_end(s, 0);
+	}
+	(void)tracing_provider_force_flush(p, 2000);
+	tracing_provider_stats(p, &down);
+	printf("{\"phase\":\"down\",\"exported\":%llu,\"dropped\":%llu,"
+	    "\"failed_exports\":%llu}\n",
+	    (unsigned long long)down.spans_exported,
+	    (unsigned long long)down.spans_dropped,
+	    (unsigned long long)down.export_failures);
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    strncmp(line, "go", 2) != 0) {
+		tracing_provider_free(p);
+		return (1);
+	}
+
+	root = tracing_span_start(tr, "after-outage", TRACING_SPAN_SERVER,
+	    NULL, 0);
+	tracing_span_trace_id_hex(root, tid);
+	for (i = 1; i < n; i++) {
+		s = tracing_span_start_child(tr, "after-outage-child",
+		    TRACING_SPAN_INTERNAL, root, 0);
+		tracing_span_end(s, 0);
+	}
+	tracing_span_end(root, 0);
+	rc = tracing_provider_force_flush(p, 10000);
+	tracing_provider_stats(p, &up);
+	printf("{\"phase\":\"up\",\"trace_id\":\"%s\",\"spans\":%ld,"
+	    "\"exported\":%llu,\"dropped\":%llu,\"flush\":%d}\n", tid, n,
+	    (unsigned long long)up.spans_exported,
+	    (unsigned long long)up.spans_dropped, rc);
+	(void)tracing_provider_shutdown(p, 2000);
+	tracing_provider_free(p);
+	return (up.spans_exported - down.spans_exported >= (uint64_t)n ? 0 : 1);
 }
 
 int
@@ -40,13 +97,15 @@ main(int argc, char **argv)
 	char			ltid[33];
 	uint64_t		t0, worst, d, start;
 	long			i, n;
+	int			resume;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: export-check ENDPOINT PROTOCOL"
-		    " [SPANS]\n");
+		    " [SPANS | resume SPANS]\n");
 		return (2);
 	}
-	n = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+	resume = argc > 4 && strcmp(argv[3], "resume") == 0;
+	n = argc > 3 ? strtol(argv[resume ? 4 : 3], NULL, 10) : 0;
 	if (tracing_config_alloc(&cfg) != 0)
 		return (1);
 	(void)tracing_config_load_env(cfg);
@@ -63,6 +122,9 @@ main(int argc, char **argv)
 	tracing_config_free(cfg);
 	(void)tracing_provider_start(p);
 	tr = tracing_provider_tracer(p, "export-check", "1.2.3");
+
+	if (resume)
+		return (resume_after_outage(p, tr, n));
 
 	if (n > 0) {
 		/* Many spans: the worst time one span end took. */

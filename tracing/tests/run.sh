@@ -76,6 +76,33 @@ for f in $fuzzers; do
 	fi
 done
 
+# The public archive: only the API in tracing.h is global, and all of it is
+# there (export-check and bench-export, users of the public header alone,
+# link it: a private symbol they used would fail the build).
+lib="$out/libtracing.a"
+if [ -n "$tests" ]; then
+	extra=$(nm -g --defined-only "$lib" 2>&1 | awk 'NF == 3 { print $3 }' |
+	    grep -v '^tracing_')
+	if [ -f "$lib" ] && [ -z "$extra" ]; then
+		tap ok "libtracing.a: no global symbol outside the tracing_* API"
+	else
+		echo "$extra" | head -20 >&2
+		tap not-ok "libtracing.a: global symbols outside the tracing_* API"
+	fi
+	hdr="$src/include/tracing.h"
+	missing=$(grep -oE '\btracing_[a-z0-9_]+\(' "$hdr" | tr -d '(' |
+	    sort -u | while read -r f; do
+		grep -qE "^typedef.*\b$f\(" "$hdr" && continue
+		nm -g --defined-only "$lib" | awk 'NF == 3 { print $3 }' |
+		    grep -qx "$f" || echo "$f"
+	done)
+	if [ -z "$missing" ]; then
+		tap ok "libtracing.a: every function tracing.h declares is defined"
+	else
+		tap not-ok "libtracing.a: declared but not defined:" $missing
+	fi
+fi
+
 if [ -n "$tests" ]; then
 	if [ -n "$sanitize" ]; then
 		skip "valgrind leak check of the unit tests" \

@@ -1,0 +1,82 @@
+/*
+ * sandbox.c: the system calls the library makes once a provider exists,
+ * for hosts that run under a seccomp allow-list (a Kore worker, say). The
+ * list is what strace shows the export thread and the span path doing over
+ * OTLP/HTTP, OTLP/gRPC and gzip, plus what libcurl's threaded resolver and
+ * the resource detection need; tests/test_sandbox.c runs an export under
+ * exactly this list with everything else trapped.
+ */
+
+#include <sys/syscall.h>
+
+#include <errno.h>
+
+#include "tracing_private.h"
+
+static const struct tracing_syscall	syscalls[] = {
+	/*
+	 * Threads: the export thread and curl's resolver. clone3 fails with
+	 * ENOSYS so glibc falls back to clone, whose flags a filter can read.
+	 */
+	{ SYS_clone3, ENOSYS },
+	{ SYS_clone, 0 },
+	{ SYS_set_robust_list, 0 },
+	{ SYS_rseq, 0 },
+	{ SYS_futex, 0 },
+	{ SYS_exit, 0 },
+	{ SYS_rt_sigprocmask, 0 },
+	{ SYS_rt_sigaction, 0 },	/* glibc, on the first thread */
+	{ SYS_gettid, 0 },
+	{ SYS_getpid, 0 },
+	/* Memory: batches, thread stacks, the allocator's arenas. */
+	{ SYS_brk, 0 },
+	{ SYS_mmap, 0 },
+	{ SYS_munmap, 0 },
+	{ SYS_mremap, 0 },
+	{ SYS_mprotect, 0 },
+	{ SYS_madvise, 0 },
+	/* Time and ids. */
+	{ SYS_clock_gettime, 0 },
+	{ SYS_clock_nanosleep, 0 },
+	{ SYS_nanosleep, 0 },
+	{ SYS_getrandom, 0 },
+	/* glibc's qsort asks for the amount of memory (sysconf). */
+	{ SYS_sysinfo, 0 },
+	/* The connection to the collector (curl, HTTP/1.1 and HTTP/2). */
+	{ SYS_socket, 0 },
+	{ SYS_socketpair, 0 },
+	{ SYS_connect, 0 },
+	{ SYS_setsockopt, 0 },
+	{ SYS_getsockopt, 0 },
+	{ SYS_getsockname, 0 },
+	{ SYS_getpeername, 0 },
+	{ SYS_fcntl, 0 },
+	{ SYS_ioctl, 0 },
+	{ SYS_poll, 0 },
+	{ SYS_ppoll, 0 },
+	{ SYS_sendto, 0 },
+	{ SYS_recvfrom, 0 },
+	{ SYS_sendmsg, 0 },
+	{ SYS_recvmsg, 0 },
+	{ SYS_sendmmsg, 0 },
+	{ SYS_write, 0 },
+	{ SYS_read, 0 },
+	{ SYS_close, 0 },
+	{ SYS_pipe2, 0 },
+	{ SYS_eventfd2, 0 },
+	{ SYS_bind, 0 },
+	/* Name resolution and resource detection: files read, not written. */
+	{ SYS_openat, 0 },
+	{ SYS_newfstatat, 0 },
+	{ SYS_fstat, 0 },
+	{ SYS_lseek, 0 },
+	{ SYS_readlink, 0 },
+	{ SYS_uname, 0 },
+};
+
+const struct tracing_syscall *
+tracing_sandbox_syscalls(size_t *count)
+{
+	*count = sizeof(syscalls) / sizeof(syscalls[0]);
+	return (syscalls);
+}

@@ -1,0 +1,223 @@
+/*
+ * test_sandbox.c: tracing_sandbox_syscalls() is enough. A child process
+ * installs a seccomp filter that allows the library's list and nothing
+ * else (besides exit_group, and a sanitizer's own calls in sanitizer
+ * builds), traps every other system call, then creates a
+ * provider and exports spans to tests/fake_otlp.py. A second child proves
+ * the filter bites: a call outside the list is trapped.
+ */
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "tracing.h"
+
+#include "fake_otlp.h"
+
+#define SPANS		200
+#define TRAPPED		3	/* exit status of a child hit by SIGSYS */
+
+#if defined(__x86_64__)
+#define THIS_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_ARCH	AUDIT_ARCH_AARCH64
+#endif
+
+static void
+on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char	msg[64];
+	int	n, nr;
+
+	(void)sig;
+	(void)uc;
+	nr = si->si_syscall;
+	n = snprintf(msg, sizeof(msg), "trapped system call %d\n", nr);
+	(void)write(2, msg, (size_t)n);
+	/* Not _exit(): a sanitizer's interceptor would make more calls. */
+	syscall(SYS_exit_group, TRAPPED);
+}
+
+/*
+ * What AddressSanitizer's runtime itself calls when a thread starts or
+ * exits (thread stack bounds, its alternate signal stack): not the
+ * library's, so allowed only in sanitizer builds.
+ */
+static const long	runtime_extra[] = {
+#if defined(__SANITIZE_ADDRESS__)
+	SYS_sched_getaffinity, SYS_sigaltstack, SYS_prctl,
+#endif
+	SYS_exit_group
+};
+
+/* Allow the library's list and exit_group; trap everything else. */
+static int
+sandbox(void)
+{
+	const struct tracing_syscall	*sc;
+	struct sock_filter		 prog[256];
+	struct sock_fprog		 fp;
+	struct sigaction		 sa;
+	size_t				 i, n, len;
+
+	sc = tracing_sandbox_syscalls(&n);
+	if (2 * n + 16 > sizeof(prog) / sizeof(prog[0]))
+		return (-1);
+	len = 0;
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch));
+	prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    THIS_ARCH, 1, 0);
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS);
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+	for (i = 0; i < n; i++) {
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+		    BPF_K, (uint32_t)sc[i].nr, 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    sc[i].deny_errno ? SECCOMP_RET_ERRNO |
+		    ((uint32_t)sc[i].deny_errno & SECCOMP_RET_DATA) :
+		    SECCOMP_RET_ALLOW);
+	}
+	for (i = 0; i < sizeof(runtime_extra) / sizeof(runtime_extra[0]);
+	    i++) {
+		prog[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+		    BPF_K, (uint32_t)runtime_extra[i], 0, 1);
+		prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW);
+	}
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_TRAP);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		return (-1);
+	fp.len = (unsigned short)len;
+	fp.filter = prog;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) != 0)
+		return (-1);
+	return (0);
+}
+
+/* In the sandbox: a provider, SPANS spans, a flush. 0 when all went out. */
+static int
+export_sandboxed(const char *protocol)
+{
+	struct tracing_config	*cfg;
+	struct tracing_provider	*p;
+	struct tracing_tracer	*tr;
+	struct tracing_span	*root, *s;
+	struct tracing_stats	 st;
+	char			 err[128];
+	int			 i;
+
+	if (sandbox() != 0)
+		return (2);
+	if (tracing_config_alloc(&cfg) != TRACING_OK ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", base) ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_PROTOCOL", protocol) ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip") ||
+	    tracing_config_set(cfg, "OTEL_BSP_SCHEDULE_DELAY", "20") ||
+	    tracing_config_set(cfg, "OTEL_SERVICE_NAME", "sandboxed"))
+		return (2);
+	if (tracing_provider_alloc(&p, cfg, err, sizeof(err)) != TRACING_OK)
+		return (2);
+	tracing_config_free(cfg);
+	if (tracing_provider_start(p) != TRACING_OK)
+		return (2);
+	tr = tracing_provider_tracer(p, "test_sandbox", NULL);
+	root = tracing_span_start(tr, "root", TRACING_SPAN_SERVER, NULL, 0);
+	for (i = 1; i < SPANS; i++) {
+		s = tracing_span_start_child(tr, "child", TRACING_SPAN_CLIENT,
+		    root, 0);
+		(void)tracing_span_set_int(s, "i", i);
+		(void)tracing_span_set_str(s, "peer", "inventory-service");
+		tracing_span_end(s, 0);
+	}
+	tracing_span_end(root, 0);
+	(void)tracing_provider_force_flush(p, 5000);
+	(void)tracing_provider_shutdown(p, 5000);
+	tracing_provider_stats(p, &st);
+	tracing_provider_free(p);
+	return (st.spans_exported == SPANS && st.spans_dropped == 0 ? 0 : 1);
+}
+
+/* What a child ended with: its exit status, or 128 + a signal. */
+static int
+run_child(int (*fn)(const char *), const char *arg)
+{
+	pid_t	pid;
+	int	status;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return (-1);
+	if (WIFSIGNALED(status))
+		return (128 + WTERMSIG(status));
+	return (WEXITSTATUS(status));
+}
+
+static int
+outside_list(const char *unused)
+{
+	char	buf[64];
+
+	(void)unused;
+	if (sandbox() != 0)
+		return (2);
+	/* getcwd is not something the library ever needs. */
+	return (syscall(SYS_getcwd, buf, sizeof(buf)) >= 0 ? 0 : 1);
+}
+
+int
+main(void)
+{
+	const struct tracing_syscall	*sc;
+	size_t				 i, n;
+	int				 clone3_enosys = 0, rc;
+
+	sc = tracing_sandbox_syscalls(&n);
+	for (i = 0; i < n; i++) {
+		if (sc[i].nr == SYS_clone3)
+			clone3_enosys = sc[i].deny_errno == ENOSYS;
+	}
+	ok(n > 0 && clone3_enosys,
+	    "the list is not empty and clone3 fails with ENOSYS (%zu calls)",
+	    n);
+
+	/* valgrind cannot run a seccomp-filtered process: the leak run ends. */
+	if (getenv("TRACING_VALGRIND") != NULL)
+		return (tap_done());
+
+	rc = run_child(outside_list, NULL);
+	ok(rc == TRAPPED, "the filter traps a call outside the list (%d)", rc);
+
+	if (server_start() != 0) {
+		ok(0, "fake OTLP peer started");
+		return (tap_done());
+	}
+	rc = run_child(export_sandboxed, "http/protobuf");
+	ok(rc == 0, "OTLP/HTTP + gzip export under the library's list alone: "
+	    "%d spans out (child status %d)", SPANS, rc);
+	server_stop();
+	return (tap_done());
+}
