@@ -35,6 +35,9 @@ conninfo() {
 		"$(pgq "$DB_HOST")" "$(pgq "$DB_PORT")" "$(pgq "$1")" "$(pgq "$DB_USER")" \
 		"$(pgq "$DB_PASSWORD")" "$(pgq "$DB_CONNECT_TIMEOUT")" "$2"
 }
-export INVENTORY_DB_CONNINFO="$(conninfo "$INVENTORY_DB" inventory-service)"
-export ORDER_DB_CONNINFO="$(conninfo "$ORDER_DB" order-service)"
-export GATEWAY_DB_CONNINFO="$(conninfo "$GATEWAY_DB" api-gateway)"
+# Each service's connection string: built from the DB_* settings unless
+# given whole (then DB_* do not apply to that service).
+[ -n "${INVENTORY_DB_CONNINFO:-}" ] || INVENTORY_DB_CONNINFO="$(conninfo "$INVENTORY_DB" inventory-service)"
+[ -n "${ORDER_DB_CONNINFO:-}" ] || ORDER_DB_CONNINFO="$(conninfo "$ORDER_DB" order-service)"
+[ -n "${GATEWAY_DB_CONNINFO:-}" ] || GATEWAY_DB_CONNINFO="$(conninfo "$GATEWAY_DB" api-gateway)"
+export INVENTORY_DB_CONNINFO ORDER_DB_CONNINFO GATEWAY_DB_CONNINFO

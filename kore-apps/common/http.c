@@ -39,9 +39,23 @@ int	svc_access_log = 1;
  * then the per-worker parts: tracing (the export thread starts here, after
  * Kore forked the worker), fault knobs, access log.
  */
+static void
+svc_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+}
+
 void
 svc_init(const char *service, const struct svc_route *routes, size_t n)
 {
+	/*
+	 * Kore 4.1 checks http_header_timeout and http_body_timeout only when
+	 * a worker wakes up, and an idle worker with no timer sleeps without
+	 * end: a half-sent request would hold its connection for as long as
+	 * nothing else happens. A one-second tick bounds that.
+	 */
+	kore_timer_add(svc_tick, 1000, NULL, 0);
 	svc_service = service;
 	svc_table = routes;
 	svc_table_len = n;

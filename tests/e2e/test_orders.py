@@ -8,7 +8,10 @@ import glob
 import os
 import re
 import secrets
+import socket
 import sys
+import time
+import urllib.parse
 
 from tap import (GATEWAY, INVENTORY, ORDERS, env, ok, order_body, post_order, psql,
                  request, run, stock)
@@ -283,6 +286,26 @@ def test_internal_contracts():
        "inventory: a released reservation id cannot reserve again", r5)
 
 
+def test_header_timeout():
+    # A request head that never ends: Kore answers 408 once http_header_timeout
+    # (10 s in the dev config) has passed, not whenever the worker next wakes.
+    u = urllib.parse.urlsplit(GATEWAY)
+    s = socket.create_connection((u.hostname, u.port), timeout=5)
+    s.sendall(b"POST /api/orders HTTP/1.1\r\nHost: x\r\n")
+    t0 = time.time()
+    s.settimeout(30)
+    try:
+        got = s.recv(200)
+    except OSError as e:
+        got = repr(e).encode()
+    finally:
+        s.close()
+    took = time.time() - t0
+    ok(got.startswith(b"HTTP/1.1 408") and 9 <= took < 13,
+       "a half-sent request head gets 408 after http_header_timeout (%.1f s)" % took, got)
+
+
 if __name__ == "__main__":
     sys.exit(run([test_health, test_happy_path, test_multi_item_total, test_trace_context, test_out_of_stock,
-                  test_bad_requests, test_idempotency, test_compensation, test_internal_contracts, test_race]))
+                  test_bad_requests, test_idempotency, test_compensation, test_internal_contracts, test_race,
+                  test_header_timeout]))
