@@ -1,7 +1,21 @@
--- wrk script for POST /api/orders: one BENCH item per order.
+-- wrk script for POST /api/orders: one item per order, drawn from a
+-- catalogue of 100 SKUs (BENCH-00 .. BENCH-99, seeded by scripts/bench.sh),
+-- so that orders do not all queue on one stock row's lock.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"userId":42,"items":[{"sku":"BENCH","quantity":1,"price":9.5}],"email":"bench@example.com"}'
+
+local seeded = false
+
+request = function()
+	if not seeded then
+		-- each wrk thread its own sequence
+		math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+		seeded = true
+	end
+	local body = string.format('{"userId":42,"items":[{"sku":"BENCH-%02d","quantity":1,"price":9.5}],' ..
+	    '"email":"bench@example.com"}', math.random(0, 99))
+	return wrk.format(nil, nil, nil, body)
+end
 
 local statuses = {}
 

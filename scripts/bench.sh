@@ -7,11 +7,12 @@ source "$(dirname "$0")/env.sh"
 cd "$TOP"
 mkdir -p "$RUN_DIR"
 
-DURATION=${BENCH_DURATION:-15}
+DURATION=${BENCH_DURATION:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
 
 scripts/up.sh >"$RUN_DIR/up-for-bench.log" 2>&1 || { echo "bench: make up failed, see $RUN_DIR/up-for-bench.log" >&2; exit 1; }
-scripts/pg.sh psql "$INVENTORY_DB" -c "INSERT INTO stock (sku, name, available) VALUES ('BENCH', 'benchmark', 1000000000)
+scripts/pg.sh psql "$INVENTORY_DB" -c "INSERT INTO stock (sku, name, available)
+	SELECT format('BENCH-%s', lpad(i::text, 2, '0')), 'benchmark', 1000000000 FROM generate_series(0, 99) i
 	ON CONFLICT (sku) DO UPDATE SET available = 1000000000" >/dev/null
 
 rss_of() {
@@ -25,45 +26,125 @@ rss_of() {
 }
 
 run_wrk() {
-	# $1: label. Prints the wrk summary and each service's memory under load.
+	# $1: label, $2: seconds. Leaves the wrk summary in bench-wrk-$1.log and
+	# each service's memory half-way through in the rss array.
 	local wrkpid s
-	wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s bench/order.lua \
+	wrk -t2 -c"$CONNS" -d"$2s" --timeout 10s -s bench/order.lua \
 		"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >"$RUN_DIR/bench-wrk-$1.log" 2>&1 &
 	wrkpid=$!
-	sleep $((DURATION / 2))
-	declare -A rss
-	for s in api-gateway inventory-service order-service notification-service; do
+	sleep $(($2 / 2))
+	for s in $SERVICES; do
 		rss[$s]=$(rss_of "$s")
 	done
 	wait $wrkpid
-	grep '^BENCH' "$RUN_DIR/bench-wrk-$1.log" | sed "s/^BENCH /   $1: /"
-	grep -E 'Non-2xx|Socket errors' "$RUN_DIR/bench-wrk-$1.log" | sed 's/^/   /'
-	for s in api-gateway inventory-service order-service notification-service; do
-		printf '   rss under load: %-22s %6d KiB\n' "$s" "${rss[$s]}"
-	done
+}
+
+# Spans Jaeger's OTLP receiver accepted so far (its own metrics).
+accepted() {
+	curl -s "http://$JAEGER_HOST:$JAEGER_METRICS_PORT/metrics" |
+	    awk '/^otelcol_receiver_accepted_spans/ { s += $2 } END { printf "%d\n", s }'
 }
 
 field() { grep '^BENCH' "$RUN_DIR/bench-wrk-$1.log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-echo "== order flow: wrk -t2 -c$CONNS -d${DURATION}s POST /api/orders (gateway -> inventory -> orders -> notification)"
-echo "   $(nproc) cores shared by wrk, the four services (SERVICE_WORKERS=$SERVICE_WORKERS each), PostgreSQL and Jaeger"
-run_wrk traced
-# Restarting the services makes every worker flush and report its counters.
-OTEL_SDK_DISABLED=true scripts/services.sh start >/dev/null
-created=0 exported=0 dropped=0
-for s in api-gateway inventory-service order-service notification-service; do
-	while read -r e d; do
-		exported=$((exported + e)) dropped=$((dropped + d))
-	done < <(sed -n 's/.*tracing: \([0-9]*\) spans exported, \([0-9]*\) dropped.*/\1 \2/p' \
-		"$RUN_DIR/log/$s.log" | tail -n "$SERVICE_WORKERS")
+# CPU time (clock ticks, user + system) of a group of processes: a Kore
+# service (parent and workers, threads included), Jaeger, PostgreSQL.
+ticks() {
+	local pids t=0 p f
+	case $1 in
+	jaeger) pids=$(cat "$RUN_DIR/jaeger.pid" 2>/dev/null) ;;
+	postgres) pids=$(pgrep -u postgres) ;;
+	*) pids=$(cat "$RUN_DIR/$1.pid" 2>/dev/null); pids="$pids $(pgrep -P "${pids:-0}")" ;;
+	esac
+	for p in $pids; do
+		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $f
+		t=$((t + ${12} + ${13}))
+	done
+	echo $t
+}
+
+# Span counters the workers log when they stop (a restart flushes them).
+span_counts() {
+	local s
+	for s in $SERVICES; do
+		sed -n 's/.*tracing: \([0-9]*\) spans ended, \([0-9]*\) exported, \([0-9]*\) dropped.*/\1 \2 \3/p' \
+		    "$RUN_DIR/log/$s.log" | tail -n "$SERVICE_WORKERS"
+	done | awk '{ e += $1; x += $2; d += $3 } END { printf "%d %d %d\n", e, x, d }'
+}
+
+# Switch the services to a mode (a restart, as the environment changed),
+# then warm up: connections to PostgreSQL and between services.
+mode() {
+	OTEL_SDK_DISABLED=$1 scripts/services.sh start >/dev/null
+	wrk -t2 -c"$CONNS" -d2s --timeout 10s -s bench/order.lua \
+		"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >/dev/null 2>&1
+}
+
+SERVICES="api-gateway inventory-service order-service notification-service"
+GROUPS_="$SERVICES postgres jaeger"
+ROUNDS=${BENCH_ROUNDS:-3}
+declare -A rss cpu orders rssline svcpg jspans
+echo "== order flow: wrk -t2 -c$CONNS POST /api/orders (gateway -> inventory -> orders -> notification), 100 SKUs"
+echo "   $(nproc) cores shared by wrk, the four services (SERVICE_WORKERS=$SERVICE_WORKERS each), PostgreSQL and Jaeger;"
+echo "   $ROUNDS rounds of ${DURATION}s untraced (OTEL_SDK_DISABLED=true) then traced (every request sampled)"
+ratios=""
+ended=0 exported=0 dropped=0
+for r in $(seq "$ROUNDS"); do
+	for m in untraced traced; do
+		[ $m = traced ] && mode false || mode true
+		declare -A t0
+		for g in $GROUPS_; do t0[$g]=$(ticks "$g"); done
+		a0=$(accepted)
+		run_wrk "$m-$r" "$DURATION"
+		sleep 1.5	# the last batches, sent within OTEL_BSP_SCHEDULE_DELAY
+		jspans[$m]=$(( ${jspans[$m]:-0} + $(accepted) - a0 ))
+		for g in $GROUPS_; do
+			cpu[$m,$g]=$(( ${cpu[$m,$g]:-0} + $(ticks "$g") - ${t0[$g]} ))
+		done
+		n=$(field "$m-$r" requests)
+		orders[$m]=$(( ${orders[$m]:-0} + ${n:-0} ))
+		if [ "$r" = 1 ]; then
+			for s in $SERVICES; do rssline[$m]+="$(printf ' %s %d' "${s%-service}" "${rss[$s]}")"; done
+		fi
+	done
+	# The next switch stops the traced workers: they flush and log.
+	mode true
+	set -- $(span_counts)
+	ended=$((ended + $1)) exported=$((exported + $2)) dropped=$((dropped + $3))
+	ratio=$(awk -v a="$(field "traced-$r" orders_per_s)" -v b="$(field "untraced-$r" orders_per_s)" \
+	    'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+	ratios="$ratios $ratio"
+	printf '   round %d: untraced %s orders/s (p99 %s ms), traced %s orders/s (p99 %s ms): %s\n' "$r" \
+	    "$(field "untraced-$r" orders_per_s)" "$(field "untraced-$r" p99_ms)" \
+	    "$(field "traced-$r" orders_per_s)" "$(field "traced-$r" p99_ms)" "$ratio"
 done
-echo "   spans: $exported exported, $dropped dropped by the services during the traced run (goal: none lost)"
-run_wrk untraced
-OTEL_SDK_DISABLED=false scripts/services.sh start >/dev/null
-awk -v a="$(field traced orders_per_s)" -v b="$(field untraced orders_per_s)" \
-    -v pa="$(field traced p99_ms)" -v pb="$(field untraced p99_ms)" 'BEGIN {
-	printf "   tracing overhead: %.1f vs %.1f orders/s = %.3f of the untraced throughput (goal >= 0.97); p99 %.2f vs %.2f ms\n",
-	    a, b, (b > 0 ? a / b : 0), pa, pb }'
+mode false
+grep -hE 'Non-2xx|Socket errors' "$RUN_DIR"/bench-wrk-*.log | sed 's/^/   wrk: /'
+echo "   rss under load (KiB), untraced:${rssline[untraced]}"
+echo "   rss under load (KiB), traced:  ${rssline[traced]}"
+echo "$ratios" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
+	printf "   tracing overhead: median %.3f of the untraced throughput over %d rounds (goal >= 0.97)\n", v[int((NR + 1) / 2)], NR }'
+echo "   spans: $ended ended, $exported exported, $dropped dropped by the services in the traced rounds (goal: none lost)"
+# Where the CPU goes, per order: the services, PostgreSQL, Jaeger.
+hz=$(getconf CLK_TCK)
+for m in untraced traced; do
+	line="" svc=0
+	for g in $GROUPS_; do
+		v=${cpu[$m,$g]}
+		case $g in postgres|jaeger) ;; *) svc=$((svc + v)) ;; esac
+		line="$line $(awk -v v="$v" -v n="${orders[$m]}" -v hz="$hz" -v g="${g%-service}" \
+		    'BEGIN { printf "%s %.0f", g, (n > 0 ? v * 1e6 / hz / n : 0) }')"
+	done
+	echo "   CPU per order (us), $m:$line"
+	svcpg[$m]=$(awk -v a="$svc" -v b="${cpu[$m,postgres]}" -v n="${orders[$m]}" -v hz="$hz" \
+	    'BEGIN { printf "%.1f", (n > 0 ? (a + b) * 1e6 / hz / n : 0) }')
+done
+awk -v u="${svcpg[untraced]}" -v t="${svcpg[traced]}" -v j="${cpu[traced,jaeger]}" -v n="${orders[traced]}" \
+    -v hz="$hz" -v sp="${jspans[traced]}" 'BEGIN {
+	printf "   the services and PostgreSQL: %.0f us per order untraced, %.0f traced: %.3f (the cost of tracing in the product)\n", u, t, (t > 0 ? u / t : 0)
+	printf "   Jaeger ingesting on the same cores: %.0f us per order, %.1f us per span (%.1f spans per order)\n",
+	    (n > 0 ? j * 1e6 / hz / n : 0), (sp > 0 ? j * 1e6 / hz / sp : 0), (n > 0 ? sp / n : 0) }'
 
 for part in tracing cli; do
 	if [ -f "$part/Makefile" ] && grep -q '^bench:' "$part/Makefile"; then
@@ -87,10 +168,6 @@ fi
 # the same number of spans of about the same shape (tracegen: a root with 2
 # attributes and 9 children with 10 each; ours: 10 each), counted by
 # Jaeger's receiver metric, CPU (user + system) of the whole process.
-accepted() {
-	curl -s "http://$JAEGER_HOST:$JAEGER_METRICS_PORT/metrics" |
-	    awk '/^otelcol_receiver_accepted_spans/ { s += $2 } END { printf "%d\n", s }'
-}
 compare_cpu() {	# label, spans, command...
 	local label=$1 n=$2 a b cpu
 	shift 2
@@ -102,7 +179,7 @@ compare_cpu() {	# label, spans, command...
 	awk -v l="$label" -v n="$n" -v got=$((b - a)) -v cpu="$cpu" 'BEGIN {
 		split(cpu, c, " "); t = c[1] + c[2]
 		printf "   %-34s %7d spans, Jaeger accepted %7d: CPU %.2f s = %.2f us/span\n",
-		    l, n, got, t, got > 0 ? t * 1e6 / got : 0 }'
+		    l, n, got, t, (got > 0 ? t * 1e6 / got : 0) }'
 }
 if [ -x "$TOP/build/tracing/bench-export" ] && [ -x /usr/bin/time ] &&
     scripts/build-jaeger.sh "$BIN/tracegen" tracegen >"$RUN_DIR/build-tracegen.log" 2>&1; then

@@ -69,7 +69,8 @@ kore_worker_teardown(void)
 		return;
 	(void)tracing_provider_shutdown(provider, 3000);
 	tracing_provider_stats(provider, &st);
-	kore_log(LOG_NOTICE, "tracing: %llu spans exported, %llu dropped",
+	kore_log(LOG_NOTICE, "tracing: %llu spans ended, %llu exported, "
+	    "%llu dropped", (unsigned long long)st.spans_ended,
 	    (unsigned long long)st.spans_exported,
 	    (unsigned long long)st.spans_dropped);
 	tracing_provider_free(provider);
