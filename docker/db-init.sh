@@ -19,17 +19,8 @@ app_psql() {
 }
 
 echo "db-init: role $DB_USER and databases $INVENTORY_DB, $ORDER_DB, $GATEWAY_DB"
-superuser_psql -v user="$DB_USER" -v pass="$DB_PASSWORD" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'user', :'pass')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \gexec
-SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'user', :'pass') \gexec
-SQL
-for db in "$INVENTORY_DB" "$ORDER_DB" "$GATEWAY_DB"; do
-	superuser_psql -v db="$db" -v user="$DB_USER" <<'SQL'
-SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
-SQL
-done
+superuser_psql -v user="$DB_USER" -v pass="$DB_PASSWORD" -v inventory_db="$INVENTORY_DB" \
+	-v order_db="$ORDER_DB" -v gateway_db="$GATEWAY_DB" -f "$sql/bootstrap.sql"
 echo "db-init: applying the schema and seed"
 app_psql "$INVENTORY_DB" -f "$sql/inventory.sql" -f "$sql/seed.sql"
 app_psql "$ORDER_DB" -f "$sql/orders.sql"

@@ -26,16 +26,6 @@ export BIND_HOST RUN_DIR KORE_ROOT KORE_USER MAILDIR FAULTS_DIR
 # shellcheck source=../scripts/env.sh
 source "$top/scripts/env.sh"
 
-port_of() {
-	case $1 in
-	api-gateway) echo "$GATEWAY_PORT" ;;
-	inventory-service) echo "$INVENTORY_PORT" ;;
-	order-service) echo "$ORDER_PORT" ;;
-	notification-service) echo "$NOTIFICATION_PORT" ;;
-	*) echo "entrypoint: unknown service '$1'" >&2; return 1 ;;
-	esac
-}
-
 render() {
 	# Same rule as scripts/services.sh: ${NAME} -> its value; unset is an error.
 	perl -pe 's/\$\{(\w+)\}/exists $ENV{$1} ? $ENV{$1} : die "undefined: $1\n"/ge' "$1"

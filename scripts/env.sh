@@ -41,3 +41,15 @@ conninfo() {
 [ -n "${ORDER_DB_CONNINFO:-}" ] || ORDER_DB_CONNINFO="$(conninfo "$ORDER_DB" order-service)"
 [ -n "${GATEWAY_DB_CONNINFO:-}" ] || GATEWAY_DB_CONNINFO="$(conninfo "$GATEWAY_DB" api-gateway)"
 export INVENTORY_DB_CONNINFO ORDER_DB_CONNINFO GATEWAY_DB_CONNINFO
+
+# The port one of the four services listens on (scripts/services.sh adds
+# the W3C test service, which only the native stack runs).
+port_of() {
+	case $1 in
+	api-gateway) echo "$GATEWAY_PORT" ;;
+	inventory-service) echo "$INVENTORY_PORT" ;;
+	order-service) echo "$ORDER_PORT" ;;
+	notification-service) echo "$NOTIFICATION_PORT" ;;
+	*) echo "unknown service '$1'" >&2; return 1 ;;
+	esac
+}

@@ -10,14 +10,8 @@ source "$(dirname "$0")/env.sh"
 
 SERVICES="inventory-service order-service notification-service api-gateway w3c-test-service"
 
-port_of() {
-	case $1 in
-	api-gateway) echo "$GATEWAY_PORT" ;;
-	inventory-service) echo "$INVENTORY_PORT" ;;
-	order-service) echo "$ORDER_PORT" ;;
-	notification-service) echo "$NOTIFICATION_PORT" ;;
-	w3c-test-service) echo "$W3C_TEST_PORT" ;;
-	esac
+svc_port() {
+	if [ "$1" = w3c-test-service ]; then echo "$W3C_TEST_PORT"; else port_of "$1"; fi
 }
 
 alive() {
@@ -87,7 +81,7 @@ start_service() {
 	alive "$pidfile" && { echo "==> $name: changed since it started: restarting"; stop_pidfile "$pidfile" "$name"; }
 	mv "$conf.new" "$conf"
 	echo "$stamp" >"$RUN_DIR/$name.stamp"
-	echo "==> $name: starting on $BIND_HOST:$(port_of "$name")"
+	echo "==> $name: starting on $BIND_HOST:$(svc_port "$name")"
 	# Kore writes its own pid file (the parent process).
 	nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
 }
@@ -98,7 +92,7 @@ start)
 	start_jaeger
 	for s in $SERVICES; do start_service "$s"; done
 	for s in $SERVICES; do
-		wait_http "http://$BIND_HOST:$(port_of "$s")/ready" "$s"
+		wait_http "http://$BIND_HOST:$(svc_port "$s")/ready" "$s"
 	done
 	;;
 stop)
@@ -113,7 +107,7 @@ stop-service)
 start-service)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
 	start_service "$2"
-	wait_http "http://$BIND_HOST:$(port_of "$2")/ready" "$2"
+	wait_http "http://$BIND_HOST:$(svc_port "$2")/ready" "$2"
 	;;
 *)
 	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME" >&2
