@@ -29,7 +29,7 @@ run_wrk() {
 	# $1: label, $2: seconds. Leaves the wrk summary in bench-wrk-$1.log and
 	# each service's memory half-way through in the rss array.
 	local wrkpid s
-	wrk -t2 -c"$CONNS" -d"$2s" --timeout 10s -s bench/order.lua \
+	taskset -c "$(wrk_cpus)" wrk -t2 -c"$CONNS" -d"$2s" --timeout 10s -s bench/order.lua \
 		"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >"$RUN_DIR/bench-wrk-$1.log" 2>&1 &
 	wrkpid=$!
 	sleep $(($2 / 2))
@@ -49,14 +49,17 @@ field() { grep '^BENCH' "$RUN_DIR/bench-wrk-$1.log" | tr ' ' '\n' | sed -n "s/^$
 
 # CPU time (clock ticks, user + system) of a group of processes: a Kore
 # service (parent and workers, threads included), Jaeger, PostgreSQL.
-ticks() {
-	local pids t=0 p f
+group_pids() {
+	local pids
 	case $1 in
-	jaeger) pids=$(cat "$RUN_DIR/jaeger.pid" 2>/dev/null) ;;
-	postgres) pids=$(pgrep -u postgres) ;;
-	*) pids=$(cat "$RUN_DIR/$1.pid" 2>/dev/null); pids="$pids $(pgrep -P "${pids:-0}")" ;;
+	jaeger) cat "$RUN_DIR/jaeger.pid" 2>/dev/null ;;
+	postgres) pgrep -u postgres ;;
+	*) pids=$(cat "$RUN_DIR/$1.pid" 2>/dev/null); echo "$pids $(pgrep -P "${pids:-0}")" ;;
 	esac
-	for p in $pids; do
+}
+ticks() {
+	local t=0 p f
+	for p in $(group_pids "$1"); do
 		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
 		set -- $f
 		t=$((t + ${12} + ${13}))
@@ -73,78 +76,119 @@ span_counts() {
 	done | awk '{ e += $1; x += $2; d += $3 } END { printf "%d %d %d\n", e, x, d }'
 }
 
+# Where the order flow runs. shared: everything on every core. pinned: wrk,
+# the services and PostgreSQL on core 0, Jaeger alone on core 1, as a
+# collector on its own machine would be: what is left is the cost of
+# tracing inside the product.
+place() {
+	local p g
+	[ "$SCENARIO" = pinned ] || return 0
+	for g in $SERVICES postgres; do
+		for p in $(group_pids "$g"); do taskset -a -cp 0 "$p" >/dev/null 2>&1; done
+	done
+	taskset -a -cp 1 "$(cat "$RUN_DIR/jaeger.pid")" >/dev/null 2>&1
+}
+unplace() {
+	local p g
+	for g in $SERVICES postgres jaeger; do
+		for p in $(group_pids "$g"); do taskset -a -cp "0-$(($(nproc) - 1))" "$p" >/dev/null 2>&1; done
+	done
+}
+wrk_cpus() { if [ "$SCENARIO" = pinned ]; then echo 0; else echo "0-$(($(nproc) - 1))"; fi; }
+
 # Switch the services to a mode (a restart, as the environment changed),
 # then warm up: connections to PostgreSQL and between services.
 mode() {
 	OTEL_SDK_DISABLED=$1 scripts/services.sh start >/dev/null
-	wrk -t2 -c"$CONNS" -d2s --timeout 10s -s bench/order.lua \
+	place
+	taskset -c "$(wrk_cpus)" wrk -t2 -c"$CONNS" -d2s --timeout 10s -s bench/order.lua \
 		"http://$BIND_HOST:$GATEWAY_PORT/api/orders" >/dev/null 2>&1
 }
 
 SERVICES="api-gateway inventory-service order-service notification-service"
 GROUPS_="$SERVICES postgres jaeger"
 ROUNDS=${BENCH_ROUNDS:-3}
-declare -A rss cpu orders rssline svcpg jspans
-echo "== order flow: wrk -t2 -c$CONNS POST /api/orders (gateway -> inventory -> orders -> notification), 100 SKUs"
-echo "   $(nproc) cores shared by wrk, the four services (SERVICE_WORKERS=$SERVICE_WORKERS each), PostgreSQL and Jaeger;"
-echo "   $ROUNDS rounds of ${DURATION}s untraced (OTEL_SDK_DISABLED=true) then traced (every request sampled)"
-ratios=""
-ended=0 exported=0 dropped=0
-for r in $(seq "$ROUNDS"); do
-	for m in untraced traced; do
-		[ $m = traced ] && mode false || mode true
-		declare -A t0
-		for g in $GROUPS_; do t0[$g]=$(ticks "$g"); done
-		a0=$(accepted)
-		run_wrk "$m-$r" "$DURATION"
-		sleep 1.5	# the last batches, sent within OTEL_BSP_SCHEDULE_DELAY
-		jspans[$m]=$(( ${jspans[$m]:-0} + $(accepted) - a0 ))
-		for g in $GROUPS_; do
-			cpu[$m,$g]=$(( ${cpu[$m,$g]:-0} + $(ticks "$g") - ${t0[$g]} ))
+
+# One scenario: ROUNDS rounds of untraced then traced; the median ratio,
+# the spans, and where the CPU went per order.
+overhead() {
+	local r m g n s ratio ratios="" ended=0 exported=0 dropped=0 hz line svc v
+	local -A cpu orders rssline svcpg jspans t0
+	SCENARIO=$1
+	for r in $(seq "$ROUNDS"); do
+		for m in untraced traced; do
+			if [ $m = traced ]; then mode false; else mode true; fi
+			for g in $GROUPS_; do t0[$g]=$(ticks "$g"); done
+			a0=$(accepted)
+			run_wrk "$SCENARIO-$m-$r" "$DURATION"
+			sleep 1.5	# the last batches, sent within OTEL_BSP_SCHEDULE_DELAY
+			jspans[$m]=$(( ${jspans[$m]:-0} + $(accepted) - a0 ))
+			for g in $GROUPS_; do
+				cpu[$m,$g]=$(( ${cpu[$m,$g]:-0} + $(ticks "$g") - ${t0[$g]} ))
+			done
+			n=$(field "$SCENARIO-$m-$r" requests)
+			orders[$m]=$(( ${orders[$m]:-0} + ${n:-0} ))
+			if [ "$r" = 1 ]; then
+				for s in $SERVICES; do rssline[$m]+="$(printf ' %s %d' "${s%-service}" "${rss[$s]}")"; done
+			fi
 		done
-		n=$(field "$m-$r" requests)
-		orders[$m]=$(( ${orders[$m]:-0} + ${n:-0} ))
-		if [ "$r" = 1 ]; then
-			for s in $SERVICES; do rssline[$m]+="$(printf ' %s %d' "${s%-service}" "${rss[$s]}")"; done
-		fi
+		# The next switch stops the traced workers: they flush and log.
+		mode true
+		set -- $(span_counts)
+		ended=$((ended + $1)) exported=$((exported + $2)) dropped=$((dropped + $3))
+		ratio=$(awk -v a="$(field "$SCENARIO-traced-$r" orders_per_s)" \
+		    -v b="$(field "$SCENARIO-untraced-$r" orders_per_s)" \
+		    'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+		ratios="$ratios $ratio"
+		printf '   round %d: untraced %s orders/s (p99 %s ms), traced %s orders/s (p99 %s ms): %s\n' "$r" \
+		    "$(field "$SCENARIO-untraced-$r" orders_per_s)" "$(field "$SCENARIO-untraced-$r" p99_ms)" \
+		    "$(field "$SCENARIO-traced-$r" orders_per_s)" "$(field "$SCENARIO-traced-$r" p99_ms)" "$ratio"
 	done
-	# The next switch stops the traced workers: they flush and log.
-	mode true
-	set -- $(span_counts)
-	ended=$((ended + $1)) exported=$((exported + $2)) dropped=$((dropped + $3))
-	ratio=$(awk -v a="$(field "traced-$r" orders_per_s)" -v b="$(field "untraced-$r" orders_per_s)" \
-	    'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
-	ratios="$ratios $ratio"
-	printf '   round %d: untraced %s orders/s (p99 %s ms), traced %s orders/s (p99 %s ms): %s\n' "$r" \
-	    "$(field "untraced-$r" orders_per_s)" "$(field "untraced-$r" p99_ms)" \
-	    "$(field "traced-$r" orders_per_s)" "$(field "traced-$r" p99_ms)" "$ratio"
-done
+	grep -hE 'Non-2xx|Socket errors' "$RUN_DIR"/bench-wrk-"$SCENARIO"-*.log | sed 's/^/   wrk: /'
+	echo "   rss under load (KiB), untraced:${rssline[untraced]}"
+	echo "   rss under load (KiB), traced:  ${rssline[traced]}"
+	echo "$ratios" | tr ' ' '\n' | grep . | sort -n | awk -v s="$SCENARIO" '{ v[NR] = $1 } END {
+		printf "   tracing overhead (%s): median %.3f of the untraced throughput over %d rounds (goal >= 0.97)\n",
+		    s, v[int((NR + 1) / 2)], NR }'
+	echo "   spans: $ended ended, $exported exported, $dropped dropped by the services in the traced rounds (goal: none lost)"
+	# Where the CPU goes, per order: the services, PostgreSQL, Jaeger.
+	hz=$(getconf CLK_TCK)
+	for m in untraced traced; do
+		line="" svc=0
+		for g in $GROUPS_; do
+			v=${cpu[$m,$g]}
+			case $g in postgres|jaeger) ;; *) svc=$((svc + v)) ;; esac
+			line="$line $(awk -v v="$v" -v n="${orders[$m]}" -v hz="$hz" -v g="${g%-service}" \
+			    'BEGIN { printf "%s %.0f", g, (n > 0 ? v * 1e6 / hz / n : 0) }')"
+		done
+		echo "   CPU per order (us), $m:$line"
+		svcpg[$m]=$(awk -v a="$svc" -v b="${cpu[$m,postgres]}" -v n="${orders[$m]}" -v hz="$hz" \
+		    'BEGIN { printf "%.1f", (n > 0 ? (a + b) * 1e6 / hz / n : 0) }')
+	done
+	awk -v u="${svcpg[untraced]}" -v t="${svcpg[traced]}" -v j="${cpu[traced,jaeger]}" -v n="${orders[traced]}" \
+	    -v hz="$hz" -v sp="${jspans[traced]}" 'BEGIN {
+		printf "   the services and PostgreSQL: %.0f us per order untraced, %.0f traced: %.3f\n", u, t, (t > 0 ? u / t : 0)
+		printf "   Jaeger: %.0f us per order, %.1f us per span (%.1f spans per order)\n",
+		    (n > 0 ? j * 1e6 / hz / n : 0), (sp > 0 ? j * 1e6 / hz / sp : 0), (n > 0 ? sp / n : 0) }'
+}
+
+echo "== order flow: wrk -t2 -c$CONNS POST /api/orders (gateway -> inventory -> orders -> notification), 100 SKUs;"
+echo "   the four services (SERVICE_WORKERS=$SERVICE_WORKERS each), PostgreSQL and Jaeger on $(nproc) cores;"
+echo "   $ROUNDS rounds of ${DURATION}s untraced (OTEL_SDK_DISABLED=true) then traced (every request sampled)"
+declare -A rss
+# A fresh, empty Jaeger, as after `make up`: its cost per span grows with
+# the heap its in-memory store holds (up to JAEGER_MAX_TRACES traces).
+scripts/services.sh stop-service jaeger >/dev/null
+scripts/services.sh start >/dev/null
+echo "-- shared: wrk, the services, PostgreSQL and Jaeger on all cores"
+overhead shared
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	echo "-- pinned: wrk, the services and PostgreSQL on core 0; Jaeger alone on core 1 (a collector elsewhere)"
+	overhead pinned
+	unplace
+fi
+SCENARIO=shared
 mode false
-grep -hE 'Non-2xx|Socket errors' "$RUN_DIR"/bench-wrk-*.log | sed 's/^/   wrk: /'
-echo "   rss under load (KiB), untraced:${rssline[untraced]}"
-echo "   rss under load (KiB), traced:  ${rssline[traced]}"
-echo "$ratios" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
-	printf "   tracing overhead: median %.3f of the untraced throughput over %d rounds (goal >= 0.97)\n", v[int((NR + 1) / 2)], NR }'
-echo "   spans: $ended ended, $exported exported, $dropped dropped by the services in the traced rounds (goal: none lost)"
-# Where the CPU goes, per order: the services, PostgreSQL, Jaeger.
-hz=$(getconf CLK_TCK)
-for m in untraced traced; do
-	line="" svc=0
-	for g in $GROUPS_; do
-		v=${cpu[$m,$g]}
-		case $g in postgres|jaeger) ;; *) svc=$((svc + v)) ;; esac
-		line="$line $(awk -v v="$v" -v n="${orders[$m]}" -v hz="$hz" -v g="${g%-service}" \
-		    'BEGIN { printf "%s %.0f", g, (n > 0 ? v * 1e6 / hz / n : 0) }')"
-	done
-	echo "   CPU per order (us), $m:$line"
-	svcpg[$m]=$(awk -v a="$svc" -v b="${cpu[$m,postgres]}" -v n="${orders[$m]}" -v hz="$hz" \
-	    'BEGIN { printf "%.1f", (n > 0 ? (a + b) * 1e6 / hz / n : 0) }')
-done
-awk -v u="${svcpg[untraced]}" -v t="${svcpg[traced]}" -v j="${cpu[traced,jaeger]}" -v n="${orders[traced]}" \
-    -v hz="$hz" -v sp="${jspans[traced]}" 'BEGIN {
-	printf "   the services and PostgreSQL: %.0f us per order untraced, %.0f traced: %.3f (the cost of tracing in the product)\n", u, t, (t > 0 ? u / t : 0)
-	printf "   Jaeger ingesting on the same cores: %.0f us per order, %.1f us per span (%.1f spans per order)\n",
-	    (n > 0 ? j * 1e6 / hz / n : 0), (sp > 0 ? j * 1e6 / hz / sp : 0), (n > 0 ? sp / n : 0) }'
 
 for part in tracing cli; do
 	if [ -f "$part/Makefile" ] && grep -q '^bench:' "$part/Makefile"; then

@@ -61,7 +61,10 @@ start_jaeger() {
 		echo "==> Jaeger: already running"
 	else
 		echo "==> Jaeger: starting ($JAEGER_STORAGE storage)"
-		nohup "$BIN/jaeger" --config "$conf" >"$RUN_DIR/log/jaeger.log" 2>&1 &
+		# Jaeger's own tracing stays off: it would read the OTEL_* settings
+		# meant for the services and send its spans over gRPC to 4318.
+		OTEL_SDK_DISABLED=true OTEL_TRACES_EXPORTER=none \
+			nohup "$BIN/jaeger" --config "$conf" >"$RUN_DIR/log/jaeger.log" 2>&1 &
 		echo $! >"$RUN_DIR/jaeger.pid"
 	fi
 	wait_http "http://$JAEGER_HOST:$JAEGER_HEALTH_PORT/status" Jaeger
