@@ -209,8 +209,8 @@ fi
 
 # Jaeger's own load generator (OpenTelemetry Go SDK, built from the same
 # pinned module) and ours, one after the other against the same Jaeger:
-# the same number of spans of about the same shape (tracegen: a root with 2
-# attributes and 9 children with 10 each; ours: 10 each), counted by
+# the same number of spans of the same shape (traces of a root with 2
+# attributes and 9 children with 10 each), counted by
 # Jaeger's receiver metric, CPU (user + system) of the whole process.
 compare_cpu() {	# label, spans, command...
 	local label=$1 n=$2 a b cpu

@@ -49,6 +49,15 @@ static const struct command {
 	{ "deps", cmd_deps,
 	  "deps [--since D]",
 	  "The service graph with call counts.\n" },
+	{ "browse", cmd_browse,
+	  "browse [TRACE_ID] [--service S] [--operation O] [--min-duration D] "
+	  "[--errors] [--since D] [--end T] [--limit N] [--sort start|duration] "
+	  "[--refresh D] [--ascii]",
+	  "A terminal trace browser (curses).  Without TRACE_ID it opens the\n"
+	  "search form (the options fill it in); with one, that trace's\n"
+	  "waterfall: collapsible span tree, bars on a timeline, self time,\n"
+	  "critical path, errors, span detail, in-trace search.  ? lists the\n"
+	  "keys.  --ascii: no UTF-8 glyphs; --color never: monochrome.\n" },
 	{ "order", cmd_order,
 	  "order submit [--sku S --qty N --price P]... [--user N] "
 	  "[--email E] [--file F|-] [--wait] [--count N [--concurrency C] "

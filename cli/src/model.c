@@ -301,6 +301,7 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 	const char	*s, *pid, *key;
 	size_t		 i, j, k;
 	int64_t		 v;
+	long		 pref;
 
 	memset(sp, 0, sizeof(*sp));
 	if ((s = jstr(js, "spanID")) == NULL || (sp->id = span_id_of(s)) == 0)
@@ -316,20 +317,39 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 
 	refs = json_object_get(js, "references");
 	/* The first CHILD_OF reference is the parent; else the first one. */
+	pref = -1;
 	json_array_foreach(refs, i, ref) {
 		s = jstr(ref, "refType");
 		if (s != NULL && strcmp(s, "CHILD_OF") == 0) {
 			sp->parent_id = span_id_of(jstr(ref, "spanID"));
 			sp->follows_from = 0;
+			pref = (long)i;
 			break;
 		}
 		if (sp->parent_id == 0) {
 			sp->parent_id = span_id_of(jstr(ref, "spanID"));
 			sp->follows_from = 1;
+			pref = (long)i;
 		}
 	}
 	if (sp->parent_id == 0 && (s = jstr(js, "parentSpanID")) != NULL)
 		sp->parent_id = span_id_of(s);	/* older answers */
+	/* The other references are links (OTLP links arrive as these). */
+	sp->links = arena_alloc(a, (json_array_size(refs) + 1) *
+	    sizeof(*sp->links));
+	json_array_foreach(refs, i, ref) {
+		struct span_link *l = &sp->links[sp->nlinks];
+
+		if ((long)i == pref)
+			continue;
+		memset(l, 0, sizeof(*l));
+		if ((s = jstr(ref, "traceID")) != NULL)
+			(void)parse_trace_id(s, &l->trace_hi, &l->trace_lo);
+		l->span_id = span_id_of(jstr(ref, "spanID"));
+		s = jstr(ref, "refType");
+		l->type = arena_strdup(a, s != NULL ? s : "reference");
+		sp->nlinks++;
+	}
 
 	pid = jstr(js, "processID");
 	proc = pid != NULL ? json_object_get(procs, pid) : NULL;
@@ -337,6 +357,20 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 		proc = json_object_get(js, "process");
 	s = proc != NULL ? jstr(proc, "serviceName") : NULL;
 	sp->service = arena_strdup(a, s != NULL ? s : "unknown");
+	tags = json_object_get(proc, "tags");
+	sp->resource = arena_alloc(a, (json_array_size(tags) + 2) *
+	    sizeof(*sp->resource));
+	sp->resource[0].key = "service.name";
+	sp->resource[0].value = sp->service;
+	sp->nresource = 1;
+	json_array_foreach(tags, i, tag) {
+		if ((key = jstr(tag, "key")) == NULL)
+			continue;
+		sp->resource[sp->nresource].key = arena_strdup(a, key);
+		sp->resource[sp->nresource].value = json_to_str(a,
+		    json_object_get(tag, "value"));
+		sp->nresource++;
+	}
 
 	tags = json_object_get(js, "tags");
 	sp->nattrs = json_array_size(tags);
@@ -445,6 +479,7 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 {
 	struct arena	*a = &t->arena;
 	json_t		*attrs, *at, *events, *ev, *status, *code, *kind;
+	json_t		*links;
 	const char	*key, *s;
 	int64_t		 st, en;
 	size_t		 i, j, k;
@@ -510,6 +545,31 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 		e->nattrs = k;
 	}
 
+	links = json_object_get(js, "links");
+	sp->links = arena_alloc(a, (json_array_size(links) + 1) *
+	    sizeof(*sp->links));
+	json_array_foreach(links, i, ev) {
+		struct span_link *l = &sp->links[sp->nlinks];
+
+		memset(l, 0, sizeof(*l));
+		if ((s = jstr(ev, "traceId")) != NULL)
+			(void)parse_trace_id(s, &l->trace_hi, &l->trace_lo);
+		l->span_id = span_id_of(jstr(ev, "spanId"));
+		l->type = "link";
+		attrs = json_object_get(ev, "attributes");
+		l->attrs = arena_alloc(a, (json_array_size(attrs) + 1) *
+		    sizeof(*l->attrs));
+		json_array_foreach(attrs, j, at) {
+			if ((key = jstr(at, "key")) == NULL)
+				continue;
+			l->attrs[l->nattrs].key = arena_strdup(a, key);
+			l->attrs[l->nattrs].value = otlp_value(a,
+			    json_object_get(at, "value"));
+			l->nattrs++;
+		}
+		sp->nlinks++;
+	}
+
 	status = json_object_get(js, "status");
 	code = json_object_get(status, "code");
 	if ((json_is_integer(code) && json_integer_value(code) == 2) ||
@@ -520,6 +580,42 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 		sp->status_message = arena_strdup(a, s);
 	span_status_from_attrs(sp);
 	return (0);
+}
+
+/*
+ * The attributes of one resource, parsed into one trace's arena once and
+ * shared by that trace's spans of the resource.
+ */
+struct v3_resource {
+	json_t		*rs;
+	struct trace	*t;
+	struct kv	*kv;
+	size_t		 n;
+};
+
+static void
+v3_resource_get(struct v3_resource *r, struct trace *t, json_t *rs)
+{
+	json_t		*attrs, *at;
+	const char	*key;
+	size_t		 i;
+
+	if (r->rs == rs && r->t == t)
+		return;
+	r->rs = rs;
+	r->t = t;
+	attrs = json_object_get(json_object_get(rs, "resource"), "attributes");
+	r->kv = arena_alloc(&t->arena, (json_array_size(attrs) + 1) *
+	    sizeof(*r->kv));
+	r->n = 0;
+	json_array_foreach(attrs, i, at) {
+		if ((key = jstr(at, "key")) == NULL)
+			continue;
+		r->kv[r->n].key = arena_strdup(&t->arena, key);
+		r->kv[r->n].value = otlp_value(&t->arena,
+		    json_object_get(at, "value"));
+		r->n++;
+	}
 }
 
 /* Group OTLP spans by trace id; one trace per id, in order of appearance. */
@@ -535,6 +631,7 @@ model_parse_v3(json_t *root, struct trace_set *ts, char *errbuf,
 {
 	json_t		*result, *rss, *rs, *sss, *ss, *spans, *js, *attrs, *at;
 	struct v3_group	*groups;
+	struct v3_resource res;
 	size_t		 ngroups, cap, mask, h, i, j, k, l, g, first;
 	size_t		*slots;
 	const char	*svc, *key, *tid;
@@ -552,6 +649,7 @@ model_parse_v3(json_t *root, struct trace_set *ts, char *errbuf,
 		return (-1);
 	}
 	groups = NULL;
+	memset(&res, 0, sizeof(res));
 	ngroups = 0;
 	cap = 64;
 	slots = xcalloc(cap, sizeof(*slots));	/* 0: empty, else index+1 */
@@ -640,6 +738,11 @@ model_parse_v3(json_t *root, struct trace_set *ts, char *errbuf,
 							    "start; skipped");
 							continue;
 						}
+						v3_resource_get(&res, t, rs);
+						t->spans[t->nspans].resource =
+						    res.kv;
+						t->spans[t->nspans].nresource =
+						    res.n;
 						t->nspans++;
 					}
 				}

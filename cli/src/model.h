@@ -36,6 +36,15 @@ struct span_event {
 	size_t		 nattrs;
 };
 
+/* A link (v3) or a reference other than the parent (legacy). */
+struct span_link {
+	uint64_t		 trace_hi, trace_lo;
+	uint64_t		 span_id;
+	const char		*type;	/* "link", "CHILD_OF", "FOLLOWS_FROM" */
+	struct kv		*attrs;
+	size_t			 nattrs;
+};
+
 struct span {
 	uint64_t		 id;
 	uint64_t		 parent_id;	/* 0: none */
@@ -52,6 +61,10 @@ struct span {
 	size_t			 nattrs;
 	struct span_event	*events;
 	size_t			 nevents;
+	struct kv		*resource;	/* process / resource attributes */
+	size_t			 nresource;
+	struct span_link	*links;
+	size_t			 nlinks;
 
 	/* The tree. */
 	struct span		*parent;	/* NULL: root or orphan */

@@ -111,5 +111,6 @@ int	cmd_stats(struct ctx *, int, char **);
 int	cmd_errors(struct ctx *, int, char **);
 int	cmd_deps(struct ctx *, int, char **);
 int	cmd_order(struct ctx *, int, char **);
+int	cmd_browse(struct ctx *, int, char **);
 
 #endif

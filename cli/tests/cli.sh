@@ -61,6 +61,18 @@ check 2 "--wait and --count exclude each other" "$T" order submit --wait \
     --count 3
 check 2 "--rate wants orders per second" "$T" order submit --count 2 \
     --rate fast
+check 0 "browse --help exits 0" "$T" browse --help
+has "browse --help shows its synopsis" "usage: tracectl browse \[TRACE_ID\]"
+check 2 "browse without a terminal is refused" "$T" browse
+has "browse says it needs a terminal" "browse needs a terminal"
+check 2 "browse --sort wants start or duration" "$T" browse --sort size
+check 2 "browse --min-duration wants a duration" "$T" browse \
+    --min-duration fast
+has "bad --min-duration says why" "minimum duration: want a duration"
+check 2 "browse --since wants a duration" "$T" browse --since never
+check 2 "browse --refresh wants a duration of 1s or more" "$T" browse \
+    --refresh 10ms
+check 2 "browse wants at most one trace id" "$T" browse abc def
 check 3 "Jaeger down: exit 3" "$T" --jaeger "$DEAD" --timeout 2s services
 has "Jaeger down: the message names Jaeger and its URL" \
     "cannot reach Jaeger at $DEAD"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # e2e.sh: tracectl against the running stack (gateway, services, Jaeger):
 # orders and their traces, show, slow, stats, errors, deps, ops, the load
-# generator, and the error paths (Jaeger down, unknown trace id).  TAP on
-# stdout.  Skips when the stack is not up.
+# generator, the error paths (Jaeger down, unknown trace id), and browse
+# under tmux (browse-e2e.sh).  TAP on stdout.  Skips when the stack is not
+# up.
 #
 #   JAEGER_URL   Jaeger query API   (default http://127.0.0.1:16686)
 #   GATEWAY_URL  order gateway      (default http://127.0.0.1:8080)
@@ -221,4 +222,7 @@ run 0 "legacy API gives the same trace" --api legacy show "$tid" --json
 pycheck "legacy and v3: same span count" "
 f = json.load(open('$work/first.json'))
 assert d['spanCount'] == f['trace']['spanCount'], (d['spanCount'], f['trace']['spanCount'])"
+
+# The curses browser in a real terminal (tmux), on the orders above.
+. "$here/browse-e2e.sh"
 exit $fail

@@ -1,0 +1,365 @@
+/*
+ * cmd_browse.c: `tracectl browse [TRACE_ID]`: options, and the loop that
+ * joins the browser's state machine (browse.c) to the terminal (tui.c) and
+ * to Jaeger (jaeger.c): it draws, waits for a key or the auto-refresh, and
+ * performs the I/O a key asks for, with a loading line while it blocks.
+ */
+
+#include <sys/types.h>
+
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracectl.h"
+#include "browse.h"
+#include "tui.h"
+
+struct run {
+	struct ctx	*c;
+	struct browse	*b;
+	struct screen	*scr;
+	size_t		 scanned;
+	int64_t		 shown_us;	/* progress last drawn */
+	int		 stopped;	/* Esc during a search */
+};
+
+static void
+redraw(struct run *r)
+{
+	browse_draw(r->b, r->scr);
+	tui_draw(r->scr);
+}
+
+static int
+search_cb(struct trace *t, void *arg)
+{
+	struct run		*r = arg;
+	struct search_req	*q = &r->b->req;
+
+	r->scanned++;
+	/* A long search shows its progress and stops on Esc or q. */
+	if (mono_us() - r->shown_us > 100 * USEC_PER_MSEC) {
+		int	 k, w, h;
+
+		r->shown_us = mono_us();
+		snprintf(r->b->progress, sizeof(r->b->progress), "Searching "
+		    "Jaeger: %zu traces scanned, %zu kept  (Esc: stop here)",
+		    r->scanned, r->b->list.n);
+		while ((k = tui_getkey(0)) != BK_TIMEOUT) {
+			if (k == BK_ESC || k == 'q' || k == BK_CTRL('c'))
+				r->stopped = 1;
+			if (k == BK_RESIZE) {
+				tui_size(&w, &h);
+				screen_resize(r->scr, w, h);
+			}
+		}
+		redraw(r);
+		if (r->stopped)
+			return (1);
+	}
+	if (q->errors_only && t->nerrors == 0)
+		return (0);
+	if (q->service[0] != '\0' && !trace_has_service(t, q->service))
+		return (0);
+	if (q->operation[0] != '\0' && !trace_has_operation(t,
+	    q->service[0] != '\0' ? q->service : NULL, q->operation))
+		return (0);
+	if (q->min_duration_us > 0 && t->duration_us < q->min_duration_us)
+		return (0);
+	tlist_add(&r->b->list, t);
+	return (r->b->list.n >= (size_t)q->limit);
+}
+
+static void
+do_search(struct run *r)
+{
+	struct browse		*b = r->b;
+	struct jaeger_query	 q;
+	struct tlist		*l = &b->list;
+	uint64_t		 hi = 0, lo = 0;
+	int64_t			 t0, now, span;
+	size_t			 i;
+	int			 rc, have = 0;
+
+	b->loading = 1;
+	b->progress[0] = '\0';
+	redraw(r);
+	if (l->n > 0) {
+		hi = l->rows[l->cursor].hi;
+		lo = l->rows[l->cursor].lo;
+		have = 1;
+	}
+	/* A relative window ("now", "-5m") moves with each refresh. */
+	now = now_us();
+	if (strcmp(b->form.text[F_END], "now") == 0 ||
+	    b->form.text[F_END][0] == '-') {
+		span = b->req.end_us - b->req.start_us;
+		(void)parse_time(b->form.text[F_END], now, &b->req.end_us);
+		b->req.start_us = b->req.end_us - span;
+	}
+	tlist_clear(l);
+	memset(&q, 0, sizeof(q));
+	q.service = b->req.service[0] != '\0' ? b->req.service : NULL;
+	q.operation = b->req.operation[0] != '\0' ? b->req.operation : NULL;
+	q.start_us = b->req.start_us;
+	q.end_us = b->req.end_us;
+	/* 1 us below ours: Jaeger compares nanoseconds (see cmd_slow). */
+	q.min_duration_us = b->req.min_duration_us > 1 ?
+	    b->req.min_duration_us - 1 : 0;
+	q.page_limit = b->req.limit < 1000 ? (size_t)b->req.limit : 1000;
+	r->scanned = 0;
+	r->stopped = 0;
+	t0 = r->shown_us = mono_us();
+	rc = jaeger_search(ctx_jaeger(r->c), &q, search_cb, r);
+	b->loading = 0;
+	b->progress[0] = '\0';
+	for (i = 0; have && i < l->n; i++)
+		if (l->rows[i].hi == hi && l->rows[i].lo == lo)
+			l->cursor = i;
+	if (rc != JAEGER_OK) {
+		browse_search_done(b, ctx_jaeger(r->c)->error);
+		return;
+	}
+	browse_search_done(b, NULL);
+	if (l->n > 0 || r->stopped)
+		browse_status(b, ST_NORMAL, "%zu trace%s (%zu scanned) in "
+		    "%lld ms%s", l->n, l->n == 1 ? "" : "s", r->scanned,
+		    (long long)((mono_us() - t0) / 1000), r->stopped ?
+		    "; stopped by a key (r: search again)" : "");
+}
+
+static void
+do_trace(struct run *r)
+{
+	struct browse	*b = r->b;
+	struct trace	*t;
+	int		 rc;
+
+	b->loading = 1;
+	redraw(r);
+	b->loading = 0;
+	rc = jaeger_get_trace(ctx_jaeger(r->c), b->want_trace, &t);
+	if (rc != JAEGER_OK)
+		browse_set_trace(b, NULL, ctx_jaeger(r->c)->error);
+	else
+		browse_set_trace(b, t, NULL);
+}
+
+static void
+load_choices(struct run *r, enum field fld)
+{
+	struct browse	*b = r->b;
+	struct jaeger	*j = ctx_jaeger(r->c);
+	struct jaeger_op *ops;
+	char		**names, **v;
+	size_t		 n, i, k;
+	int		 rc;
+
+	b->loading = 1;
+	redraw(r);
+	b->loading = 0;
+	if (fld == F_SERVICE) {
+		if ((rc = jaeger_services(j, &names, &n)) != JAEGER_OK) {
+			browse_status(b, ST_ERROR, "%s", j->error);
+			return;
+		}
+		v = xcalloc(n + 1, sizeof(*v));
+		v[0] = "(all)";
+		for (i = 0; i < n; i++)
+			v[i + 1] = names[i];
+		sform_set_choices(&b->form, F_SERVICE, v, n + 1);
+		free(v);
+		jaeger_free_strings(names, n);
+		return;
+	}
+	if (strcmp(b->form.text[F_SERVICE], "(all)") == 0) {
+		v = xcalloc(2, sizeof(*v));
+		v[0] = "(all)";
+		sform_set_choices(&b->form, F_OPERATION, v, 1);
+		free(v);
+		return;
+	}
+	if ((rc = jaeger_operations(j, b->form.text[F_SERVICE], &ops,
+	    &n)) != JAEGER_OK) {
+		browse_status(b, ST_ERROR, "%s", j->error);
+		return;
+	}
+	/* One name per operation, whatever its span kinds. */
+	v = xcalloc(n + 1, sizeof(*v));
+	v[0] = "(all)";
+	for (i = 0, k = 1; i < n; i++)
+		if (k == 1 || strcmp(v[k - 1], ops[i].name) != 0)
+			v[k++] = ops[i].name;
+	sform_set_choices(&b->form, F_OPERATION, v, k);
+	free(v);
+	jaeger_free_ops(ops, n);
+}
+
+static int
+set_field(struct browse *b, enum field f, const char *v)
+{
+	if (strlen(v) >= sizeof(b->form.text[0]))
+		return (usage_error("browse", "%s: too long", v));
+	snprintf(b->form.text[f], sizeof(b->form.text[0]), "%s", v);
+	return (0);
+}
+
+int
+cmd_browse(struct ctx *c, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "end", required_argument, NULL, 'B' },
+		{ "errors", no_argument, NULL, 'e' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "min-duration", required_argument, NULL, 'm' },
+		{ "operation", required_argument, NULL, 'o' },
+		{ "refresh", required_argument, NULL, 'r' },
+		{ "service", required_argument, NULL, 's' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "sort", required_argument, NULL, 'O' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct browse	 b;
+	struct screen	 scr;
+	struct run	 r;
+	struct search_req check;
+	struct trace	*t = NULL;
+	char		 err[256];
+	int		 ch, rc, ascii = 0, key, w, h, done;
+	enum request	 req;
+
+	browse_init(&b, c->jaeger_url);
+	rc = 0;
+	while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			ascii = 1;
+			break;
+		case 'B':
+			rc = set_field(&b, F_END, optarg);
+			break;
+		case 'e':
+			rc = set_field(&b, F_ERRORS, "yes");
+			break;
+		case 'n':
+			rc = set_field(&b, F_LIMIT, optarg);
+			break;
+		case 'm':
+			rc = set_field(&b, F_MINDUR, optarg);
+			break;
+		case 'o':
+			rc = set_field(&b, F_OPERATION, optarg);
+			break;
+		case 'r':
+			rc = set_field(&b, F_REFRESH, optarg);
+			break;
+		case 's':
+			rc = set_field(&b, F_SERVICE, optarg);
+			break;
+		case 'S':
+			rc = set_field(&b, F_LOOKBACK, optarg);
+			break;
+		case 'O':
+			if (strcmp(optarg, "start") != 0 &&
+			    strcmp(optarg, "duration") != 0)
+				rc = usage_error("browse", "--sort: %s: want "
+				    "start or duration", optarg);
+			else
+				rc = set_field(&b, F_SORT, optarg);
+			break;
+		case 'h':
+			usage_cmd(stdout, "browse");
+			browse_cleanup(&b);
+			return (EX_FOUND);
+		case '?':
+			rc = usage_error("browse", NULL);
+			break;
+		default:
+			if ((rc = common_option(c, ch, optarg)) == 1) {
+				usage_cmd(stdout, "browse");
+				browse_cleanup(&b);
+				return (EX_FOUND);
+			}
+			if (rc == -1)
+				rc = usage_error("browse", NULL);
+		}
+	}
+	if (rc == 0 && argc - optind > 1)
+		rc = usage_error("browse", "want at most one TRACE_ID");
+	if (rc == 0 && sform_request(&b.form, now_us(), &check, err,
+	    sizeof(err)) == -1)
+		rc = usage_error("browse", "%s", err);
+	if (rc == 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		warnx("browse needs a terminal (for scripts: tracectl show, "
+		    "slow, errors)");
+		rc = EX_USAGEERR;
+	}
+	if (rc != 0) {
+		browse_cleanup(&b);
+		return (rc);
+	}
+	b.jaeger_url = c->jaeger_url;
+	/* One trace: fetch it first, so a bad id fails like `show`. */
+	if (optind < argc) {
+		rc = jaeger_get_trace(ctx_jaeger(c), argv[optind], &t);
+		if (rc != JAEGER_OK) {
+			browse_cleanup(&b);
+			return (jaeger_fail(c, rc));
+		}
+	}
+	if (tui_init(out.color) == -1) {
+		warnx("cannot start the terminal (TERM=%s)", getenv("TERM") !=
+		    NULL ? getenv("TERM") : "unset");
+		trace_free(t);
+		browse_cleanup(&b);
+		return (EX_USAGEERR);
+	}
+	tui_size(&w, &h);
+	screen_init(&scr, w, h, out.utf8 && !ascii);
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.b = &b;
+	r.scr = &scr;
+	if (t != NULL)
+		browse_set_trace(&b, t, NULL);
+	else {
+		browse_push(&b, SCR_SEARCH);
+		load_choices(&r, F_SERVICE);
+		if (strcmp(b.form.text[F_SERVICE], "(all)") != 0)
+			load_choices(&r, F_OPERATION);
+	}
+	for (done = 0; !done; ) {
+		redraw(&r);
+		key = tui_getkey(browse_wait_ms(&b, now_us()));
+		if (key == BK_RESIZE) {
+			tui_size(&w, &h);
+			screen_resize(&scr, w, h);
+		}
+		switch ((req = browse_key(&b, key))) {
+		case REQ_QUIT:
+			done = 1;
+			break;
+		case REQ_SEARCH:
+			do_search(&r);
+			break;
+		case REQ_TRACE:
+			do_trace(&r);
+			break;
+		case REQ_OPERATIONS:
+			load_choices(&r, F_OPERATION);
+			break;
+		case REQ_NONE:
+			break;
+		}
+	}
+	tui_end();
+	screen_cleanup(&scr);
+	browse_cleanup(&b);
+	return (EX_FOUND);
+}

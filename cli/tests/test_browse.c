@@ -1,0 +1,874 @@
+/*
+ * test_browse.c: tests of `tracectl browse` without a terminal: the trace
+ * view model (rows, collapse, cursor, navigation, in-trace search), bar
+ * geometry, the key table and help overlay, the screens' state machine
+ * driven by keys, and what the views draw into an in-memory screen at
+ * 120x40, 80x24 and tiny sizes, in UTF-8 and ASCII; on the traces recorded
+ * from our stack (fixtures/stack-*.json) and on generated ones.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browse.h"
+#include "tap.h"
+
+static struct trace *
+load_one(const char *name, int v3)
+{
+	struct trace_set	 ts;
+	struct trace		*t;
+	json_error_t		 jerr;
+	json_t			*js;
+	char			 path[1024], err[256];
+	int			 rc;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
+	trace_set_init(&ts);
+	if ((js = json_load_file(path, 0, &jerr)) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, jerr.text);
+		return (NULL);
+	}
+	rc = v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
+	    model_parse_legacy(js, &ts, err, sizeof(err));
+	json_decref(js);
+	if (rc == -1 || ts.n != 1) {
+		fprintf(stderr, "%s: %s\n", path, rc == -1 ? err : "not one");
+		trace_set_cleanup(&ts);
+		return (NULL);
+	}
+	t = ts.traces[0];
+	ts.n = 0;
+	trace_set_cleanup(&ts);
+	return (t);
+}
+
+static struct trace *
+parse_text(const char *text, int v3)
+{
+	struct trace_set	 ts;
+	struct trace		*t = NULL;
+	json_error_t		 jerr;
+	json_t			*js;
+	char			 err[256];
+
+	trace_set_init(&ts);
+	if ((js = json_loads(text, 0, &jerr)) == NULL) {
+		fprintf(stderr, "bad test JSON: %s\n", jerr.text);
+		return (NULL);
+	}
+	if ((v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
+	    model_parse_legacy(js, &ts, err, sizeof(err))) == 0 && ts.n == 1) {
+		t = ts.traces[0];
+		ts.n = 0;
+	}
+	json_decref(js);
+	trace_set_cleanup(&ts);
+	return (t);
+}
+
+/*
+ * A generated legacy trace: n spans, each span i > 0 the child of
+ * (i - 1) / fanout, or of i - 1 when fanout is 0 (a chain).
+ */
+static struct trace *
+gen_trace(size_t n, size_t fanout)
+{
+	json_t		*root, *spans, *sp, *refs, *ref, *procs, *proc;
+	struct trace_set ts;
+	struct trace	*t = NULL;
+	char		 id[20], pid[20], err[256];
+	size_t		 i, p;
+
+	spans = json_array();
+	for (i = 0; i < n; i++) {
+		sp = json_object();
+		snprintf(id, sizeof(id), "%016zx", i + 1);
+		json_object_set_new(sp, "traceID",
+		    json_string("00000000000000000000000000000abc"));
+		json_object_set_new(sp, "spanID", json_string(id));
+		json_object_set_new(sp, "operationName", json_string(i % 7 == 3 ?
+		    "SELECT thing" : "work"));
+		json_object_set_new(sp, "startTime", json_integer(
+		    1000000 + (json_int_t)i * 10));
+		json_object_set_new(sp, "duration", json_integer(
+		    (json_int_t)(n - i) * 10));
+		json_object_set_new(sp, "processID", json_string(i % 3 == 0 ?
+		    "p1" : "p2"));
+		refs = json_array();
+		if (i > 0) {
+			p = fanout == 0 ? i - 1 : (i - 1) / fanout;
+			snprintf(pid, sizeof(pid), "%016zx", p + 1);
+			ref = json_object();
+			json_object_set_new(ref, "refType",
+			    json_string("CHILD_OF"));
+			json_object_set_new(ref, "spanID", json_string(pid));
+			json_array_append_new(refs, ref);
+		}
+		json_object_set_new(sp, "references", refs);
+		json_array_append_new(spans, sp);
+	}
+	procs = json_object();
+	proc = json_object();
+	json_object_set_new(proc, "serviceName", json_string("alpha"));
+	json_object_set_new(procs, "p1", proc);
+	proc = json_object();
+	json_object_set_new(proc, "serviceName", json_string("beta"));
+	json_object_set_new(procs, "p2", proc);
+	root = json_pack("{s:[{s:s,s:o,s:o}]}", "data", "traceID",
+	    "00000000000000000000000000000abc", "spans", spans, "processes",
+	    procs);
+	trace_set_init(&ts);
+	if (model_parse_legacy(root, &ts, err, sizeof(err)) == 0 && ts.n == 1) {
+		t = ts.traces[0];
+		ts.n = 0;
+	}
+	json_decref(root);
+	trace_set_cleanup(&ts);
+	return (t);
+}
+
+static struct span *
+find(const struct trace *t, const char *svc, const char *op)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nspans; i++)
+		if (strcmp(t->spans[i].service, svc) == 0 &&
+		    strcmp(t->spans[i].operation, op) == 0)
+			return (&t->spans[i]);
+	return (NULL);
+}
+
+/* The first row from `from` holding text, or -1. */
+static int
+row_from(const struct screen *s, int from, const char *text)
+{
+	char	 b[4096];
+	int	 y;
+
+	for (y = from; y < s->h; y++)
+		if (strstr(screen_row(s, y, b, sizeof(b)), text) != NULL)
+			return (y);
+	return (-1);
+}
+
+/* A row below the title, summary and heads (the view's body). */
+static int
+body_row(const struct screen *s, const char *text)
+{
+	return (row_from(s, 3, text));
+}
+
+/* A body row holding both texts, or -1. */
+static int
+body_row2(const struct screen *s, const char *a, const char *b)
+{
+	char	 buf[4096];
+	int	 y;
+
+	for (y = 3; y < s->h; y++) {
+		screen_row(s, y, buf, sizeof(buf));
+		if (strstr(buf, a) != NULL && strstr(buf, b) != NULL)
+			return (y);
+	}
+	return (-1);
+}
+
+/* Print the screen to stderr (diagnostics of a failed test). */
+static void
+dump(const struct screen *s)
+{
+	char	*all = screen_text(s);
+
+	fprintf(stderr, "%s", all);
+	free(all);
+}
+
+/* The row of the screen holding text, or -1. */
+static int
+row_with(const struct screen *s, const char *text)
+{
+	char	 b[4096];
+	int	 y;
+
+	for (y = 0; y < s->h; y++)
+		if (strstr(screen_row(s, y, b, sizeof(b)), text) != NULL)
+			return (y);
+	return (-1);
+}
+
+static int
+screen_has(const struct screen *s, const char *text)
+{
+	char	*all = screen_text(s);
+	int	 r = strstr(all, text) != NULL;
+
+	free(all);
+	return (r);
+}
+
+static int
+row_selected(const struct screen *s, int y)
+{
+	return (y >= 0 && (s->cells[(size_t)y * (size_t)s->w].style &
+	    ST_SELECTED) != 0);
+}
+
+/* Columns of the first and last bar cell in row y from column x0. */
+static int
+bar_cells(const struct screen *s, int y, int x0, int *last)
+{
+	uint32_t	 c;
+	int		 x, first = -1;
+
+	*last = -1;
+	for (x = x0; y >= 0 && x < s->w; x++) {
+		c = s->cells[(size_t)y * (size_t)s->w + (size_t)x].ch;
+		if (c == screen_glyph(s, G_BAR) ||
+		    c == screen_glyph(s, G_BAR_LIGHT)) {
+			if (first < 0)
+				first = x;
+			*last = x;
+		}
+	}
+	return (first);
+}
+
+static enum request
+keys(struct browse *b, const char *k)
+{
+	enum request	 r = REQ_NONE;
+
+	for (; *k != '\0'; k++)
+		r = browse_key(b, *k == '\n' ? BK_ENTER : *k == 033 ? BK_ESC :
+		    (unsigned char)*k);
+	return (r);
+}
+
+static void
+test_rows_and_collapse(void)
+{
+	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct tview	 tv;
+	struct span	*gw, *po, *s;
+	size_t		 i, same;
+
+	if (!ok(t != NULL && t->nspans == 13, "stack-ok: 13 spans"))
+		return;
+	tview_init(&tv, t);
+	same = 0;
+	for (i = 0; i < tv.nrows; i++)
+		same += tv.rows[i] == t->order[i];
+	ok(tv.nrows == 13 && same == 13, "all rows shown, depth-first");
+	ok(tv.hidden[span_index(&tv, t->root)] == 12,
+	    "the root has 12 descendants");
+	gw = find(t, "api-gateway", "POST /api/orders");
+	po = find(t, "order-service", "process_order");
+	tview_goto(&tv, gw);
+	ok(tview_current(&tv) == gw, "cursor on the gateway's server span");
+	ok(tview_collapse(&tv) == 1 && tv.nrows == 2,
+	    "h collapses its subtree: 2 rows left");
+	ok(tview_current(&tv) == gw, "the cursor stays on it");
+	ok(tview_collapse(&tv) == 1 && tview_current(&tv) == t->root,
+	    "h on a collapsed span goes to the parent");
+	tview_goto(&tv, po);
+	ok(tv.nrows == 13 && tview_current(&tv) == po,
+	    "going to a hidden span expands its ancestors");
+	ok(tview_expand(&tv) == 1 && tview_current(&tv) == po->children[0],
+	    "l on an expanded span goes to its first child");
+	ok(tview_expand(&tv) == 0, "l on a leaf does nothing");
+	tview_collapse_all(&tv);
+	ok(tv.nrows == 1 && tview_current(&tv) == t->root,
+	    "collapse all: only the root, the cursor on it");
+	tview_expand_all(&tv);
+	ok(tv.nrows == 13 && tview_current(&tv) == t->root,
+	    "expand all: every row back");
+	tview_goto(&tv, po);
+	ok(tview_parent(&tv) == 1 && tview_current(&tv) == po->parent,
+	    "p goes to the parent");
+	tview_goto(&tv, t->root);
+	ok(tview_parent(&tv) == 0, "the root has no parent");
+	ok(tview_toggle(&tv) == 1 && tv.nrows == 1 && tview_toggle(&tv) == 1 &&
+	    tv.nrows == 13, "space toggles");
+	tview_move(&tv, 100);
+	ok(tv.cursor == 12, "moving past the end stops on the last row");
+	tview_move(&tv, -100);
+	ok(tv.cursor == 0, "moving past the start stops on the first");
+	tview_scroll(&tv, 5);
+	tview_move(&tv, 9);
+	tview_scroll(&tv, 5);
+	ok(tv.top == 5 && tv.cursor == 9, "scrolling keeps the cursor on "
+	    "screen (rows 5-9 of a 5-row window)");
+	s = tview_current(&tv);
+	ok(s == t->order[9], "row 9 is the 10th span in depth-first order");
+	tview_cleanup(&tv);
+	trace_free(t);
+}
+
+static void
+test_navigation(void)
+{
+	struct trace	*t = load_one("stack-oos.v3.json", 1);
+	struct tview	 tv;
+	struct span	*inv, *s;
+	size_t		 n, i;
+	int		 wrapped;
+
+	if (!ok(t != NULL && t->nerrors == 3, "stack-oos: 3 error spans"))
+		return;
+	tview_init(&tv, t);
+	inv = find(t, "inventory-service", "POST /v1/reservations");
+	s = tview_find(&tv, pred_error, 1, &wrapped);
+	ok(s != NULL && s->error && s != t->root && !wrapped,
+	    "e: the next error span after the root");
+	s = tview_find(&tv, pred_error, 1, &wrapped);
+	ok(s == inv && tview_current(&tv) == inv,
+	    "e again: the inventory span that refused the stock");
+	s = tview_find(&tv, pred_error, 1, &wrapped);
+	ok(s == t->root && wrapped, "e wraps to the first error");
+	s = tview_find(&tv, pred_error, -1, &wrapped);
+	ok(s == inv && wrapped, "E goes back, wrapping");
+	tview_goto(&tv, t->root);
+	n = 0;
+	for (i = 0; i < t->nspans; i++)
+		n += t->spans[i].critical_us > 0;
+	for (i = 0; i < n; i++)
+		if ((s = tview_find(&tv, pred_critical, 1, &wrapped)) == NULL ||
+		    s->critical_us == 0)
+			break;
+	ok(i == n && tview_current(&tv) == t->root && n > 1,
+	    "c visits the %zu critical spans and comes back to the root", n);
+	tview_goto(&tv, t->root);
+	tview_collapse_all(&tv);
+	s = tview_find(&tv, pred_error, 1, &wrapped);
+	ok(s != NULL && tview_current(&tv) == s && tv.nrows > 1,
+	    "e reveals an error inside a collapsed subtree");
+	tview_cleanup(&tv);
+	trace_free(t);
+}
+
+static void
+test_search(void)
+{
+	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct tview	 tv;
+	char		 err[256];
+	int		 wrapped;
+	struct span	*s;
+
+	if (!ok(t != NULL, "stack-ok loads for the search"))
+		return;
+	tview_init(&tv, t);
+	is_i64(tview_search(&tv, "inventory", err, sizeof(err)), 2,
+	    "/inventory: the 2 inventory spans (regex over names)");
+	ok(tview_current(&tv) != NULL && tview_current(&tv)->service[0] == 'i',
+	    "the cursor goes to the first match");
+	s = tview_find(&tv, pred_match, 1, &wrapped);
+	ok(s != NULL && strcmp(s->service, "inventory-service") == 0,
+	    "n: the next match");
+	is_i64(tview_search(&tv, "INVENTORY", err, sizeof(err)), 2,
+	    "matching ignores case");
+	is_i64(tview_search(&tv, "svc:order", err, sizeof(err)), 3,
+	    "svc:order: the order-service spans");
+	is_i64(tview_search(&tv, "svc:order -op:process", err, sizeof(err)), 2,
+	    "svc:order -op:process: negation");
+	is_i64(tview_search(&tv, "kind:internal", err, sizeof(err)), 3,
+	    "kind:internal: process_order, render_email, deliver_email");
+	is_i64(tview_search(&tv, "http.route=/v1/reservations", err,
+	    sizeof(err)), 1, "key=value: an exact attribute");
+	is_i64(tview_search(&tv, "service.name=order-service", err,
+	    sizeof(err)), 3, "key=value also looks at resource attributes");
+	is_i64(tview_search(&tv, "stock\\.reserved", err, sizeof(err)), 1,
+	    "event names are searched");
+	is_i64(tview_search(&tv, "is:crit", err, sizeof(err)),
+	    (long long)tv.nmatches, "is:crit");
+	is_i64(tview_search(&tv, "dur>1000s", err, sizeof(err)), 0,
+	    "dur>1000s: none");
+	is_i64(tview_search(&tv, "dur<1000s", err, sizeof(err)), 13,
+	    "dur<1000s: all");
+	ok(tview_search(&tv, "(", err, sizeof(err)) == -1 && err[0] != '\0',
+	    "a bad regex is refused with a reason (%s)", err);
+	ok(tview_search(&tv, "dur>soon", err, sizeof(err)) == -1,
+	    "a bad duration is refused");
+	is_i64(tview_search(&tv, "", err, sizeof(err)), 0,
+	    "an empty search clears the matches");
+	tview_cleanup(&tv);
+	trace_free(t);
+}
+
+static void
+test_geometry(void)
+{
+	int	 x, len;
+
+	bar_geometry(0, 100, 0, 100, 50, &x, &len);
+	ok(x == 0 && len == 50, "the whole trace fills the bar");
+	bar_geometry(0, 100, 50, 10, 50, &x, &len);
+	ok(x == 25 && len == 5, "10%% at the middle: column 25, 5 wide");
+	bar_geometry(1000, 100, 1033, 1, 50, &x, &len);
+	ok(x == 16 && len == 1, "a 1 us span still shows one cell");
+	bar_geometry(0, 100, 100, 0, 50, &x, &len);
+	ok(x == 49 && len == 1, "a span at the very end: the last column");
+	bar_geometry(0, 0, 0, 0, 30, &x, &len);
+	ok(x == 0 && len == 30, "a zero-length trace fills the bar");
+	bar_geometry(0, 3, 1, 1, 10, &x, &len);
+	ok(x == 3 && len == 4, "rounding: start down, end up (3.3..6.7 of "
+	    "10: columns 3 to 6)");
+}
+
+static void
+test_keytable(void)
+{
+	size_t	 i, j, bad = 0;
+	int	 a, found;
+
+	for (i = 0; i < browse_nkeys; i++)
+		for (j = i + 1; j < browse_nkeys; j++)
+			if (browse_keys[i].key == browse_keys[j].key &&
+			    (browse_keys[i].screens & browse_keys[j].screens))
+				bad++;
+	is_i64(bad, 0, "no key has two meanings on one screen");
+	ok(browse_keys[0].help != NULL, "the first binding has a help text");
+	for (a = A_QUIT; a < A_COUNT; a++) {
+		found = 0;
+		for (i = 0; i < browse_nkeys; i++)
+			found |= browse_keys[i].action == (enum action)a;
+		if (!found)
+			break;
+	}
+	ok(a == A_COUNT, "every action has a key");
+	ok(browse_action(SCR_TRACE, 'j') == A_DOWN &&
+	    browse_action(SCR_TRACE, BK_DOWN) == A_DOWN &&
+	    browse_action(SCR_TRACE, 'h') == A_COLLAPSE &&
+	    browse_action(SCR_SEARCH, 'h') == A_PREV_VAL &&
+	    browse_action(SCR_LIST, 'e') == A_NONE,
+	    "keys mean what the screen says");
+}
+
+static void
+test_render_trace(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct span	*po;
+	int		 y, x0, x1, bx, len, zero, gx;
+	char		 row[4096], id[40];
+	const char	*svcs[] = { "api-gateway", "inventory-service",
+			    "order-service", "notification-service" };
+	size_t		 i, found;
+
+	if (!ok(t != NULL, "stack-ok loads for drawing"))
+		return;
+	browse_init(&b, "http://jaeger");
+	browse_set_trace(&b, t, NULL);
+	ok(browse_screen(&b) == SCR_TRACE, "a trace opens the trace view");
+	screen_init(&s, 120, 40, 1);
+	browse_draw(&b, &s);
+	found = 0;
+	for (i = 0; i < 4; i++)
+		found += row_with(&s, svcs[i]) > 0;
+	ok(found == 4, "120x40: rows for all four services");
+	y = body_row(&s, "tracectl POST /api/orders");
+	ok(y >= 0 && row_selected(&s, y) && strncmp(screen_row(&s, y, row,
+	    sizeof(row)), " \xe2\x97\x86\xe2\x96\xbe", 7) == 0,
+	    "the root row: selected, on the critical path, expanded");
+	ok(row_with(&s, "\xe2\x94\x9c\xe2\x94\x80") > 0 &&
+	    row_with(&s, "\xe2\x94\x94\xe2\x94\x80") > 0,
+	    "UTF-8 tree branches drawn");
+	/* The bar of process_order against the timeline's columns. */
+	po = find(t, "order-service", "process_order");
+	zero = row_with(&s, "DURATION");
+	screen_row(&s, zero, row, sizeof(row));
+	for (bx = 0; bx < s.w && s.cells[(size_t)zero * (size_t)s.w +
+	    (size_t)bx].ch != '0'; bx++)
+		;
+	y = body_row(&s, "order-service process_order");
+	x0 = bar_cells(&s, y, bx, &x1);
+	bar_geometry(t->start_us, t->duration_us, po->start_us,
+	    po->duration_us, s.w - bx - 1, &gx, &len);
+	ok(x0 == bx + gx && x1 - x0 + 1 == len && len > 1 && gx > 0,
+	    "process_order's bar at its offset (col %d, %d wide)", x0, len);
+	y = body_row(&s, "tracectl POST");
+	x0 = bar_cells(&s, y, bx, &x1);
+	ok(x0 == bx && x1 == s.w - 2, "the root's bar spans the timeline");
+	fmt_duration(po->self_us, id, sizeof(id));
+	y = body_row(&s, "order-service process_order");
+	ok(screen_has(&s, "SELF") && strstr(screen_row(&s, y, row,
+	    sizeof(row)), id) != NULL, "self time shown (%s)", id);
+	/* Keys through the state machine. */
+	keys(&b, "G");
+	browse_draw(&b, &s);
+	ok(row_selected(&s, row_with(&s, "deliver_email")),
+	    "G selects the last span");
+	keys(&b, "gH");
+	browse_draw(&b, &s);
+	ok(row_with(&s, "api-gateway") < 0 && screen_has(&s, "(+12)"),
+	    "H collapses all: the root shows (+12) hidden");
+	keys(&b, "L?");
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Keys: trace") && screen_has(&s, "next error span") &&
+	    screen_has(&s, "collapse all"), "? shows the help overlay");
+	for (i = 0, found = 0; i < browse_nkeys; i++)
+		if ((browse_keys[i].screens & SCRMASK(SCR_TRACE)) &&
+		    browse_keys[i].help != NULL) {
+			char head[24];
+
+			snprintf(head, sizeof(head), "%s", browse_keys[i].help);
+			found += !screen_has(&s, head);
+		}
+	is_i64(found, 0, "the help lists every key of the trace view");
+	keys(&b, "x");
+	browse_draw(&b, &s);
+	ok(!screen_has(&s, "Keys: trace"), "any key closes the help");
+	keys(&b, "y");
+	browse_draw(&b, &s);
+	fmt_trace_id(t->id_hi, t->id_lo, id, sizeof(id));
+	y = body_row(&s, id);
+	ok(y > 1 && strstr(screen_row(&s, y, row, sizeof(row)), "Trace id") ==
+	    NULL && screen_has(&s, "Trace id"), "y shows the trace id on a "
+	    "line of its own");
+	keys(&b, "x/svc:notif\n");
+	browse_draw(&b, &s);
+	if (!ok(b.tv.nmatches == 3 && screen_has(&s, "3 spans match") &&
+	    row_selected(&s, body_row2(&s, "notification-", "POST")),
+	    "/svc:notif Enter: 3 matches, the first selected"))
+		dump(&s);
+	keys(&b, "n");
+	browse_draw(&b, &s);
+	ok(row_selected(&s, row_with(&s, "render_email")), "n: the next one");
+	/* Smaller: 80x24, then too small, then ASCII. */
+	screen_resize(&s, 80, 24);
+	browse_draw(&b, &s);
+	if (!ok(row_selected(&s, body_row(&s, "render_e")) &&
+	    body_row(&s, "api-gateway") > 0, "80x24: the cursor row still "
+	    "shown after a resize"))
+		dump(&s);
+	screen_resize(&s, 12, 4);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "terminal too"), "a tiny terminal says so");
+	screen_cleanup(&s);
+	screen_init(&s, 100, 30, 0);
+	browse_draw(&b, &s);
+	{
+		char *all = screen_text(&s);
+		size_t k, high = 0;
+
+		for (k = 0; all[k] != '\0'; k++)
+			high += (unsigned char)all[k] >= 0x80;
+		ok(high == 0 && strstr(all, "|-") != NULL &&
+		    strstr(all, "`-") != NULL && strstr(all, "#") != NULL,
+		    "ASCII fallback: no UTF-8 bytes, |- `- branches, # bars");
+		free(all);
+	}
+	screen_cleanup(&s);
+	ok(keys(&b, "q") == REQ_QUIT, "q on the first screen quits");
+	browse_cleanup(&b);
+}
+
+static void
+test_render_error(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = load_one("stack-oos.legacy.json", 0);
+	char		 row[4096];
+	int		 y;
+
+	if (!ok(t != NULL, "stack-oos (legacy API) loads"))
+		return;
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	screen_init(&s, 80, 24, 1);
+	browse_draw(&b, &s);
+	y = body_row2(&s, "inv", "POST /v1/reservations");
+	ok(y > 0 && strncmp(screen_row(&s, y, row, sizeof(row)),
+	    "\xe2\x9c\x96", 3) == 0, "the refusing span is marked as an error");
+	ok(screen_has(&s, "3 errors"), "the summary counts 3 errors");
+	keys(&b, "ee");
+	browse_draw(&b, &s);
+	ok(row_selected(&s, y) && screen_has(&s, "error 3 of 3") &&
+	    screen_has(&s, "out of stock"), "e e: on it, its message in the "
+	    "status line");
+	keys(&b, "\n");
+	ok(browse_screen(&b) == SCR_SPAN, "Enter opens the span detail");
+	screen_resize(&s, 100, 90);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Status: ERROR: out of stock: OUT-OF-STOCK"),
+	    "detail: status and message");
+	ok(screen_has(&s, "out_of_stock") && screen_has(&s, "Events (1)"),
+	    "detail: the out_of_stock event");
+	ok(screen_has(&s, "service.name = inventory-service") &&
+	    screen_has(&s, "Resource ("), "detail: resource attributes");
+	if (!ok(screen_has(&s, "span id") && screen_has(&s, "parent id") &&
+	    screen_has(&s, "Links (0)"), "detail: ids and links"))
+		dump(&s);
+	keys(&b, "p");
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "api-gateway POST /v1/reservations [client]"),
+	    "p in the detail: the parent's detail");
+	keys(&b, "\033");
+	ok(browse_screen(&b) == SCR_TRACE, "Esc: back to the trace");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
+static void
+test_links_resource(void)
+{
+	const char *v3 = "{\"result\":{\"resourceSpans\":[{\"resource\":"
+	    "{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+	    "{\"stringValue\":\"svc\"}},{\"key\":\"host.name\",\"value\":"
+	    "{\"stringValue\":\"box\"}}]},\"scopeSpans\":[{\"spans\":["
+	    "{\"traceId\":\"0000000000000000000000000000000a\",\"spanId\":"
+	    "\"00000000000000a1\",\"name\":\"a\",\"startTimeUnixNano\":"
+	    "\"1000\",\"endTimeUnixNano\":\"5000\",\"links\":[{\"traceId\":"
+	    "\"0000000000000000000000000000000b\",\"spanId\":"
+	    "\"00000000000000b1\",\"attributes\":[{\"key\":\"why\","
+	    "\"value\":{\"stringValue\":\"batch\"}}]}]}]}]}]}}";
+	const char *legacy = "{\"data\":[{\"traceID\":\"a\",\"spans\":["
+	    "{\"traceID\":\"a\",\"spanID\":\"a1\",\"operationName\":\"a\","
+	    "\"startTime\":1,\"duration\":4,\"processID\":\"p1\"},"
+	    "{\"traceID\":\"a\",\"spanID\":\"a2\",\"operationName\":\"b\","
+	    "\"startTime\":2,\"duration\":1,\"processID\":\"p1\","
+	    "\"references\":[{\"refType\":\"FOLLOWS_FROM\",\"traceID\":\"b\","
+	    "\"spanID\":\"b1\"},{\"refType\":\"CHILD_OF\",\"traceID\":\"a\","
+	    "\"spanID\":\"a1\"}]}],\"processes\":{\"p1\":{\"serviceName\":"
+	    "\"svc\",\"tags\":[{\"key\":\"host.name\",\"type\":\"string\","
+	    "\"value\":\"box\"}]}}}]}";
+	struct trace	*t;
+	char		**text;
+	int		*st;
+	size_t		 n, i, hit;
+
+	t = parse_text(v3, 1);
+	ok(t != NULL && t->spans[0].nlinks == 1 &&
+	    t->spans[0].links[0].span_id == 0xb1 &&
+	    t->spans[0].links[0].trace_lo == 0xb &&
+	    t->spans[0].links[0].nattrs == 1 && t->spans[0].nresource == 2,
+	    "v3: a link with its attributes, two resource attributes");
+	if (t != NULL) {
+		n = span_detail_lines(t, &t->spans[0], &text, &st);
+		for (i = 0, hit = 0; i < n; i++)
+			hit += (strstr(text[i], "link trace ") != NULL &&
+			    strstr(text[i], "b span 00000000000000b1") !=
+			    NULL) ||
+			    strstr(text[i], "why = batch") != NULL ||
+			    strstr(text[i], "host.name = box") != NULL;
+		is_i64(hit, 3, "detail: the link, its attribute, the host");
+		span_detail_free(text, st, n);
+	}
+	trace_free(t);
+	t = parse_text(legacy, 0);
+	/* CHILD_OF is the parent; the FOLLOWS_FROM reference is a link. */
+	ok(t != NULL && t->spans[1].parent == &t->spans[0] &&
+	    t->spans[1].nlinks == 1 && t->spans[1].links[0].span_id == 0xb1 &&
+	    strcmp(t->spans[1].links[0].type, "FOLLOWS_FROM") == 0 &&
+	    t->spans[0].nlinks == 0, "legacy: other references are links");
+	ok(t != NULL && t->spans[0].nresource == 2 &&
+	    strcmp(t->spans[0].resource[0].value, "svc") == 0 &&
+	    strcmp(t->spans[0].resource[1].key, "host.name") == 0,
+	    "legacy: service.name and process tags as resource");
+	trace_free(t);
+}
+
+static void
+test_list_and_flow(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*ok_t = load_one("stack-ok.v3.json", 1);
+	struct trace	*oos = load_one("stack-oos.v3.json", 1);
+	struct trace	*gen = gen_trace(40, 3);
+	char		 id[40], row[4096];
+	int		 y;
+
+	if (!ok(ok_t != NULL && oos != NULL && gen != NULL,
+	    "three traces for the list"))
+		goto out;
+	browse_init(&b, "http://127.0.0.1:16686");
+	browse_push(&b, SCR_SEARCH);
+	screen_init(&s, 80, 24, 1);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Search traces in Jaeger") &&
+	    screen_has(&s, "Lookback") && screen_has(&s, "[ Search ]"),
+	    "the search form");
+	ok(keys(&b, "jjj ") == REQ_NONE && strcmp(b.form.text[F_ERRORS],
+	    "yes") == 0, "j j j Space: errors only");
+	ok(keys(&b, "jl") == REQ_NONE && strcmp(b.form.text[F_LOOKBACK],
+	    "6h") == 0, "j l: lookback 1h -> 6h");
+	ok(keys(&b, "kk\n250\n") == REQ_NONE && strcmp(b.form.text[F_MINDUR],
+	    "250") == 0, "Enter types a minimum duration");
+	ok(keys(&b, "s") == REQ_SEARCH && b.req.errors_only &&
+	    b.req.min_duration_us == 250000 &&
+	    b.req.end_us - b.req.start_us == 6 * 3600 * USEC_PER_SEC,
+	    "s: a search request from the form");
+	keys(&b, "\n\025soon\n");
+	ok(keys(&b, "s") == REQ_NONE && b.form.cur == F_MINDUR &&
+	    strstr(b.status, "minimum duration") != NULL,
+	    "a bad field refuses the search and says why");
+	keys(&b, "\n\025\n");
+	ok(keys(&b, "s") == REQ_SEARCH, "cleared: searches again");
+	tlist_add(&b.list, ok_t);
+	tlist_add(&b.list, oos);
+	tlist_add(&b.list, gen);
+	b.req.by_duration = 0;
+	browse_search_done(&b, NULL);
+	ok(browse_screen(&b) == SCR_LIST, "answers open the trace list");
+	ok(b.list.rows[0].start_us >= b.list.rows[1].start_us &&
+	    b.list.rows[1].start_us >= b.list.rows[2].start_us,
+	    "sorted by start, newest first");
+	browse_draw(&b, &s);
+	y = body_row(&s, "tracectl: POST");
+	ok(y > 0 && screen_has(&s, "3 traces") && screen_has(&s, "SPANS"),
+	    "list rows with root operation and heads");
+	keys(&b, "o");
+	ok(b.list.by_duration && b.list.rows[0].duration_us >=
+	    b.list.rows[1].duration_us && b.list.rows[1].duration_us >=
+	    b.list.rows[2].duration_us, "o: sorted by duration");
+	keys(&b, "G");
+	ok(b.list.cursor == 2, "G: the last trace");
+	fmt_trace_id(b.list.rows[2].hi, b.list.rows[2].lo, id, sizeof(id));
+	keys(&b, "o");
+	fmt_trace_id(b.list.rows[b.list.cursor].hi,
+	    b.list.rows[b.list.cursor].lo, row, sizeof(row));
+	ok(!b.list.by_duration && strcmp(id, row) == 0,
+	    "o again: by start, the cursor still on its trace");
+	ok(keys(&b, "g") == REQ_NONE && b.list.cursor == 0, "g: the first");
+	browse_draw(&b, &s);
+	y = row_with(&s, "\xe2\x9c\x96" "3");
+	ok(y > 0 && strstr(screen_row(&s, y, row, sizeof(row)),
+	    "    5 ") != NULL, "the out-of-stock trace (5 spans) marked with "
+	    "its 3 errors");
+	ok(keys(&b, "\n") == REQ_TRACE, "Enter asks for the trace");
+	fmt_trace_id(b.list.rows[0].hi, b.list.rows[0].lo, id, sizeof(id));
+	ok(strcmp(b.want_trace, id) == 0, "the selected trace's id");
+	keys(&b, "a");
+	ok(b.req.refresh_us == 5 * USEC_PER_SEC &&
+	    browse_wait_ms(&b, b.last_search_us) == 5000,
+	    "a: auto-refresh every 5s; the loop waits 5 s for a key");
+	b.last_search_us -= 6 * USEC_PER_SEC;
+	ok(browse_key(&b, BK_TIMEOUT) == REQ_SEARCH, "after 5 s without a "
+	    "key: search again");
+	keys(&b, "aaaa");
+	ok(b.req.refresh_us == 0 && browse_wait_ms(&b, 0) == -1,
+	    "a cycles back to off: wait forever");
+	ok(keys(&b, "r") == REQ_SEARCH, "r: refresh now");
+	/* Open the generated trace, then back. */
+	browse_set_trace(&b, gen, NULL);
+	gen = NULL;
+	ok(browse_screen(&b) == SCR_TRACE && b.trace != NULL,
+	    "the fetched trace opens");
+	ok(keys(&b, "q") == REQ_NONE && browse_screen(&b) == SCR_LIST &&
+	    b.trace == NULL, "q: back to the list, the trace freed");
+	ok(keys(&b, "s") == REQ_NONE && browse_screen(&b) == SCR_SEARCH,
+	    "s: back to the search form");
+	ok(keys(&b, "q") == REQ_QUIT, "q on the form quits");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+out:
+	trace_free(ok_t);
+	trace_free(oos);
+	trace_free(gen);
+}
+
+static void
+test_big_and_deep(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = gen_trace(5000, 4), *d = gen_trace(300, 0);
+	int		 y;
+
+	if (!ok(t != NULL && d != NULL && t->nspans == 5000,
+	    "generated traces: 5000 spans, and a 300-deep chain"))
+		goto out;
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	t = NULL;
+	screen_init(&s, 80, 24, 1);
+	keys(&b, "G");
+	browse_draw(&b, &s);
+	ok(b.tv.cursor == 4999 && row_selected(&s, s.h - 2),
+	    "G on 5000 spans: the last row, at the bottom");
+	keys(&b, "/SELECT\n");
+	ok(b.tv.nmatches == 714, "/SELECT: 714 of 5000 match");
+	browse_set_trace(&b, d, NULL);
+	d = NULL;
+	keys(&b, "G");
+	browse_draw(&b, &s);
+	y = s.h - 2;
+	ok(row_selected(&s, y) && s.cells[(size_t)y * (size_t)s.w + 2].ch ==
+	    screen_glyph(&s, G_ELLIPSIS), "a 300-deep span: the indent is cut "
+	    "and marked");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+out:
+	trace_free(t);
+	trace_free(d);
+}
+
+static void
+test_form_editing(void)
+{
+	struct sform		 f;
+	struct search_req	 r;
+	char			 err[256], t[16] = "ab";
+	size_t			 pos = 2;
+
+	sform_init(&f);
+	ok(sform_request(&f, 10 * 3600 * USEC_PER_SEC, &r, err,
+	    sizeof(err)) == 0 && r.service[0] == '\0' && r.limit == 100 &&
+	    r.end_us - r.start_us == 3600 * USEC_PER_SEC && r.refresh_us == 0,
+	    "form defaults: all services, last hour, 100 traces");
+	f.cur = F_SERVICE;
+	{
+		char *v[] = { "(all)", "api-gateway", "order-service" };
+
+		sform_set_choices(&f, F_SERVICE, v, 3);
+	}
+	sform_cycle(&f, 1);
+	ok(strcmp(f.text[F_SERVICE], "api-gateway") == 0, "l: next service");
+	sform_cycle(&f, -1);
+	sform_cycle(&f, -1);
+	ok(strcmp(f.text[F_SERVICE], "order-service") == 0, "h wraps around");
+	line_edit(t, sizeof(t), &pos, 0xe9);
+	ok(strcmp(t, "ab\xc3\xa9") == 0 && pos == 4, "typing UTF-8 (e-acute)");
+	line_edit(t, sizeof(t), &pos, BK_BACKSPACE);
+	ok(strcmp(t, "ab") == 0 && pos == 2, "backspace removes a character");
+	line_edit(t, sizeof(t), &pos, BK_HOME);
+	line_edit(t, sizeof(t), &pos, 'x');
+	ok(strcmp(t, "xab") == 0, "Home then typing inserts at the start");
+	ok(line_edit(t, sizeof(t), &pos, BK_ENTER) == 2, "Enter ends it");
+	snprintf(f.text[F_REFRESH], sizeof(f.text[0]), "10s");
+	snprintf(f.text[F_END], sizeof(f.text[0]), "yesterday");
+	ok(sform_request(&f, 0, &r, err, sizeof(err)) == -1 &&
+	    f.cur == F_END, "a bad end time is refused");
+	snprintf(f.text[F_END], sizeof(f.text[0]), "now");
+	ok(sform_request(&f, 0, &r, err, sizeof(err)) == 0 &&
+	    r.refresh_us == 10 * USEC_PER_SEC &&
+	    strcmp(r.service, "order-service") == 0,
+	    "auto-refresh 10s, service order-service");
+	sform_cleanup(&f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	tap_start(argc, argv);
+	test_rows_and_collapse();
+	test_navigation();
+	test_search();
+	test_geometry();
+	test_keytable();
+	test_render_trace();
+	test_render_error();
+	test_links_resource();
+	test_list_and_flow();
+	test_big_and_deep();
+	test_form_editing();
+	return (tap_done());
+}
