@@ -2,9 +2,10 @@
  * browse.c: the browser's state machine: the stack of screens (search form,
  * trace list, trace, span), what a key does before the screen's view gets
  * it (help overlay, the id popup, the '/' prompt, the form's line editor),
- * the frame every screen shares (title and status lines), and the answers
- * the I/O side hands back.  It asks for I/O by returning a request; it
- * never performs any.
+ * the frame every screen shares (title and status lines), how far the
+ * cursor keys move in the list and trace views, and the answers the I/O
+ * side hands back.  It asks for I/O by returning a request; it never
+ * performs any.
  */
 
 #include <sys/types.h>
@@ -195,6 +196,34 @@ page_rows(const struct browse *b)
 	int	 rows = browse_screen(b) == SCR_SPAN ? b->page : b->page - 2;
 
 	return (rows > 2 ? rows - 1 : 1);
+}
+
+int
+move_rows(const struct browse *b, enum action a, size_t n, long *d)
+{
+	switch (a) {
+	case A_UP:
+		*d = -1;
+		break;
+	case A_DOWN:
+		*d = 1;
+		break;
+	case A_PGUP:
+		*d = -page_rows(b);
+		break;
+	case A_PGDN:
+		*d = page_rows(b);
+		break;
+	case A_HOME:
+		*d = -(long)n;
+		break;
+	case A_END:
+		*d = (long)n;
+		break;
+	default:
+		return (0);
+	}
+	return (1);
 }
 
 int

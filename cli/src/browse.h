@@ -105,6 +105,8 @@ const char	*screen_row(const struct screen *, int, char *, size_t);
 char		*screen_text(const struct screen *);
 /* Columns a UTF-8 string takes. */
 int		 text_width(const char *);
+/* Encode a code point as UTF-8 into b (4 bytes); returns its length. */
+size_t		 utf8_put(char *, uint32_t);
 
 /* What a key does: the key table maps (screen, key) to one of these. */
 enum action {
@@ -333,5 +335,7 @@ void		 span_detail_free(char **, int *, size_t);
 int		 service_style(const struct trace *, const char *);
 /* Rows a page key moves: the last drawn page less a line of context. */
 long		 page_rows(const struct browse *);
+/* A cursor key over n rows: 1 with the rows it moves in *d, else 0. */
+int		 move_rows(const struct browse *, enum action, size_t, long *);
 
 #endif

@@ -115,6 +115,40 @@ browse_action(enum scr scr, int key)
 	return (A_NONE);
 }
 
+/* A cursor over n rows, shared by the trace view and the trace list. */
+
+/* Move the cursor d rows, kept on one of the n rows (none: it stays). */
+static void
+cursor_move(size_t *cursor, size_t n, long d)
+{
+	long	 c;
+
+	if (n == 0)
+		return;
+	c = (long)*cursor + d;
+	if (c < 0)
+		c = 0;
+	if (c >= (long)n)
+		c = (long)n - 1;
+	*cursor = (size_t)c;
+}
+
+/* Scroll *top so that the cursor is in a page of h rows, the page full. */
+static void
+cursor_scroll(size_t cursor, size_t *top, size_t n, int h)
+{
+	if (h < 1)
+		h = 1;
+	if (cursor < *top)
+		*top = cursor;
+	if (cursor >= *top + (size_t)h)
+		*top = cursor - (size_t)h + 1;
+	if (n <= (size_t)h)
+		*top = 0;
+	else if (*top > n - (size_t)h)
+		*top = n - (size_t)h;
+}
+
 /* The trace view. */
 
 size_t
@@ -183,6 +217,20 @@ tview_current(const struct tview *tv)
 	return (tv->rows[tv->cursor]);
 }
 
+/* Put the cursor on the row of s; 0 when s has no row (it is hidden). */
+static int
+tview_cursor_to(struct tview *tv, const struct span *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < tv->nrows; i++)
+		if (tv->rows[i] == s) {
+			tv->cursor = i;
+			return (1);
+		}
+	return (0);
+}
+
 /* Rows: the depth-first order, skipping what collapsed spans hide. */
 void
 tview_rebuild(struct tview *tv)
@@ -203,26 +251,14 @@ tview_rebuild(struct tview *tv)
 		return;
 	/* Keep the cursor on its span, or on its nearest visible ancestor. */
 	for (; cur != NULL; cur = cur->parent)
-		for (i = 0; i < tv->nrows; i++)
-			if (tv->rows[i] == cur) {
-				tv->cursor = i;
-				return;
-			}
+		if (tview_cursor_to(tv, cur))
+			return;
 }
 
 void
 tview_move(struct tview *tv, long d)
 {
-	long	 c;
-
-	if (tv->nrows == 0)
-		return;
-	c = (long)tv->cursor + d;
-	if (c < 0)
-		c = 0;
-	if (c >= (long)tv->nrows)
-		c = (long)tv->nrows - 1;
-	tv->cursor = (size_t)c;
+	cursor_move(&tv->cursor, tv->nrows, d);
 }
 
 /* Put the cursor on s, expanding its ancestors. */
@@ -230,7 +266,6 @@ void
 tview_goto(struct tview *tv, struct span *s)
 {
 	struct span	*p;
-	size_t		 i;
 	int		 changed = 0;
 
 	for (p = s->parent; p != NULL; p = p->parent)
@@ -240,26 +275,13 @@ tview_goto(struct tview *tv, struct span *s)
 		}
 	if (changed)
 		tview_rebuild(tv);
-	for (i = 0; i < tv->nrows; i++)
-		if (tv->rows[i] == s) {
-			tv->cursor = i;
-			return;
-		}
+	(void)tview_cursor_to(tv, s);
 }
 
 void
 tview_scroll(struct tview *tv, int h)
 {
-	if (h < 1)
-		h = 1;
-	if (tv->cursor < tv->top)
-		tv->top = tv->cursor;
-	if (tv->cursor >= tv->top + (size_t)h)
-		tv->top = tv->cursor - (size_t)h + 1;
-	if (tv->nrows > (size_t)h && tv->top > tv->nrows - (size_t)h)
-		tv->top = tv->nrows - (size_t)h;
-	if (tv->nrows <= (size_t)h)
-		tv->top = 0;
+	cursor_scroll(tv->cursor, &tv->top, tv->nrows, h);
 }
 
 int
@@ -597,26 +619,22 @@ kv_has(const struct kv *kv, size_t n, const char *k, const char *v)
 	return (0);
 }
 
+/* A plain text term (any case) or a regular expression in a text. */
 static int
-re_kv(const regex_t *re, const struct kv *kv, size_t n)
+text_match(const struct term *t, const char *text)
 {
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (regexec(re, kv[i].key, 0, NULL, 0) == 0 ||
-		    regexec(re, kv[i].value, 0, NULL, 0) == 0)
-			return (1);
-	return (0);
+	if (t->kind == T_REGEX)
+		return (regexec(&t->re, text, 0, NULL, 0) == 0);
+	return (strcasestr(text, t->a) != NULL);
 }
 
 static int
-text_kv(const char *needle, const struct kv *kv, size_t n)
+text_kv(const struct term *t, const struct kv *kv, size_t n)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (strcasestr(kv[i].key, needle) != NULL ||
-		    strcasestr(kv[i].value, needle) != NULL)
+		if (text_match(t, kv[i].key) || text_match(t, kv[i].value))
 			return (1);
 	return (0);
 }
@@ -652,32 +670,16 @@ term_match(const struct term *t, const struct span *s)
 		return (kv_has(s->attrs, s->nattrs, t->a, t->b) ||
 		    kv_has(s->resource, s->nresource, t->a, t->b));
 	case T_TEXT:
-		snprintf(id, sizeof(id), "%016llx", (unsigned long long)s->id);
-		if (strcasestr(s->service, t->a) != NULL ||
-		    strcasestr(s->operation, t->a) != NULL ||
-		    strcasestr(id, t->a) != NULL ||
-		    (s->status_message != NULL &&
-		    strcasestr(s->status_message, t->a) != NULL) ||
-		    text_kv(t->a, s->attrs, s->nattrs))
-			return (1);
-		for (i = 0; i < s->nevents; i++)
-			if (strcasestr(s->events[i].name, t->a) != NULL ||
-			    text_kv(t->a, s->events[i].attrs,
-			    s->events[i].nattrs))
-				return (1);
-		return (0);
 	case T_REGEX:
 		snprintf(id, sizeof(id), "%016llx", (unsigned long long)s->id);
-		if (regexec(&t->re, s->service, 0, NULL, 0) == 0 ||
-		    regexec(&t->re, s->operation, 0, NULL, 0) == 0 ||
-		    regexec(&t->re, id, 0, NULL, 0) == 0 ||
-		    (s->status_message != NULL &&
-		    regexec(&t->re, s->status_message, 0, NULL, 0) == 0) ||
-		    re_kv(&t->re, s->attrs, s->nattrs))
+		if (text_match(t, s->service) || text_match(t, s->operation) ||
+		    text_match(t, id) || (s->status_message != NULL &&
+		    text_match(t, s->status_message)) ||
+		    text_kv(t, s->attrs, s->nattrs))
 			return (1);
 		for (i = 0; i < s->nevents; i++)
-			if (regexec(&t->re, s->events[i].name, 0, NULL, 0) == 0 ||
-			    re_kv(&t->re, s->events[i].attrs,
+			if (text_match(t, s->events[i].name) ||
+			    text_kv(t, s->events[i].attrs,
 			    s->events[i].nattrs))
 				return (1);
 		return (0);
@@ -820,31 +822,13 @@ tlist_sort(struct tlist *l)
 void
 tlist_move(struct tlist *l, long d)
 {
-	long	 c;
-
-	if (l->n == 0)
-		return;
-	c = (long)l->cursor + d;
-	if (c < 0)
-		c = 0;
-	if (c >= (long)l->n)
-		c = (long)l->n - 1;
-	l->cursor = (size_t)c;
+	cursor_move(&l->cursor, l->n, d);
 }
 
 void
 tlist_scroll(struct tlist *l, int h)
 {
-	if (h < 1)
-		h = 1;
-	if (l->cursor < l->top)
-		l->top = l->cursor;
-	if (l->cursor >= l->top + (size_t)h)
-		l->top = l->cursor - (size_t)h + 1;
-	if (l->n <= (size_t)h)
-		l->top = 0;
-	else if (l->top > l->n - (size_t)h)
-		l->top = l->n - (size_t)h;
+	cursor_scroll(l->cursor, &l->top, l->n, h);
 }
 
 /* The search form. */
@@ -1010,32 +994,6 @@ utf8_fwd(const char *s, size_t pos)
 	return (pos);
 }
 
-/* Encode a code point; returns its length. */
-static size_t
-cp_utf8(uint32_t c, char *b)
-{
-	if (c < 0x80) {
-		b[0] = (char)c;
-		return (1);
-	}
-	if (c < 0x800) {
-		b[0] = (char)(0xc0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3f));
-		return (2);
-	}
-	if (c < 0x10000) {
-		b[0] = (char)(0xe0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		return (3);
-	}
-	b[0] = (char)(0xf0 | (c >> 18));
-	b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	b[3] = (char)(0x80 | (c & 0x3f));
-	return (4);
-}
-
 /* Edit a text in place (cap bytes with its NUL); 1: taken, 2: done. */
 int
 line_edit(char *text, size_t cap, size_t *pos, int key)
@@ -1085,7 +1043,7 @@ line_edit(char *text, size_t cap, size_t *pos, int key)
 	}
 	if (key < 0x20 || key == 0x7f || key >= 0x110000)
 		return (0);
-	k = cp_utf8((uint32_t)key, u);
+	k = utf8_put(u, (uint32_t)key);
 	if (len + k + 1 > cap)
 		return (1);
 	memmove(text + *pos + k, text + *pos, len - *pos + 1);

@@ -33,6 +33,7 @@ static int	 trace_finish(struct trace *, char *, size_t);
 static const char *json_to_str(struct arena *, json_t *);
 static int	 json_i64(json_t *, int64_t *);
 static const char *otlp_value(struct arena *, json_t *);
+static struct kv *otlp_attrs(struct arena *, json_t *, size_t *);
 static int	 legacy_span(struct trace *, struct span *, json_t *, json_t *);
 static int	 v3_span(struct trace *, struct span *, json_t *, const char *);
 static int	 span_cmp_start(const void *, const void *);
@@ -205,6 +206,30 @@ otlp_value(struct arena *a, json_t *v)
 		return (json_to_str(a, val));
 	}
 	return ("");
+}
+
+/*
+ * An OTLP attribute array ([{"key": ..., "value": AnyValue}]) as a new
+ * array in the arena, keyless entries left out; their count in *n.
+ */
+static struct kv *
+otlp_attrs(struct arena *a, json_t *attrs, size_t *n)
+{
+	struct kv	*kv;
+	json_t		*at;
+	const char	*key;
+	size_t		 i;
+
+	kv = arena_alloc(a, (json_array_size(attrs) + 1) * sizeof(*kv));
+	*n = 0;
+	json_array_foreach(attrs, i, at) {
+		if ((key = jstr(at, "key")) == NULL)
+			continue;
+		kv[*n].key = arena_strdup(a, key);
+		kv[*n].value = otlp_value(a, json_object_get(at, "value"));
+		(*n)++;
+	}
+	return (kv);
 }
 
 static int
@@ -478,11 +503,10 @@ static int
 v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 {
 	struct arena	*a = &t->arena;
-	json_t		*attrs, *at, *events, *ev, *status, *code, *kind;
-	json_t		*links;
-	const char	*key, *s;
+	json_t		*events, *ev, *status, *code, *kind, *links;
+	const char	*s;
 	int64_t		 st, en;
-	size_t		 i, j, k;
+	size_t		 i;
 
 	memset(sp, 0, sizeof(*sp));
 	if ((sp->id = span_id_of(jstr(js, "spanId"))) == 0)
@@ -506,19 +530,8 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 	if (sp->kind < 0 || sp->kind > SPAN_KIND_CONSUMER)
 		sp->kind = SPAN_KIND_UNSPECIFIED;
 
-	attrs = json_object_get(js, "attributes");
-	sp->nattrs = json_array_size(attrs);
-	sp->attrs = arena_alloc(a, (sp->nattrs + 1) * sizeof(*sp->attrs));
-	k = 0;
-	json_array_foreach(attrs, i, at) {
-		if ((key = jstr(at, "key")) == NULL)
-			continue;
-		sp->attrs[k].key = arena_strdup(a, key);
-		sp->attrs[k].value = otlp_value(a, json_object_get(at,
-		    "value"));
-		k++;
-	}
-	sp->nattrs = k;
+	sp->attrs = otlp_attrs(a, json_object_get(js, "attributes"),
+	    &sp->nattrs);
 
 	events = json_object_get(js, "events");
 	sp->nevents = json_array_size(events);
@@ -530,19 +543,8 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 		    0 ? st / 1000 : sp->start_us;
 		s = jstr(ev, "name");
 		e->name = arena_strdup(a, s != NULL ? s : "");
-		attrs = json_object_get(ev, "attributes");
-		e->nattrs = json_array_size(attrs);
-		e->attrs = arena_alloc(a, (e->nattrs + 1) * sizeof(*e->attrs));
-		k = 0;
-		json_array_foreach(attrs, j, at) {
-			if ((key = jstr(at, "key")) == NULL)
-				continue;
-			e->attrs[k].key = arena_strdup(a, key);
-			e->attrs[k].value = otlp_value(a,
-			    json_object_get(at, "value"));
-			k++;
-		}
-		e->nattrs = k;
+		e->attrs = otlp_attrs(a, json_object_get(ev, "attributes"),
+		    &e->nattrs);
 	}
 
 	links = json_object_get(js, "links");
@@ -556,17 +558,8 @@ v3_span(struct trace *t, struct span *sp, json_t *js, const char *service)
 			(void)parse_trace_id(s, &l->trace_hi, &l->trace_lo);
 		l->span_id = span_id_of(jstr(ev, "spanId"));
 		l->type = "link";
-		attrs = json_object_get(ev, "attributes");
-		l->attrs = arena_alloc(a, (json_array_size(attrs) + 1) *
-		    sizeof(*l->attrs));
-		json_array_foreach(attrs, j, at) {
-			if ((key = jstr(at, "key")) == NULL)
-				continue;
-			l->attrs[l->nattrs].key = arena_strdup(a, key);
-			l->attrs[l->nattrs].value = otlp_value(a,
-			    json_object_get(at, "value"));
-			l->nattrs++;
-		}
+		l->attrs = otlp_attrs(a, json_object_get(ev, "attributes"),
+		    &l->nattrs);
 		sp->nlinks++;
 	}
 
@@ -596,26 +589,12 @@ struct v3_resource {
 static void
 v3_resource_get(struct v3_resource *r, struct trace *t, json_t *rs)
 {
-	json_t		*attrs, *at;
-	const char	*key;
-	size_t		 i;
-
 	if (r->rs == rs && r->t == t)
 		return;
 	r->rs = rs;
 	r->t = t;
-	attrs = json_object_get(json_object_get(rs, "resource"), "attributes");
-	r->kv = arena_alloc(&t->arena, (json_array_size(attrs) + 1) *
-	    sizeof(*r->kv));
-	r->n = 0;
-	json_array_foreach(attrs, i, at) {
-		if ((key = jstr(at, "key")) == NULL)
-			continue;
-		r->kv[r->n].key = arena_strdup(&t->arena, key);
-		r->kv[r->n].value = otlp_value(&t->arena,
-		    json_object_get(at, "value"));
-		r->n++;
-	}
+	r->kv = otlp_attrs(&t->arena, json_object_get(json_object_get(rs,
+	    "resource"), "attributes"), &r->n);
 }
 
 /* Group OTLP spans by trace id; one trace per id, in order of appearance. */

@@ -1,8 +1,9 @@
 /*
  * screen.c: the in-memory screen the browser's views draw into: a grid of
- * cells (a code point and a style), UTF-8 text clipped to a width, glyphs
- * with ASCII fallbacks, and the screen as plain text for tests.  tui.c
- * copies it to the terminal; nothing here knows curses.
+ * cells (a code point and a style), UTF-8 text clipped to a width (and the
+ * UTF-8 encoder the line editor shares), glyphs with ASCII fallbacks, and
+ * the screen as plain text for tests.  tui.c copies it to the terminal;
+ * nothing here knows curses.
  */
 
 #include <sys/types.h>
@@ -224,30 +225,33 @@ screen_fill(struct screen *s, int y, int x, int n, uint32_t c, int style)
 			set_cell(s, y, x + i, c, style);
 }
 
-void
-screen_style(struct screen *s, int y, int x, int n, int style)
+/* The style of n cells from (y, x), clipped: (style & keep) | set. */
+static void
+restyle(struct screen *s, int y, int x, int n, uint8_t keep, uint8_t set)
 {
-	int	 i;
+	struct cell	*cl;
+	int		 i;
 
 	if (y < 0 || y >= s->h)
 		return;
-	for (i = 0; i < n; i++)
-		if (x + i >= 0 && x + i < s->w)
-			s->cells[(size_t)y * (size_t)s->w + (size_t)(x + i)]
-			    .style = (uint8_t)style;
+	for (i = 0; i < n; i++) {
+		if (x + i < 0 || x + i >= s->w)
+			continue;
+		cl = &s->cells[(size_t)y * (size_t)s->w + (size_t)(x + i)];
+		cl->style = (uint8_t)((cl->style & keep) | set);
+	}
+}
+
+void
+screen_style(struct screen *s, int y, int x, int n, int style)
+{
+	restyle(s, y, x, n, 0, (uint8_t)style);
 }
 
 void
 screen_or_style(struct screen *s, int y, int x, int n, int bits)
 {
-	int	 i;
-
-	if (y < 0 || y >= s->h)
-		return;
-	for (i = 0; i < n; i++)
-		if (x + i >= 0 && x + i < s->w)
-			s->cells[(size_t)y * (size_t)s->w + (size_t)(x + i)]
-			    .style |= (uint8_t)bits;
+	restyle(s, y, x, n, 0xff, (uint8_t)bits);
 }
 
 void
@@ -273,7 +277,7 @@ screen_box(struct screen *s, int y, int x, int h, int w, int style)
 	screen_fill(s, y + h - 1, x + w - 1, 1, screen_glyph(s, G_BR), style);
 }
 
-static size_t
+size_t
 utf8_put(char *b, uint32_t c)
 {
 	if (c < 0x80) {

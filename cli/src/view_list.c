@@ -133,27 +133,14 @@ list_act(struct browse *b, enum action a)
 {
 	struct tlist	*l = &b->list;
 	size_t		 i;
+	long		 rows;
 	char		 d[32];
 
+	if (move_rows(b, a, l->n, &rows)) {
+		tlist_move(l, rows);
+		return (REQ_NONE);
+	}
 	switch (a) {
-	case A_UP:
-		tlist_move(l, -1);
-		break;
-	case A_DOWN:
-		tlist_move(l, 1);
-		break;
-	case A_PGUP:
-		tlist_move(l, -page_rows(b));
-		break;
-	case A_PGDN:
-		tlist_move(l, page_rows(b));
-		break;
-	case A_HOME:
-		tlist_move(l, -(long)l->n);
-		break;
-	case A_END:
-		tlist_move(l, (long)l->n);
-		break;
 	case A_OPEN:
 		if (l->n == 0)
 			break;

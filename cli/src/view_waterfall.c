@@ -235,26 +235,13 @@ static enum request
 waterfall_act(struct browse *b, enum action a)
 {
 	struct tview	*tv = &b->tv;
+	long		 rows;
 
+	if (move_rows(b, a, tv->nrows, &rows)) {
+		tview_move(tv, rows);
+		return (REQ_NONE);
+	}
 	switch (a) {
-	case A_UP:
-		tview_move(tv, -1);
-		break;
-	case A_DOWN:
-		tview_move(tv, 1);
-		break;
-	case A_PGUP:
-		tview_move(tv, -page_rows(b));
-		break;
-	case A_PGDN:
-		tview_move(tv, page_rows(b));
-		break;
-	case A_HOME:
-		tview_move(tv, -(long)tv->nrows);
-		break;
-	case A_END:
-		tview_move(tv, (long)tv->nrows);
-		break;
 	case A_OPEN:
 		if (tview_current(tv) != NULL) {
 			b->span_top = 0;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # browse-e2e.sh: `tracectl browse` in a real terminal (tmux) against the
 # running stack: keys sent, screens captured and checked.  Sourced by e2e.sh
-# (it shares tap/skip, $T, $J, $G, $work, $tid and $oos), or run alone:
+# (it shares tap/skip, $T, $J, $G, $work, $tid and $oos), or run alone
+# (tap/skip and the settings then come from tap.sh):
 #
 #   cli/tests/browse-e2e.sh            TAP numbered from 1
 #
@@ -9,27 +10,7 @@
 # captured screen until the expected text appears (timeout 15 s), so slow
 # machines only make it slower.  TERM=xterm-256color, LANG=C.UTF-8.
 if ! type tap >/dev/null 2>&1; then
-	set -u
-	here=$(cd "$(dirname "$0")" && pwd)
-	top=$(cd "$here/../.." && pwd)
-	T=${TRACECTL:-$top/bin/tracectl}
-	J=${JAEGER_URL:-http://127.0.0.1:16686}
-	G=${GATEWAY_URL:-http://127.0.0.1:8080}
-	n=0
-	fail=0
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-	tap() {
-		n=$((n + 1))
-		if [ "$1" = OK ]; then
-			echo "ok $n - $2"
-		else
-			echo "not ok $n - $2"
-			[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -60
-			fail=1
-		fi
-	}
-	skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+	. "$(dirname "$0")/tap.sh"
 	standalone=1
 else
 	standalone=0
@@ -205,7 +186,7 @@ sed -n '4,23p' "$work/screen" | grep -v '^ *$' >"$work/rows"
 [ -s "$work/rows" ] && ! grep -qv "✖" "$work/rows"
 check $? "errors only: every listed trace is marked with errors"
 tm send-keys -t b Enter
-wait_for "DURATION" "SELF" "errors"
+wait_for "DURATION" "SELF" " error"
 check $? "Enter opens the selected trace"
 tm resize-window -t b -x 132 -y 40
 i=0

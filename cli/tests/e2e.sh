@@ -12,30 +12,10 @@
 #                and off (e.g. a 300 ms delay in a service); with them,
 #                `slow --ms 200` must find exactly the orders sent meanwhile.
 #   E2E_OOS_ITEM "--sku S --qty N --price P" of an order the stock refuses
-#                (default: SKU123, 1000000 of them)
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-T=${TRACECTL:-$top/bin/tracectl}
-J=${JAEGER_URL:-http://127.0.0.1:16686}
-G=${GATEWAY_URL:-http://127.0.0.1:8080}
+#                (default: --sku OUT-OF-STOCK --qty 1 --price 1)
+. "$(dirname "$0")/tap.sh"	# set -u, $here, $T, $J, $G, $work, tap, skip
 OOS=${E2E_OOS_ITEM:---sku OUT-OF-STOCK --qty 1 --price 1}
-n=0
-fail=0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-tap() {		# tap OK|FAIL "what" [diagnostics file]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -40
-		fail=1
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 run() {		# run WANT "what" args...: tracectl's exit code is WANT
 	want=$1 what=$2
 	shift 2

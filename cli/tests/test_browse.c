@@ -13,61 +13,8 @@
 #include <string.h>
 
 #include "browse.h"
+#include "fixtures.h"
 #include "tap.h"
-
-static struct trace *
-load_one(const char *name, int v3)
-{
-	struct trace_set	 ts;
-	struct trace		*t;
-	json_error_t		 jerr;
-	json_t			*js;
-	char			 path[1024], err[256];
-	int			 rc;
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-	trace_set_init(&ts);
-	if ((js = json_load_file(path, 0, &jerr)) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, jerr.text);
-		return (NULL);
-	}
-	rc = v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
-	    model_parse_legacy(js, &ts, err, sizeof(err));
-	json_decref(js);
-	if (rc == -1 || ts.n != 1) {
-		fprintf(stderr, "%s: %s\n", path, rc == -1 ? err : "not one");
-		trace_set_cleanup(&ts);
-		return (NULL);
-	}
-	t = ts.traces[0];
-	ts.n = 0;
-	trace_set_cleanup(&ts);
-	return (t);
-}
-
-static struct trace *
-parse_text(const char *text, int v3)
-{
-	struct trace_set	 ts;
-	struct trace		*t = NULL;
-	json_error_t		 jerr;
-	json_t			*js;
-	char			 err[256];
-
-	trace_set_init(&ts);
-	if ((js = json_loads(text, 0, &jerr)) == NULL) {
-		fprintf(stderr, "bad test JSON: %s\n", jerr.text);
-		return (NULL);
-	}
-	if ((v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
-	    model_parse_legacy(js, &ts, err, sizeof(err))) == 0 && ts.n == 1) {
-		t = ts.traces[0];
-		ts.n = 0;
-	}
-	json_decref(js);
-	trace_set_cleanup(&ts);
-	return (t);
-}
 
 /*
  * A generated legacy trace: n spans, each span i > 0 the child of
@@ -78,9 +25,9 @@ gen_trace(size_t n, size_t fanout)
 {
 	json_t		*root, *spans, *sp, *refs, *ref, *procs, *proc;
 	struct trace_set ts;
-	struct trace	*t = NULL;
 	char		 id[20], pid[20], err[256];
 	size_t		 i, p;
+	int		 rc;
 
 	spans = json_array();
 	for (i = 0; i < n; i++) {
@@ -121,25 +68,9 @@ gen_trace(size_t n, size_t fanout)
 	    "00000000000000000000000000000abc", "spans", spans, "processes",
 	    procs);
 	trace_set_init(&ts);
-	if (model_parse_legacy(root, &ts, err, sizeof(err)) == 0 && ts.n == 1) {
-		t = ts.traces[0];
-		ts.n = 0;
-	}
+	rc = model_parse_legacy(root, &ts, err, sizeof(err));
 	json_decref(root);
-	trace_set_cleanup(&ts);
-	return (t);
-}
-
-static struct span *
-find(const struct trace *t, const char *svc, const char *op)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->nspans; i++)
-		if (strcmp(t->spans[i].service, svc) == 0 &&
-		    strcmp(t->spans[i].operation, op) == 0)
-			return (&t->spans[i]);
-	return (NULL);
+	return (fixture_one(&ts, rc));
 }
 
 /* The first row from `from` holding text, or -1. */
@@ -191,13 +122,7 @@ dump(const struct screen *s)
 static int
 row_with(const struct screen *s, const char *text)
 {
-	char	 b[4096];
-	int	 y;
-
-	for (y = 0; y < s->h; y++)
-		if (strstr(screen_row(s, y, b, sizeof(b)), text) != NULL)
-			return (y);
-	return (-1);
+	return (row_from(s, 0, text));
 }
 
 static int
@@ -251,7 +176,7 @@ keys(struct browse *b, const char *k)
 static void
 test_rows_and_collapse(void)
 {
-	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct trace	*t = fixture_trace("stack-ok.v3.json", 1);
 	struct tview	 tv;
 	struct span	*gw, *po, *s;
 	size_t		 i, same;
@@ -265,8 +190,8 @@ test_rows_and_collapse(void)
 	ok(tv.nrows == 13 && same == 13, "all rows shown, depth-first");
 	ok(tv.hidden[span_index(&tv, t->root)] == 12,
 	    "the root has 12 descendants");
-	gw = find(t, "api-gateway", "POST /api/orders");
-	po = find(t, "order-service", "process_order");
+	gw = fixture_find(t, "api-gateway", "POST /api/orders");
+	po = fixture_find(t, "order-service", "process_order");
 	tview_goto(&tv, gw);
 	ok(tview_current(&tv) == gw, "cursor on the gateway's server span");
 	ok(tview_collapse(&tv) == 1 && tv.nrows == 2,
@@ -311,7 +236,7 @@ test_rows_and_collapse(void)
 static void
 test_navigation(void)
 {
-	struct trace	*t = load_one("stack-oos.v3.json", 1);
+	struct trace	*t = fixture_trace("stack-oos.v3.json", 1);
 	struct tview	 tv;
 	struct span	*inv, *s;
 	size_t		 n, i;
@@ -320,7 +245,7 @@ test_navigation(void)
 	if (!ok(t != NULL && t->nerrors == 3, "stack-oos: 3 error spans"))
 		return;
 	tview_init(&tv, t);
-	inv = find(t, "inventory-service", "POST /v1/reservations");
+	inv = fixture_find(t, "inventory-service", "POST /v1/reservations");
 	s = tview_find(&tv, pred_error, 1, &wrapped);
 	ok(s != NULL && s->error && s != t->root && !wrapped,
 	    "e: the next error span after the root");
@@ -353,7 +278,7 @@ test_navigation(void)
 static void
 test_search(void)
 {
-	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct trace	*t = fixture_trace("stack-ok.v3.json", 1);
 	struct tview	 tv;
 	char		 err[256];
 	int		 wrapped;
@@ -453,7 +378,7 @@ test_render_trace(void)
 {
 	struct browse	 b;
 	struct screen	 s;
-	struct trace	*t = load_one("stack-ok.v3.json", 1);
+	struct trace	*t = fixture_trace("stack-ok.v3.json", 1);
 	struct span	*po;
 	int		 y, x0, x1, bx, len, zero, gx;
 	char		 row[4096], id[40];
@@ -480,7 +405,7 @@ test_render_trace(void)
 	    row_with(&s, "\xe2\x94\x94\xe2\x94\x80") > 0,
 	    "UTF-8 tree branches drawn");
 	/* The bar of process_order against the timeline's columns. */
-	po = find(t, "order-service", "process_order");
+	po = fixture_find(t, "order-service", "process_order");
 	zero = row_with(&s, "DURATION");
 	screen_row(&s, zero, row, sizeof(row));
 	for (bx = 0; bx < s.w && s.cells[(size_t)zero * (size_t)s.w +
@@ -574,7 +499,7 @@ test_render_error(void)
 {
 	struct browse	 b;
 	struct screen	 s;
-	struct trace	*t = load_one("stack-oos.legacy.json", 0);
+	struct trace	*t = fixture_trace("stack-oos.legacy.json", 0);
 	char		 row[4096];
 	int		 y;
 
@@ -639,12 +564,14 @@ test_links_resource(void)
 	    "\"spanID\":\"a1\"}]}],\"processes\":{\"p1\":{\"serviceName\":"
 	    "\"svc\",\"tags\":[{\"key\":\"host.name\",\"type\":\"string\","
 	    "\"value\":\"box\"}]}}}]}";
+	struct trace_set ts;
 	struct trace	*t;
 	char		**text;
-	int		*st;
+	int		*st, rc;
 	size_t		 n, i, hit;
 
-	t = parse_text(v3, 1);
+	ts = fixture_parse(v3, 1, &rc);
+	t = fixture_one(&ts, rc);
 	ok(t != NULL && t->spans[0].nlinks == 1 &&
 	    t->spans[0].links[0].span_id == 0xb1 &&
 	    t->spans[0].links[0].trace_lo == 0xb &&
@@ -662,7 +589,8 @@ test_links_resource(void)
 		span_detail_free(text, st, n);
 	}
 	trace_free(t);
-	t = parse_text(legacy, 0);
+	ts = fixture_parse(legacy, 0, &rc);
+	t = fixture_one(&ts, rc);
 	/* CHILD_OF is the parent; the FOLLOWS_FROM reference is a link. */
 	ok(t != NULL && t->spans[1].parent == &t->spans[0] &&
 	    t->spans[1].nlinks == 1 && t->spans[1].links[0].span_id == 0xb1 &&
@@ -680,8 +608,8 @@ test_list_and_flow(void)
 {
 	struct browse	 b;
 	struct screen	 s;
-	struct trace	*ok_t = load_one("stack-ok.v3.json", 1);
-	struct trace	*oos = load_one("stack-oos.v3.json", 1);
+	struct trace	*ok_t = fixture_trace("stack-ok.v3.json", 1);
+	struct trace	*oos = fixture_trace("stack-oos.v3.json", 1);
 	struct trace	*gen = gen_trace(40, 3);
 	char		 id[40], row[4096];
 	int		 y;

@@ -10,63 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "model.h"
 #include "tap.h"
-
-static struct trace_set
-load(const char *name, int v3)
-{
-	struct trace_set	 ts;
-	json_error_t		 jerr;
-	json_t			*js;
-	char			 path[1024], err[256];
-	int			 rc;
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-	trace_set_init(&ts);
-	if ((js = json_load_file(path, 0, &jerr)) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, jerr.text);
-		return (ts);
-	}
-	rc = v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
-	    model_parse_legacy(js, &ts, err, sizeof(err));
-	if (rc == -1)
-		fprintf(stderr, "%s: %s\n", path, err);
-	json_decref(js);
-	return (ts);
-}
-
-static struct trace_set
-parse_str(const char *text, int v3, int *rc)
-{
-	struct trace_set	 ts;
-	json_error_t		 jerr;
-	json_t			*js;
-	char			 err[256];
-
-	trace_set_init(&ts);
-	if ((js = json_loads(text, 0, &jerr)) == NULL) {
-		fprintf(stderr, "bad test JSON: %s\n", jerr.text);
-		*rc = -2;
-		return (ts);
-	}
-	*rc = v3 ? model_parse_v3(js, &ts, err, sizeof(err)) :
-	    model_parse_legacy(js, &ts, err, sizeof(err));
-	json_decref(js);
-	return (ts);
-}
-
-static struct span *
-find(const struct trace *t, const char *svc, const char *op)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->nspans; i++)
-		if (strcmp(t->spans[i].service, svc) == 0 &&
-		    strcmp(t->spans[i].operation, op) == 0)
-			return (&t->spans[i]);
-	return (NULL);
-}
 
 static int64_t
 critical_sum(const struct trace *t)
@@ -89,7 +35,7 @@ test_order_ok(int v3)
 	char			 name[64];
 
 	snprintf(name, sizeof(name), "order-ok.%s.json", api);
-	ts = load(name, v3);
+	ts = fixture_load(name, v3, NULL);
 	if (!ok(ts.n == 1, "%s: order-ok parses to one trace", api))
 		return;
 	t = ts.traces[0];
@@ -104,7 +50,7 @@ test_order_ok(int v3)
 	    "%s: order-ok root is tracectl's CLIENT span", api);
 	near_i64(t->duration_us, 60000, 2, "%s: order-ok lasts 60 ms", api);
 	is_i64(t->nerrors, 0, "%s: order-ok has no error span", api);
-	s = find(t, "order-service", "process_order");
+	s = fixture_find(t, "order-service", "process_order");
 	ok(s != NULL && s->parent != NULL && strcmp(s->parent->operation,
 	    "POST /v1/orders") == 0 && s->nchildren == 2 &&
 	    s->kind == SPAN_KIND_INTERNAL,
@@ -112,18 +58,18 @@ test_order_ok(int v3)
 	/* 28 ms less 14 ms and 11 ms of sequential children. */
 	near_i64(s != NULL ? s->self_us : -1, 3000, 3,
 	    "%s: process_order self time 3 ms", api);
-	s = find(t, "order-service", "INSERT orders");
+	s = fixture_find(t, "order-service", "INSERT orders");
 	near_i64(s != NULL ? s->self_us : -1, 14000, 2,
 	    "%s: a leaf's self time is its duration", api);
 	near_i64(t->root->self_us, 3000, 2, "%s: root self time 3 ms", api);
 	/* Sequential children: the path covers the whole root. */
 	near_i64(critical_sum(t), t->root->duration_us, 0,
 	    "%s: critical path sections add up to the root", api);
-	s = find(t, "notification-service", "POST /v1/notifications");
+	s = fixture_find(t, "notification-service", "POST /v1/notifications");
 	ok(s != NULL && s->critical_us > 0 && s->nevents == 1 &&
 	    strcmp(s->events[0].name, "email queued") == 0,
 	    "%s: notification span on the path, with its event", api);
-	s = find(t, "api-gateway", "POST /api/orders");
+	s = fixture_find(t, "api-gateway", "POST /api/orders");
 	ok(s != NULL && s->kind == SPAN_KIND_SERVER &&
 	    span_attr(s, "http.response.status_code") != NULL &&
 	    strcmp(span_attr(s, "http.response.status_code"), "201") == 0,
@@ -139,8 +85,8 @@ test_apis_agree(void)
 	struct span		*s, *t;
 	size_t			 i, same;
 
-	a = load("order-slow.legacy.json", 0);
-	b = load("order-slow.v3.json", 1);
+	a = fixture_load("order-slow.legacy.json", 0, NULL);
+	b = fixture_load("order-slow.v3.json", 1, NULL);
 	if (!ok(a.n == 1 && b.n == 1, "slow fixture in both APIs"))
 		goto out;
 	x = a.traces[0];
@@ -177,19 +123,20 @@ test_error(int v3)
 	struct span		*s;
 	const char		*api = v3 ? "v3" : "legacy";
 
-	ts = load(v3 ? "order-error.v3.json" : "order-error.legacy.json", v3);
+	ts = fixture_load(v3 ? "order-error.v3.json" :
+	    "order-error.legacy.json", v3, NULL);
 	if (!ok(ts.n == 1, "%s: error fixture parses", api))
 		return;
 	t = ts.traces[0];
 	is_i64(t->nerrors, 2, "%s: two error spans (gateway, inventory)", api);
-	s = find(t, "inventory-service", "POST /v1/reservations");
+	s = fixture_find(t, "inventory-service", "POST /v1/reservations");
 	ok(s != NULL && s->error && s->status_message != NULL &&
 	    strcmp(s->status_message, "out of stock: SKU999") == 0,
 	    "%s: inventory error and its status message", api);
 	ok(s != NULL && s->nevents == 1 &&
 	    strcmp(s->events[0].name, "exception") == 0,
 	    "%s: the exception event", api);
-	s = find(t, "inventory-service", "UPDATE inventory");
+	s = fixture_find(t, "inventory-service", "UPDATE inventory");
 	ok(s != NULL && !s->error, "%s: a span without status is no error",
 	    api);
 	trace_set_cleanup(&ts);
@@ -203,8 +150,8 @@ test_orphan(int v3)
 	struct span		*s;
 	const char		*api = v3 ? "v3" : "legacy";
 
-	ts = load(v3 ? "order-orphan.v3.json" : "order-orphan.legacy.json",
-	    v3);
+	ts = fixture_load(v3 ? "order-orphan.v3.json" :
+	    "order-orphan.legacy.json", v3, NULL);
 	if (!ok(ts.n == 1, "%s: orphan fixture parses", api))
 		return;
 	t = ts.traces[0];
@@ -212,7 +159,7 @@ test_orphan(int v3)
 	is_i64(t->nroots, 2, "%s: the orphan is a second root", api);
 	ok(t->root != NULL && strcmp(t->root->service, "tracectl") == 0,
 	    "%s: the main root is the true root, not the orphan", api);
-	s = find(t, "notification-service", "POST /v1/notifications");
+	s = fixture_find(t, "notification-service", "POST /v1/notifications");
 	ok(s != NULL && s->orphan && s->parent == NULL &&
 	    s->parent_id == 0xdeadbeefdeadbeefULL,
 	    "%s: orphan keeps its missing parent's id", api);
@@ -220,7 +167,7 @@ test_orphan(int v3)
 	    NULL, "%s: a warning names the missing parent", api);
 	ok(s != NULL && s->critical_us == 0,
 	    "%s: an orphan is not on the main critical path", api);
-	s = find(t, "api-gateway", "POST /v1/notifications");
+	s = fixture_find(t, "api-gateway", "POST /v1/notifications");
 	ok(s != NULL && s->nchildren == 0 && s->self_us == s->duration_us,
 	    "%s: its would-be parent has no child and all self time", api);
 	trace_set_cleanup(&ts);
@@ -234,12 +181,13 @@ test_skew(int v3)
 	struct span		*s, *c;
 	const char		*api = v3 ? "v3" : "legacy";
 
-	ts = load(v3 ? "order-skew.v3.json" : "order-skew.legacy.json", v3);
+	ts = fixture_load(v3 ? "order-skew.v3.json" : "order-skew.legacy.json",
+	    v3, NULL);
 	if (!ok(ts.n == 1, "%s: skew fixture parses", api))
 		return;
 	t = ts.traces[0];
 	is_i64(t->nskewed, 2, "%s: two spans moved for clock skew", api);
-	s = find(t, "inventory-service", "POST /v1/reservations");
+	s = fixture_find(t, "inventory-service", "POST /v1/reservations");
 	ok(s != NULL && s->parent != NULL &&
 	    s->start_us >= s->parent->start_us &&
 	    s->start_us + s->duration_us <= s->parent->start_us +
@@ -247,11 +195,11 @@ test_skew(int v3)
 	    "%s: inventory (clock 80 ms ahead) now inside its parent", api);
 	near_i64(s != NULL ? s->skew_us : 0, -80000, 2,
 	    "%s: moved back by 80 ms", api);
-	c = find(t, "inventory-service", "UPDATE inventory");
+	c = fixture_find(t, "inventory-service", "UPDATE inventory");
 	ok(c != NULL && s != NULL && c->skew_us == s->skew_us &&
 	    c->start_us - s->start_us == 1000,
 	    "%s: same-service child moves with it", api);
-	s = find(t, "notification-service", "POST /v1/notifications");
+	s = fixture_find(t, "notification-service", "POST /v1/notifications");
 	near_i64(s != NULL ? s->skew_us : 0, 30000, 2,
 	    "%s: notification (30 ms behind) moved forward", api);
 	near_i64(t->duration_us, 60000, 2,
@@ -266,8 +214,8 @@ test_ids64(void)
 {
 	struct trace_set	 a, b;
 
-	a = load("order-64bit.legacy.json", 0);
-	b = load("order-64bit.v3.json", 1);
+	a = fixture_load("order-64bit.legacy.json", 0, NULL);
+	b = fixture_load("order-64bit.v3.json", 1, NULL);
 	ok(a.n == 1 && a.traces[0]->id_hi == 0 &&
 	    a.traces[0]->id_lo == 0xa1b2c3d4e5f60718ULL,
 	    "legacy: 16-digit trace id");
@@ -287,8 +235,8 @@ test_search(void)
 	struct trace_set	 a, b;
 	size_t			 i, j, mixed;
 
-	a = load("search-gateway.legacy.json", 0);
-	b = load("search-gateway.v3.json", 1);
+	a = fixture_load("search-gateway.legacy.json", 0, NULL);
+	b = fixture_load("search-gateway.v3.json", 1, NULL);
 	is_i64(a.n, 6, "legacy search: 6 traces");
 	is_i64(b.n, 6, "v3 search: spans of 6 traces grouped by id");
 	mixed = 0;
@@ -300,7 +248,7 @@ test_search(void)
 	ok(mixed == 0 && b.n > 0, "v3 search: every span in its own trace");
 	trace_set_cleanup(&a);
 	trace_set_cleanup(&b);
-	a = load("notfound.legacy.json", 0);
+	a = fixture_load("notfound.legacy.json", 0, NULL);
 	is_i64(a.n, 0, "legacy 404 answer: no traces, no crash");
 	trace_set_cleanup(&a);
 }
@@ -350,7 +298,7 @@ test_critical_path(void)
 	struct trace		*t;
 	int			 rc;
 
-	ts = parse_str(mk_trace(spec, 4), 0, &rc);
+	ts = fixture_parse(mk_trace(spec, 4), 0, &rc);
 	if (!ok(rc == 0 && ts.n == 1, "hand-made trace parses"))
 		return;
 	t = ts.traces[0];
@@ -367,7 +315,7 @@ test_critical_path(void)
 	    "count once");
 	trace_set_cleanup(&ts);
 
-	ts = parse_str(mk_trace(nested, 5), 0, &rc);
+	ts = fixture_parse(mk_trace(nested, 5), 0, &rc);
 	if (!ok(rc == 0 && ts.n == 1, "nested hand-made trace parses"))
 		return;
 	t = ts.traces[0];
@@ -407,13 +355,13 @@ test_broken(void)
 	struct trace		*t;
 	int			 rc;
 
-	ts = parse_str(mk_trace(cycle, 3), 0, &rc);
+	ts = fixture_parse(mk_trace(cycle, 3), 0, &rc);
 	ok(rc == 0 && ts.n == 1 && ts.traces[0]->nroots == 2 &&
 	    ts.traces[0]->norphans == 1,
 	    "a parent cycle is cut into a root, not an endless loop");
 	trace_set_cleanup(&ts);
 
-	ts = parse_str(mk_trace(skew_long, 3), 0, &rc);
+	ts = fixture_parse(mk_trace(skew_long, 3), 0, &rc);
 	t = ts.n == 1 ? ts.traces[0] : NULL;
 	ok(t != NULL && trace_span(t, 2)->start_us == 1000 &&
 	    trace_span(t, 3)->start_us == 1010,
@@ -421,50 +369,50 @@ test_broken(void)
 	    "subtree follows");
 	trace_set_cleanup(&ts);
 
-	ts = parse_str(mk_trace(same_svc, 2), 0, &rc);
+	ts = fixture_parse(mk_trace(same_svc, 2), 0, &rc);
 	t = ts.n == 1 ? ts.traces[0] : NULL;
 	ok(t != NULL && trace_span(t, 2)->start_us == 1005 && t->nskewed == 0 &&
 	    t->duration_us == 55,
 	    "skew: a same-service overhang is real, never moved");
 	trace_set_cleanup(&ts);
 
-	ts = parse_str(mk_trace(dup, 3), 0, &rc);
+	ts = fixture_parse(mk_trace(dup, 3), 0, &rc);
 	t = ts.n == 1 ? ts.traces[0] : NULL;
 	ok(t != NULL && t->nspans == 3 && t->nwarnings == 1 &&
 	    strstr(t->warnings[0], "duplicate") != NULL,
 	    "a duplicate span id is kept and reported");
 	trace_set_cleanup(&ts);
 
-	ts = parse_str("{\"result\":{\"resourceSpans\":{}}}", 1, &rc);
+	ts = fixture_parse("{\"result\":{\"resourceSpans\":{}}}", 1, &rc);
 	ok(rc == -1 && ts.n == 0, "v3: resourceSpans not an array is an "
 	    "error");
 	trace_set_cleanup(&ts);
-	ts = parse_str("{\"errors\":[]}", 0, &rc);
+	ts = fixture_parse("{\"errors\":[]}", 0, &rc);
 	ok(rc == 0 && ts.n == 0, "legacy: no data is no trace");
 	trace_set_cleanup(&ts);
-	ts = parse_str("[1,2]", 0, &rc);
+	ts = fixture_parse("[1,2]", 0, &rc);
 	ok(rc == -1, "legacy: an array answer is an error");
 	trace_set_cleanup(&ts);
-	ts = parse_str("{\"data\":[{\"traceID\":\"zz\",\"spans\":[]}]}", 0,
+	ts = fixture_parse("{\"data\":[{\"traceID\":\"zz\",\"spans\":[]}]}", 0,
 	    &rc);
 	ok(rc == -1 && ts.n == 0, "legacy: a bad trace id is an error");
 	trace_set_cleanup(&ts);
-	ts = parse_str("{\"data\":[{\"traceID\":\"ab\",\"spans\":[{\"spanID\":"
-	    "\"1\"},{\"spanID\":\"2\",\"startTime\":5,\"duration\":1}]}]}", 0,
-	    &rc);
+	ts = fixture_parse("{\"data\":[{\"traceID\":\"ab\",\"spans\":[{"
+	    "\"spanID\":\"1\"},{\"spanID\":\"2\",\"startTime\":5,"
+	    "\"duration\":1}]}]}", 0, &rc);
 	ok(rc == 0 && ts.n == 1 && ts.traces[0]->nspans == 1 &&
 	    ts.traces[0]->nwarnings == 1,
 	    "legacy: a span without startTime is skipped with a warning");
 	trace_set_cleanup(&ts);
 	/* Found by fuzz_model: a tag without a value crashed. */
-	ts = parse_str("{\"data\":[{\"traceID\":\"ab\",\"spans\":[{\"spanID\":"
-	    "\"1\",\"startTime\":5,\"tags\":[{\"key\":\"k\"}],\"logs\":[{"
-	    "\"fields\":[{\"key\":\"event\"}]}]}]}]}", 0, &rc);
+	ts = fixture_parse("{\"data\":[{\"traceID\":\"ab\",\"spans\":[{"
+	    "\"spanID\":\"1\",\"startTime\":5,\"tags\":[{\"key\":\"k\"}],"
+	    "\"logs\":[{\"fields\":[{\"key\":\"event\"}]}]}]}]}", 0, &rc);
 	ok(rc == 0 && ts.n == 1 && ts.traces[0]->spans[0].nattrs == 1 &&
 	    strcmp(ts.traces[0]->spans[0].attrs[0].value, "") == 0,
 	    "legacy: a tag or log field without a value reads as empty");
 	trace_set_cleanup(&ts);
-	ts = parse_str("{\"result\":{\"resourceSpans\":[{\"scopeSpans\":[{"
+	ts = fixture_parse("{\"result\":{\"resourceSpans\":[{\"scopeSpans\":[{"
 	    "\"spans\":[{\"traceId\":\"01\",\"spanId\":\"02\",\"name\":\"x\","
 	    "\"kind\":\"SPAN_KIND_SERVER\",\"startTimeUnixNano\":2000,"
 	    "\"endTimeUnixNano\":\"9000\",\"status\":{\"code\":"
@@ -494,7 +442,7 @@ test_stack(int v3)
 	size_t			 i;
 
 	snprintf(name, sizeof(name), "stack-ok.%s.json", api);
-	ts = load(name, v3);
+	ts = fixture_load(name, v3, NULL);
 	if (!ok(ts.n == 1, "%s: stack order parses to one trace", api))
 		return;
 	t = ts.traces[0];
@@ -509,8 +457,8 @@ test_stack(int v3)
 	    strcmp(t->root->children[0]->service, "api-gateway") == 0,
 	    "%s: tracectl's CLIENT span roots the gateway's span", api);
 	is_i64(t->nerrors, 0, "%s: stack order has no error span", api);
-	s = find(t, "order-service", "process_order");
-	db = find(t, "order-service", "SELECT create_order");
+	s = fixture_find(t, "order-service", "process_order");
+	db = fixture_find(t, "order-service", "SELECT create_order");
 	ok(s != NULL && db != NULL && db->parent == s &&
 	    s->kind == SPAN_KIND_INTERNAL && s->parent != NULL &&
 	    strcmp(s->parent->operation, "POST /v1/orders") == 0 &&
@@ -528,12 +476,12 @@ test_stack(int v3)
 	trace_set_cleanup(&ts);
 
 	snprintf(name, sizeof(name), "stack-oos.%s.json", api);
-	ts = load(name, v3);
+	ts = fixture_load(name, v3, NULL);
 	if (!ok(ts.n == 1, "%s: stack out-of-stock order parses", api))
 		return;
 	t = ts.traces[0];
 	is_i64(t->nspans, 5, "%s: out of stock: 5 spans", api);
-	s = find(t, "inventory-service", "POST /v1/reservations");
+	s = fixture_find(t, "inventory-service", "POST /v1/reservations");
 	ok(s != NULL && s->error && s->status_message != NULL &&
 	    strncmp(s->status_message, "out of stock: OUT-OF-STOCK", 26) == 0,
 	    "%s: out of stock: the inventory span is an error with its"
@@ -541,7 +489,7 @@ test_stack(int v3)
 	ok(s != NULL && s->nevents == 1 &&
 	    strcmp(s->events[0].name, "out_of_stock") == 0,
 	    "%s: out of stock: the event naming the sku", api);
-	s = find(t, "api-gateway", "POST /api/orders");
+	s = fixture_find(t, "api-gateway", "POST /api/orders");
 	ok(s != NULL && !s->error && span_attr(s,
 	    "http.response.status_code") != NULL && strcmp(span_attr(s,
 	    "http.response.status_code"), "400") == 0,
