@@ -180,13 +180,21 @@ declare -A rss
 # the heap its in-memory store holds (up to JAEGER_MAX_TRACES traces).
 scripts/services.sh stop-service jaeger >/dev/null
 scripts/services.sh start >/dev/null
-echo "-- shared: wrk, the services, PostgreSQL and Jaeger on all cores"
-overhead shared
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-	echo "-- pinned: wrk, the services and PostgreSQL on core 0; Jaeger alone on core 1 (a collector elsewhere)"
-	overhead pinned
-	unplace
-fi
+for sc in ${BENCH_SCENARIOS:-shared pinned}; do
+	case $sc in
+	shared)
+		echo "-- shared: wrk, the services, PostgreSQL and Jaeger on all cores"
+		overhead shared ;;
+	pinned)
+		if [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; then
+			echo "-- pinned: skipped (needs 2 cores and taskset)"
+			continue
+		fi
+		echo "-- pinned: wrk, the services and PostgreSQL on core 0; Jaeger alone on core 1 (a collector elsewhere)"
+		overhead pinned
+		unplace ;;
+	esac
+done
 SCENARIO=shared
 mode false
 
