@@ -18,7 +18,9 @@ import time
 from tap import TOP, env, ok, request, run
 
 JAEGER = "http://%s:%s" % (env("JAEGER_HOST", "127.0.0.1"), env("JAEGER_QUERY_PORT", "16686"))
-CHECK = os.path.join(TOP, "build", "tracing", "export-check")
+# `make test SANITIZE=...` builds the tracing library and its programs under
+# build/san (the variable reaches us through make's environment).
+CHECK = os.path.join(TOP, "build", "san" if os.environ.get("SANITIZE") else "", "tracing", "export-check")
 
 
 def export(endpoint, protocol, extra_env=None, spans=None):
