@@ -44,14 +44,18 @@ prepare_root() {
 	for f in /etc/resolv.conf /etc/hosts /etc/nsswitch.conf /etc/host.conf /etc/gai.conf \
 	    /etc/localtime /etc/ssl/certs/ca-certificates.crt; do
 		if [ -e "$f" ]; then
-			cp -L "$f" "$root$f.tmp" && chmod 0644 "$root$f.tmp" && mv "$root$f.tmp" "$root$f"
+			cp -L "$f" "$root$f.tmp" && chmod 0644 "$root$f.tmp" && mv "$root$f.tmp" "$root$f" ||
+				{ echo "entrypoint: cannot copy $f into $root" >&2; return 1; }
 		fi
 	done
 	chmod 0755 "$root" "$root/etc" "$root$FAULTS_DIR"
-	# chmod first: once the Maildir is the worker user's, root without
-	# CAP_FOWNER (docker-compose.yml drops it) may not chmod it.
-	chmod 0700 "$root$MAILDIR"
-	chown "$user:" "$root$MAILDIR"
+	# The Maildir is a volume: from the second start on it is already the
+	# worker user's, and root without CAP_FOWNER (docker-compose.yml drops
+	# it) may not chmod it again. chmod before chown, and only once.
+	if [ "$(stat -c %U "$root$MAILDIR")" != "$user" ]; then
+		chmod 0700 "$root$MAILDIR"
+		chown "$user:" "$root$MAILDIR"
+	fi
 }
 
 case "${1:-${KORE_SERVICE:-}}" in

@@ -53,8 +53,10 @@ group_pids() {
 	local pids
 	case $1 in
 	jaeger) cat "$RUN_DIR/jaeger.pid" 2>/dev/null ;;
-	postgres) pgrep -u postgres ;;
-	*) pids=$(cat "$RUN_DIR/$1.pid" 2>/dev/null); echo "$pids $(pgrep -P "${pids:-0}")" ;;
+	# The postmaster (first line of its pid file) and its backends.
+	postgres) pids=$(head -n 1 "$RUN_DIR/pg/data/postmaster.pid" 2>/dev/null) &&
+		echo "$pids $(pgrep -P "$pids")" ;;
+	*) pids=$(cat "$RUN_DIR/$1.pid" 2>/dev/null) && echo "$pids $(pgrep -P "$pids")" ;;
 	esac
 }
 ticks() {

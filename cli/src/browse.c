@@ -161,8 +161,12 @@ browse_key(struct browse *b, int key)
 		snprintf(svc, sizeof(svc), "%s", b->form.text[F_SERVICE]);
 		sform_edit_key(&b->form, key);
 		if (!b->form.editing && b->form.cur == F_SERVICE &&
-		    strcmp(svc, b->form.text[F_SERVICE]) != 0)
+		    strcmp(svc, b->form.text[F_SERVICE]) != 0) {
+			/* Another service: its operations, none chosen. */
+			snprintf(b->form.text[F_OPERATION],
+			    sizeof(b->form.text[0]), "(all)");
 			return (REQ_OPERATIONS);
+		}
 		return (REQ_NONE);
 	}
 	a = browse_action(scr, key);

@@ -34,11 +34,7 @@ method_name(int method)
 
 int	svc_access_log = 1;
 
-/*
- * Called from each service's kore_worker_configure(): its name, its routes,
- * then the per-worker parts: tracing (the export thread starts here, after
- * Kore forked the worker), fault knobs, access log.
- */
+/* Wakes the worker once a second (see svc_init). */
 static void
 svc_tick(void *arg, u_int64_t now)
 {
@@ -46,6 +42,11 @@ svc_tick(void *arg, u_int64_t now)
 	(void)now;
 }
 
+/*
+ * Called from each service's kore_worker_configure(): its name, its routes,
+ * then the per-worker parts: tracing (the export thread starts here, after
+ * Kore forked the worker), fault knobs, access log.
+ */
 void
 svc_init(const char *service, const struct svc_route *routes, size_t n)
 {

@@ -28,7 +28,10 @@ static const struct tracing_syscall	syscalls[] = {
 	{ SYS_rt_sigaction, 0 },	/* glibc, on the first thread */
 	{ SYS_gettid, 0 },
 	{ SYS_getpid, 0 },
-	/* Memory: batches, thread stacks, the allocator's arenas. */
+	/*
+	 * Memory: batches, thread stacks, the allocator's arenas; never
+	 * executable (a host that refuses PROT_EXEC keeps that rule).
+	 */
 	{ SYS_brk, 0 },
 	{ SYS_mmap, 0 },
 	{ SYS_munmap, 0 },
@@ -52,7 +55,9 @@ static const struct tracing_syscall	syscalls[] = {
 	{ SYS_getpeername, 0 },
 	{ SYS_fcntl, 0 },
 	{ SYS_ioctl, 0 },
+#if defined(SYS_poll)
 	{ SYS_poll, 0 },
+#endif
 	{ SYS_ppoll, 0 },
 	{ SYS_sendto, 0 },
 	{ SYS_recvfrom, 0 },
@@ -70,7 +75,10 @@ static const struct tracing_syscall	syscalls[] = {
 	{ SYS_newfstatat, 0 },
 	{ SYS_fstat, 0 },
 	{ SYS_lseek, 0 },
+#if defined(SYS_readlink)
 	{ SYS_readlink, 0 },
+#endif
+	{ SYS_readlinkat, 0 },
 	{ SYS_uname, 0 },
 };
 
