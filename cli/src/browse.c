@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,5 +412,8 @@ browse_wait_ms(const struct browse *b, int64_t now)
 	left = b->last_search_us + b->req.refresh_us - now;
 	if (left <= 0)
 		return (0);
+	/* A refresh of weeks still wakes up, never blocks for good. */
+	if (left / 1000 >= INT_MAX)
+		return (INT_MAX);
 	return ((int)((left + 999) / 1000));
 }

@@ -470,17 +470,6 @@ struct filter {
 };
 
 static int
-icontains(const char *hay, const char *needle)
-{
-	size_t	 n = strlen(needle);
-
-	for (; *hay != '\0'; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return (1);
-	return (n == 0);
-}
-
-static int
 term_parse(struct term *t, char *w, char *err, size_t errlen)
 {
 	char	*eq;
@@ -647,9 +636,9 @@ term_match(const struct term *t, const struct span *s)
 
 	switch (t->kind) {
 	case T_SVC:
-		return (icontains(s->service, t->a));
+		return (strcasestr(s->service, t->a) != NULL);
 	case T_OP:
-		return (icontains(s->operation, t->a));
+		return (strcasestr(s->operation, t->a) != NULL);
 	case T_KIND:
 		return (strcasecmp(span_kind_name(s->kind), t->a) == 0);
 	case T_ERROR:

@@ -117,7 +117,7 @@ cp_width(uint32_t c)
 	int	 w;
 
 	if (c < 0x300)
-		return (c < 0x20 || c == 0x7f ? 1 : 1);
+		return (1);	/* controls are drawn as one replacement cell */
 	w = wcwidth((wchar_t)c);
 	return (w == 2 ? 2 : w == 0 ? 0 : 1);
 }
