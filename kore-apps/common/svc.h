@@ -147,6 +147,8 @@ struct tracing_span *svc_span_child(struct tracing_span *, const char *,
 void		svc_span_end(struct tracing_span *);
 const char	*svc_trace_id(struct http_request *);
 struct tracing_provider *svc_tracing_provider(void);
+/* Runs fn as the worker exits, before the last spans are flushed. */
+void		svc_on_teardown(void (*)(void));
 
 /* util */
 void		svc_random_hex(char *, size_t);

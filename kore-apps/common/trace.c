@@ -20,6 +20,8 @@
 
 static struct tracing_provider	*provider;
 static struct tracing_tracer	*tracer;
+static void			(*teardown[4])(void);
+static size_t			 nteardown;
 
 void	kore_worker_teardown(void);
 
@@ -59,12 +61,25 @@ svc_trace_init(const char *service)
 	tracer = tracing_provider_tracer(provider, "kore-apps", SVC_VERSION);
 }
 
-/* Kore calls this in each worker as it exits: flush what is queued. */
+void
+svc_on_teardown(void (*fn)(void))
+{
+	if (nteardown == sizeof(teardown) / sizeof(teardown[0]))
+		fatal("svc_on_teardown: too many");
+	teardown[nteardown++] = fn;
+}
+
+/*
+ * Kore calls this in each worker as it exits: the services' own work first
+ * (it may end spans), then flush what is queued.
+ */
 void
 kore_worker_teardown(void)
 {
 	struct tracing_stats	st;
 
+	while (nteardown > 0)
+		teardown[--nteardown]();
 	if (provider == NULL)
 		return;
 	(void)tracing_provider_shutdown(provider, 3000);

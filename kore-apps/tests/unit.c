@@ -1,12 +1,16 @@
 /*
  * unit.c: unit tests of the services' pure parts: order validation and
  * e-mail plausibility (driven by the files in tests/data), route matching, the
- * confirmation e-mail and its Maildir delivery. Prints TAP.
+ * confirmation e-mail, its Maildir delivery and the delivery queue. Prints
+ * TAP.
  */
 
 #include <sys/stat.h>
 
+#include <poll.h>
+
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "route.h"
 #include "validate.h"
 #include "mail.h"
+#include "mailq.h"
 #include "fault.h"
 
 static void
@@ -304,6 +309,93 @@ test_faults(void)
 	    "faults: malformed X-Fault headers are refused");
 }
 
+/* Waits (up to 10 s) until n jobs came back from q; returns how many did. */
+static int
+mailq_collect(struct mailq *q, struct mailq_job **jobs, int n)
+{
+	struct pollfd		 pfd;
+	struct mailq_job	*j, *next;
+	int			 got, waited;
+
+	got = 0;
+	for (waited = 0; got < n && waited < 100; waited++) {
+		pfd.fd = mailq_fd(q);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		for (j = mailq_done(q); j != NULL; j = next) {
+			next = j->next;
+			jobs[got++] = j;
+		}
+	}
+	return (got);
+}
+
+static void
+test_mailq(void)
+{
+	char			 dir[] = "/tmp/mailq-test-XXXXXX", box[128];
+	char			 path[512];
+	struct mailq		*q;
+	struct mailq_job	 jobs[64], *back[64];
+	int			 i, ok, rc;
+
+	if (mkdtemp(dir) == NULL) {
+		TAP_OK(0, "mailq: temporary directory");
+		return;
+	}
+	(void)snprintf(box, sizeof(box), "%s/box", dir);
+	TAP_OK(mailq_start(&q, box, 0, 8) == EINVAL &&
+	    mailq_start(&q, box, 2, 0) == EINVAL,
+	    "mailq: no threads or no room is refused");
+	if ((rc = mailq_start(&q, box, 3, 64)) != 0) {
+		TAP_OK(0, "mailq: starts (%d)", rc);
+		return;
+	}
+	memset(jobs, 0, sizeof(jobs));
+	ok = 1;
+	for (i = 0; i < 64; i++) {
+		jobs[i].msg = "Subject: q\r\n\r\nqueued\r\n";
+		jobs[i].arg = &jobs[i];
+		ok &= mailq_submit(q, &jobs[i]) == 0;
+	}
+	TAP_OK(ok, "mailq: 64 jobs fit a queue of 64");
+	TAP_OK(mailq_submit(q, &(struct mailq_job){ .msg = "x" }) == -1,
+	    "mailq: the 65th is refused while 64 are in flight");
+	TAP_OK(mailq_collect(q, back, 64) == 64,
+	    "mailq: all 64 come back through the eventfd");
+	ok = 1;
+	for (i = 0; i < 64; i++)
+		ok &= back[i]->err == 0 && back[i]->name[0] != '\0' &&
+		    back[i]->arg == back[i];
+	TAP_OK(ok, "mailq: each delivered, named, its arg untouched");
+	(void)snprintf(path, sizeof(path), "%s/new", box);
+	TAP_OK(count_files(path) == 64, "mailq: 64 distinct files in new/");
+	TAP_OK(mailq_inflight(q) == 0, "mailq: nothing in flight afterwards");
+
+	/* Stop with work queued: it is delivered before the threads end. */
+	for (i = 0; i < 32; i++)
+		(void)mailq_submit(q, &jobs[i]);
+	mailq_stop(q);
+	TAP_OK(mailq_collect(q, back, 32) == 32 && count_files(path) == 96,
+	    "mailq: stop delivers what was queued");
+	TAP_OK(mailq_submit(q, &jobs[0]) == -1,
+	    "mailq: a stopped queue refuses new work");
+	mailq_free(q);
+
+	/* A failing Maildir: the job comes back with the errno. */
+	if (mailq_start(&q, "/proc/no/such/dir", 1, 4) == 0) {
+		(void)mailq_submit(q, &jobs[0]);
+		TAP_OK(mailq_collect(q, back, 1) == 1 && back[0]->err != 0,
+		    "mailq: a failed delivery returns its errno (%s)",
+		    strerror(back[0]->err));
+		mailq_stop(q);
+		mailq_free(q);
+	}
+	(void)snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	(void)system(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,6 +413,7 @@ main(int argc, char **argv)
 	test_routes();
 	test_mail();
 	test_maildir();
+	test_mailq();
 	test_faults();
 	return (TAP_DONE());
 }

@@ -170,7 +170,8 @@ mail_render(const json_t *order, const char *from, time_t now,
 /*
  * Delivers msg into the Maildir at dir (creating tmp/, new/ and cur/):
  * written under tmp/, fsync'ed, then renamed into new/. The file name goes
- * to name. Returns 0, or -1 with errno set.
+ * to name. Returns 0, or -1 with errno set. Threads may deliver at once:
+ * the sequence number in the name is atomic.
  */
 int
 mail_maildir_deliver(const char *dir, const char *msg, char *name,
@@ -201,7 +202,8 @@ mail_maildir_deliver(const char *dir, const char *msg, char *name,
 
 	(void)gettimeofday(&tv, NULL);
 	(void)snprintf(name, namelen, "%lld.M%06ldP%dQ%u.%s",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (int)getpid(), ++seq, host);
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (int)getpid(),
+	    __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), host);
 	(void)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, name);
 	(void)snprintf(dst, sizeof(dst), "%s/new/%s", dir, name);
 

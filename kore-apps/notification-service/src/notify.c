@@ -1,9 +1,10 @@
 /*
  * notification-service: sends the order confirmation e-mail. Renders the
- * RFC 5322 message (mail.c) and delivers it into a Maildir by default or,
- * with SMTP_URL set, through SMTP with Kore's async curl client so that the
- * worker keeps serving while the mail server talks. Its only caller is the
- * api-gateway.
+ * RFC 5322 message (mail.c) and delivers it into a Maildir by default, on
+ * the delivery threads of mailq.c (a Maildir delivery fsyncs: the worker
+ * does not wait for the disk), or, with SMTP_URL set, through SMTP with
+ * Kore's async curl client. Either way the worker keeps serving while the
+ * message travels. Its only caller is the api-gateway.
  */
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "svc.h"
 #include "validate.h"
 #include "mail.h"
+#include "mailq.h"
 
 #include <tracing.h>
 
@@ -25,6 +27,8 @@ struct notify {
 	struct curl_slist	*rcpt;
 	struct kore_curl	curl;
 	int			sending;
+	struct mailq_job	*job;		/* Maildir delivery */
+	int			delivered;	/* job came back */
 	struct tracing_span	*deliver;	/* deliver_email */
 };
 
@@ -44,11 +48,20 @@ static const char	*mail_from;
 static const char	*maildir;
 static const char	*smtp_url;
 static long		 smtp_timeout_ms;
+static struct mailq	*mailq;
+
+static void	mailq_ready(void *, int);
+static void	mailq_teardown(void);
+
+/* Kore calls handle when the queue's eventfd is readable. */
+#define NOTIFY_TYPE_MAILQ	100	/* Kore dispatches on handle alone */
+static struct kore_event mailq_event = { NOTIFY_TYPE_MAILQ, 0, mailq_ready };
 
 void
 kore_worker_configure(void)
 {
 	char	addr[256];
+	int	rc;
 
 	svc_init("notification-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
@@ -60,6 +73,61 @@ kore_worker_configure(void)
 	    100, 600000);
 	if (!mail_address(mail_from, addr, sizeof(addr)))
 		fatal("MAIL_FROM '%s' has no usable address", mail_from);
+	if (smtp_url == NULL) {
+		if ((rc = mailq_start(&mailq, maildir,
+		    (int)svc_env_int("NOTIFICATION_DELIVERY_THREADS", 2, 1, 64),
+		    (size_t)svc_env_int("NOTIFICATION_DELIVERY_QUEUE", 1024, 1,
+		    1000000))) != 0)
+			fatal("Maildir delivery threads: %s", strerror(rc));
+		kore_platform_event_level_read(mailq_fd(mailq), &mailq_event);
+		svc_on_teardown(mailq_teardown);
+	}
+}
+
+static void
+job_free(struct mailq_job *j)
+{
+	free(j->msg);
+	free(j);
+}
+
+/*
+ * Completed Maildir deliveries: wake the request that waits for each, or
+ * free the job when that request is gone (the client left meanwhile).
+ */
+static void
+mailq_complete(struct mailq_job *j)
+{
+	struct mailq_job	*next;
+	struct http_request	*req;
+	struct notify		*st;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		if ((req = j->arg) == NULL) {
+			job_free(j);
+			continue;
+		}
+		st = svc_state_get(req);
+		st->delivered = 1;
+		http_request_wakeup(req);
+	}
+}
+
+static void
+mailq_ready(void *arg, int error)
+{
+	(void)arg;
+	(void)error;
+	mailq_complete(mailq_done(mailq));
+}
+
+/* The worker exits: what is queued is still delivered. */
+static void
+mailq_teardown(void)
+{
+	mailq_stop(mailq);
+	mailq_complete(mailq_done(mailq));
 }
 
 int
@@ -77,6 +145,12 @@ notify_free(struct http_request *req)
 	free(st->message);
 	if (st->sending)
 		kore_curl_cleanup(&st->curl);
+	if (st->job != NULL) {
+		if (st->delivered)
+			job_free(st->job);
+		else
+			st->job->arg = NULL;	/* mailq_complete frees it */
+	}
 	if (st->upload != NULL)
 		kore_buf_free(st->upload);
 	if (st->rcpt != NULL)
@@ -153,6 +227,56 @@ smtp_start(struct http_request *req, struct notify *st)
 }
 
 /*
+ * Hands the message to the delivery threads; the request sleeps until
+ * mailq_complete() wakes it. A full queue answers 503 at once.
+ */
+static int
+maildir_start(struct http_request *req, struct notify *st)
+{
+	if ((st->job = calloc(1, sizeof(*st->job))) == NULL) {
+		deliver_end(st, "maildir", "out of memory");
+		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "delivery_failed", "out of memory");
+		return (KORE_RESULT_OK);
+	}
+	st->job->msg = st->message;	/* the job's now: it may outlive req */
+	st->message = NULL;
+	st->job->arg = req;
+	if (mailq_submit(mailq, st->job) == -1) {
+		job_free(st->job);
+		st->job = NULL;
+		deliver_end(st, "maildir", "the delivery queue is full");
+		http_response_header(req, "retry-after", "1");
+		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "delivery_busy", "the delivery queue is full"
+		    " (NOTIFICATION_DELIVERY_QUEUE); try again");
+		return (KORE_RESULT_OK);
+	}
+	http_request_sleep(req);
+	return (KORE_RESULT_RETRY);
+}
+
+static int
+maildir_finish(struct http_request *req, struct notify *st)
+{
+	if (!st->delivered) {		/* woken by something else */
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	if (st->job->err != 0) {
+		kore_log(LOG_ERR, "maildir %s: %s", maildir,
+		    strerror(st->job->err));
+		deliver_end(st, "maildir", strerror(st->job->err));
+		svc_reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "delivery_failed", "the Maildir refused the message");
+		return (KORE_RESULT_OK);
+	}
+	deliver_end(st, NULL, NULL);
+	reply_sent(req, st, "maildir");
+	return (KORE_RESULT_OK);
+}
+
+/*
  * POST /v1/notifications {"orderId","email","total","currency"?,"items"}:
  * 201 {"messageId","status":"sent","transport":"maildir"|"smtp"};
  * 400 bad input; 502 the SMTP server refused; 503 the Maildir failed.
@@ -163,7 +287,7 @@ notify(struct http_request *req, struct svc_match *m)
 	struct notify		*st;
 	struct tracing_span	*span;
 	const char		*email;
-	char			unique[17], name[512];
+	char			unique[17];
 
 	(void)m;
 	if (!svc_state_exists(req)) {
@@ -204,22 +328,8 @@ notify(struct http_request *req, struct svc_match *m)
 		(void)tracing_span_set_str(st->deliver, "email.message_id",
 		    st->msgid);
 
-		if (smtp_url == NULL) {
-			if (mail_maildir_deliver(maildir, st->message, name,
-			    sizeof(name)) == -1) {
-				kore_log(LOG_ERR, "maildir %s: %s", maildir,
-				    errno_s);
-				deliver_end(st, "maildir", errno_s);
-				svc_reply_error(req,
-				    HTTP_STATUS_SERVICE_UNAVAILABLE,
-				    "delivery_failed", "the Maildir refused"
-				    " the message");
-				return (KORE_RESULT_OK);
-			}
-			deliver_end(st, NULL, NULL);
-			reply_sent(req, st, "maildir");
-			return (KORE_RESULT_OK);
-		}
+		if (smtp_url == NULL)
+			return (maildir_start(req, st));
 
 		if (!smtp_start(req, st)) {
 			deliver_end(st, "smtp", "cannot set up the SMTP call");
@@ -231,6 +341,8 @@ notify(struct http_request *req, struct svc_match *m)
 	}
 
 	st = svc_state_get(req);
+	if (st->job != NULL)
+		return (maildir_finish(req, st));
 	if (!kore_curl_success(&st->curl)) {
 		kore_log(LOG_ERR, "smtp %s: %s", smtp_url,
 		    kore_curl_strerror(&st->curl));
