@@ -88,7 +88,7 @@ pbw_room(struct tr_pbw *w, size_t need)
 	return (1);
 }
 
-static void
+static inline void
 pbw_raw(struct tr_pbw *w, const void *p, size_t n)
 {
 	if (n == 0 || !pbw_room(w, n))
@@ -97,21 +97,26 @@ pbw_raw(struct tr_pbw *w, const void *p, size_t n)
 	memcpy(w->buf + w->pos, p, n);
 }
 
-static void
+/*
+ * Varints (tags and lengths: several per attribute) are stored in place, a
+ * byte at a time: a memcpy call per varint cost more than the encoding.
+ */
+static inline void
 pbw_varint(struct tr_pbw *w, uint64_t v)
 {
-	uint8_t		tmp[10];
-	size_t		n;
+	uint8_t		*d;
+	uint64_t	 t;
+	size_t		 n;
 
-	n = 0;
-	do {
-		tmp[n] = v & 0x7f;
-		v >>= 7;
-		if (v != 0)
-			tmp[n] |= 0x80;
+	for (n = 1, t = v >> 7; t != 0; t >>= 7)
 		n++;
-	} while (v != 0);
-	pbw_raw(w, tmp, n);
+	if (!pbw_room(w, n))
+		return;
+	w->pos -= n;
+	d = w->buf + w->pos;
+	for (; v >= 0x80; v >>= 7)
+		*d++ = (uint8_t)(v | 0x80);
+	*d = (uint8_t)v;
 }
 
 static void

@@ -35,6 +35,8 @@ tracing_provider_alloc(struct tracing_provider **out,
 		return (TRACING_ERR_NOMEM);
 	}
 	(void)pthread_mutex_init(&p->lock, NULL);
+	(void)pthread_mutex_init(&p->spare_lock, NULL);
+	p->spare_gen = tr_fork_generation();
 	if (cfg == NULL) {
 		tr_config_default(&p->cfg);
 		rc = tracing_config_load_env(&p->cfg);
@@ -160,7 +162,9 @@ tracing_provider_free(struct tracing_provider *p)
 	}
 	tr_resource_cleanup(&p->resource);
 	tr_config_cleanup(&p->cfg);
+	tr_span_spares_free(p);
 	(void)pthread_mutex_destroy(&p->lock);
+	(void)pthread_mutex_destroy(&p->spare_lock);
 	tr_free(p);
 }
 

@@ -242,6 +242,54 @@ span_limits(const struct tracing_span *s)
 	return (&s->tracer->provider->cfg.limits);
 }
 
+/*
+ * Locks the spare list. In a forked child the lock may have been held by a
+ * thread that does not exist there: a fresh lock and an empty list (the
+ * parent's spares, at most SPAN_SPARE_MAX blocks, are left alone).
+ */
+static void
+spare_lock(struct tracing_provider *p)
+{
+	unsigned int	gen = tr_fork_generation();
+
+	if (p->spare_gen != gen) {
+		(void)pthread_mutex_init(&p->spare_lock, NULL);
+		p->spare = NULL;
+		p->nspare = 0;
+		p->spare_gen = gen;
+	}
+	(void)pthread_mutex_lock(&p->spare_lock);
+}
+
+/* A recording span's block: a spare one, or a new one. */
+static struct tracing_span *
+span_block(struct tracing_provider *p)
+{
+	struct tracing_span	*s;
+
+	spare_lock(p);
+	if ((s = p->spare) != NULL) {
+		p->spare = s->spare_next;
+		p->nspare--;
+	}
+	(void)pthread_mutex_unlock(&p->spare_lock);
+	if (s == NULL)
+		s = tr_malloc(sizeof(*s) + SPAN_INLINE_ARENA);
+	return (s);
+}
+
+void
+tr_span_spares_free(struct tracing_provider *p)
+{
+	struct tracing_span	*s;
+
+	while ((s = p->spare) != NULL) {
+		p->spare = s->spare_next;
+		tr_free(s);
+	}
+	p->nspare = 0;
+}
+
 static struct tracing_span *
 span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
@@ -286,7 +334,7 @@ span_start(struct tracing_tracer *t, const char *name, int kind,
 		memset(s, 0, sizeof(*s));
 		tr_arena_init(&s->arena, NULL, 0);
 	} else {
-		if ((s = tr_malloc(sizeof(*s) + SPAN_INLINE_ARENA)) == NULL)
+		if ((s = span_block(p)) == NULL)
 			return (NULL);
 		memset(s, 0, sizeof(*s));
 		tr_arena_init(&s->arena, s->inline_mem, SPAN_INLINE_ARENA);
@@ -343,9 +391,22 @@ tracing_span_start_child(struct tracing_tracer *t, const char *name,
 void
 tr_span_free(struct tracing_span *s)
 {
+	struct tracing_provider	*p;
+
 	if (s == NULL)
 		return;
 	tr_arena_cleanup(&s->arena);
+	if (s->recording && s->tracer != NULL) {
+		p = s->tracer->provider;
+		spare_lock(p);
+		if (p->nspare < SPAN_SPARE_MAX) {
+			s->spare_next = p->spare;
+			p->spare = s;
+			p->nspare++;
+			s = NULL;
+		}
+		(void)pthread_mutex_unlock(&p->spare_lock);
+	}
 	tr_free(s);
 }
 

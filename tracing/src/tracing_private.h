@@ -142,7 +142,16 @@ struct tr_link {
 	struct tr_attrs		 attrs;
 };
 
-#define SPAN_INLINE_ARENA	768
+/*
+ * A recording span is one block: the struct and SPAN_INLINE_ARENA bytes
+ * for its name, attributes and events (a SERVER span with its dozen
+ * attributes fits). Ended blocks come back from the export thread to a
+ * per-provider list of at most SPAN_SPARE_MAX and are reused by the next
+ * span_start, so the threads that make spans do not malloc them, and do not
+ * contend with the exporter's frees in the allocator.
+ */
+#define SPAN_INLINE_ARENA	1536
+#define SPAN_SPARE_MAX		512
 
 struct tracing_span {
 	struct tracing_tracer	*tracer;
@@ -169,11 +178,13 @@ struct tracing_span {
 	uint32_t		 links_cap;
 	uint32_t		 dropped_links;
 	struct tr_arena		 arena;
+	struct tracing_span	*spare_next;	/* on the provider's list */
 	/* Recording spans carry SPAN_INLINE_ARENA bytes after this. */
 	char			 inline_mem[];
 };
 
 void	tr_span_free(struct tracing_span *);
+void	tr_span_spares_free(struct tracing_provider *);
 
 /* Baggage members, heap-allocated. */
 struct tr_bag {
@@ -386,6 +397,10 @@ struct tracing_provider {
 	struct tr_processor	*proc;
 	pthread_mutex_t		 lock;		/* tracers list */
 	struct tracing_tracer	*tracers;
+	pthread_mutex_t		 spare_lock;
+	struct tracing_span	*spare;		/* ended recording spans */
+	size_t			 nspare;
+	unsigned int		 spare_gen;	/* fork generation */
 	unsigned int		 resource_gen;	/* fork generation */
 	uint64_t		 started;	/* atomics */
 	uint64_t		 ended;

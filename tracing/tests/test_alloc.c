@@ -15,6 +15,7 @@
 #include "tracing_private.h"
 
 static long	fail_at;	/* 0: never */
+static long	mallocs;	/* every call */
 static long	count;
 static long	live;
 static int	failed;
@@ -24,6 +25,7 @@ t_malloc(size_t n)
 {
 	size_t	*p;
 
+	mallocs++;
 	if (fail_at != 0 && ++count == fail_at) {
 		failed = 1;
 		return (NULL);
@@ -167,6 +169,68 @@ scenario(void)
 	return (bad != 0);
 }
 
+static int
+export_nothing(void *arg, const struct tracing_batch *b)
+{
+	(void)arg;
+	(void)b;
+	return (TRACING_OK);
+}
+
+/*
+ * Ended spans come back for reuse: once the first has been exported, a
+ * thousand more spans (with attributes, through the processor and the
+ * exporter) allocate nothing; freeing the provider frees them all.
+ */
+static void
+recycling(void)
+{
+	static const struct tracing_exporter_ops	 ops = {
+		export_nothing, NULL, NULL
+	};
+	struct tracing_config		*c;
+	struct tracing_exporter		*e;
+	struct tracing_provider		*p;
+	struct tracing_tracer		*t;
+	struct tracing_span		*s;
+	long				 before;
+	int				 i;
+
+	live = 0;
+	if (tracing_config_alloc(&c) != TRACING_OK ||
+	    tracing_config_set(c, "TRACING_PROCESSOR", "simple") !=
+	    TRACING_OK ||
+	    tracing_exporter_alloc(&e, &ops, NULL) != TRACING_OK) {
+		ok(0, "recycling: set-up");
+		return;
+	}
+	tracing_config_set_exporter(c, e);
+	if (tracing_provider_alloc(&p, c, NULL, 0) != TRACING_OK) {
+		ok(0, "recycling: provider");
+		return;
+	}
+	tracing_config_free(c);
+	t = tracing_provider_tracer(p, "recycling", NULL);
+	s = tracing_span_start(t, "first", TRACING_SPAN_SERVER, NULL, 0);
+	(void)tracing_span_set_str(s, "url.path", "/v1/orders");
+	tracing_span_end(s, 0);
+	before = mallocs;
+	for (i = 0; i < 1000; i++) {
+		s = tracing_span_start(t, "again", TRACING_SPAN_SERVER, NULL,
+		    0);
+		(void)tracing_span_set_str(s, "url.path", "/v1/orders");
+		(void)tracing_span_set_int(s, "http.response.status_code",
+		    201);
+		(void)tracing_span_add_event(s, "done", 0, NULL, 0);
+		tracing_span_end(s, 0);
+	}
+	ok(mallocs == before, "recycling: 1000 spans after the first "
+	    "allocate nothing (%ld allocations)", mallocs - before);
+	tracing_provider_free(p);
+	ok(live == 0, "recycling: freeing the provider frees the spare spans "
+	    "(%ld left)", live);
+}
+
 int
 main(void)
 {
@@ -200,6 +264,8 @@ main(void)
 	    "turn: no crash", total);
 	ok(leaks == 0, "failing each allocation in turn: nothing leaks "
 	    "(%ld runs leaked)", leaks);
+	fail_at = 0;
+	recycling();
 	tracing_set_allocator(NULL, NULL, NULL);
 	return (tap_done());
 }
