@@ -181,14 +181,17 @@ overhead() {
 		done
 		# Stopping the traced stack's workers makes them log their counters.
 		if [ $half = 1 ]; then stack_start main true; else twin_stop; fi
-		set -- $(span_counts "$traced")
-		e=$((e + $1)) x=$((x + $2)) d=$((d + $3))
+		if [ "$tmode" = false ]; then
+			set -- $(span_counts "$traced")
+			e=$((e + $1)) x=$((x + $2)) d=$((d + $3))
+		fi
 	done
 	sleep 1.5	# the last batches, sent within OTEL_BSP_SCHEDULE_DELAY
 	j1=$(ticks jaeger) a1=$(accepted)
 	echo "$ratios" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
 		printf "   traced / untraced orders/s, %d pairs of windows: median %.3f (quartiles %.3f-%.3f, range %.3f-%.3f; goal >= 0.97)\n",
-		    NR, v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)], v[1], v[NR] }'
+		    NR, (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)],
+		    v[1], v[NR] }'
 	for m in untraced traced; do
 		echo "${p99s[$m]}" | tr ' ' '\n' | grep . | sort -n | awk -v m=$m -v n="${orders[$m]}" \
 		    -v w="$(( PAIRS * WINDOW ))" -v f="${failed[$m]:-0}" '{ v[NR] = $1 } END {
