@@ -121,6 +121,11 @@ wrk_cpus() { if [ "$SCENARIO" = pinned ]; then echo 0; else echo "0-$(($(nproc) 
 
 field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 
+# Worker restarts (a worker that died) logged so far by both stacks.
+restarts() {
+	cat "$RUN_DIR"/log/*.log "$TWIN_DIR"/log/*.log 2>/dev/null | grep -c 'restarting worker'
+}
+
 # One window of load on a stack: adds its orders, failures, CPU and p99
 # to the arm's totals; leaves its orders/s in $rate.
 window() {	# stack, arm (traced|untraced)
@@ -144,12 +149,12 @@ window() {	# stack, arm (traced|untraced)
 # so that neither stack's own quirks count for one arm. Prints the ratio of
 # each pair's orders/s and what they add up to.
 overhead() {
-	local half pair traced untraced tmode a b ratios="" hz j0 j1 a0 a1 e x d s warm rate
+	local half pair traced untraced tmode a b ratios="" hz j0 j1 a0 a1 r0 e x d s warm rate
 	local -A cpu orders failed p99s rss
 	SCENARIO=$1
 	hz=$(getconf CLK_TCK)
 	[ "${BENCH_AA:-0}" = 1 ] && echo "   (BENCH_AA=1: both arms untraced, the noise floor)"
-	j0=$(ticks jaeger) a0=$(accepted)
+	j0=$(ticks jaeger) a0=$(accepted) r0=$(restarts)
 	e=0 x=0 d=0 warm=0
 	for half in 1 2; do
 		if [ $half = 1 ]; then traced=main untraced=twin; else traced=twin untraced=main; fi
@@ -201,6 +206,8 @@ overhead() {
 	awk -v u="${orders[untraced]}" -v t="${orders[traced]}" 'BEGIN {
 		printf "   all windows together: %.3f\n", (u > 0 ? t / u : 0) }'
 	echo "   spans: $e ended, $x exported, $d dropped by the traced workers; Jaeger accepted $((a1 - a0)) (goal: none lost)"
+	# A worker that dies takes its counters with it (Jaeger then holds more).
+	echo "   workers that died and were restarted: $(( $(restarts) - r0 ))"
 	echo "   rss after the first windows (KiB), untraced:${rss[untraced]}"
 	echo "   rss after the first windows (KiB), traced:  ${rss[traced]}"
 	awk -v hz="$hz" -v us="${cpu[untraced,svc]}" -v up="${cpu[untraced,pg]}" -v un="${orders[untraced]}" \
