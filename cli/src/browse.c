@@ -4,8 +4,8 @@
  * it (help overlay, the id popup, the '/' prompt, the form's line editor),
  * the frame every screen shares (title and status lines), how far the
  * cursor keys move in the list and trace views, and the answers the I/O
- * side hands back.  It asks for I/O by returning a request; it never
- * performs any.
+ * side hands back (a failed search keeps the list from before it).  It
+ * asks for I/O by returning a request; it never performs any.
  */
 
 #include <sys/types.h>
@@ -28,6 +28,7 @@ browse_init(struct browse *b, const char *jaeger_url)
 	memset(b, 0, sizeof(*b));
 	sform_init(&b->form);
 	tlist_init(&b->list);
+	tlist_init(&b->kept);
 	b->jaeger_url = jaeger_url;
 }
 
@@ -46,6 +47,7 @@ browse_cleanup(struct browse *b)
 {
 	drop_trace(b);
 	tlist_clear(&b->list);
+	tlist_clear(&b->kept);
 	sform_cleanup(&b->form);
 }
 
@@ -93,7 +95,6 @@ static void
 prompt_key(struct browse *b, int key)
 {
 	char	 err[256];
-	size_t	 pos = strlen(b->prompt_buf);
 	long	 n;
 	int	 rc;
 
@@ -103,7 +104,8 @@ prompt_key(struct browse *b, int key)
 		browse_status(b, ST_NORMAL, "search cancelled");
 		return;
 	}
-	rc = line_edit(b->prompt_buf, sizeof(b->prompt_buf), &pos, key);
+	rc = line_edit(b->prompt_buf, sizeof(b->prompt_buf), &b->prompt_pos,
+	    key);
 	if (rc == 0)
 		return;
 	/* Matches follow the typing; Enter keeps them. */
@@ -187,6 +189,7 @@ browse_key(struct browse *b, int key)
 			break;
 		b->prompt = 1;
 		b->prompt_buf[0] = '\0';
+		b->prompt_pos = 0;
 		return (REQ_NONE);
 	default:
 		break;
@@ -242,17 +245,60 @@ service_style(const struct trace *t, const char *svc)
 	return (ST_NORMAL);
 }
 
+/* Columns of the UTF-8 text in [from, to). */
+static int
+span_width(const char *from, const char *to)
+{
+	char	 part[sizeof(((struct browse *)NULL)->prompt_buf)];
+
+	snprintf(part, sizeof(part), "%.*s", (int)(to - from), from);
+	return (text_width(part));
+}
+
+/*
+ * The '/' prompt: its text from the first character that keeps the cursor
+ * on screen, the cursor a reversed cell on the character at prompt_pos
+ * (both cells of a wide one), or after the text.
+ */
+static void
+draw_prompt(struct browse *b, struct screen *s, int y)
+{
+	const char	*text = b->prompt_buf, *cur, *from, *next;
+	size_t		 pos = b->prompt_pos, len = strlen(text);
+	int		 x, cw;
+
+	if (pos > len)
+		pos = len;
+	cur = text + pos;
+	from = text;
+	/* "/" and the cursor's cell take 2 columns. */
+	while (from < cur && span_width(from, cur) > s->w - 2) {
+		from++;
+		while (from < cur && ((unsigned char)*from & 0xc0) == 0x80)
+			from++;
+	}
+	x = screen_put(s, y, 0, s->w, ST_STATUS, "/");
+	(void)screen_put(s, y, x, s->w - x, ST_STATUS, from);
+	x += span_width(from, cur);
+	if (*cur == '\0') {
+		screen_fill(s, y, x, 1, ' ', ST_STATUS | ST_SELECTED);
+		return;
+	}
+	next = cur + 1;
+	while (((unsigned char)*next & 0xc0) == 0x80)
+		next++;
+	cw = span_width(cur, next);
+	screen_or_style(s, y, x, cw > 0 ? cw : 1, ST_SELECTED);
+}
+
 static void
 draw_status(struct browse *b, struct screen *s)
 {
-	int	 y = s->h - 1, x;
+	int	 y = s->h - 1;
 
 	screen_fill(s, y, 0, s->w, ' ', ST_STATUS);
 	if (b->prompt) {
-		x = screen_put(s, y, 0, s->w, ST_STATUS, "/");
-		x += screen_put(s, y, x, s->w - x - 1, ST_STATUS,
-		    b->prompt_buf);
-		screen_fill(s, y, x, 1, ' ', ST_STATUS | ST_SELECTED);
+		draw_prompt(b, s, y);
 		return;
 	}
 	if (b->loading) {
@@ -384,15 +430,50 @@ browse_set_trace(struct browse *b, struct trace *t, const char *err)
 		    t->nwarnings > 1 ? " (and more: see span detail)" : "");
 }
 
+/* Set the list aside (the search fills an empty one) until it is done. */
+void
+browse_search_start(struct browse *b)
+{
+	tlist_clear(&b->kept);
+	b->kept = b->list;
+	tlist_init(&b->list);
+	b->list.by_duration = b->kept.by_duration;
+	b->list.updated_us = b->kept.updated_us;
+	b->searching = 1;
+}
+
 void
 browse_search_done(struct browse *b, const char *err)
 {
+	struct tlist	*k = &b->kept;
+	size_t		 i;
+	int		 searching = b->searching;
+
+	b->searching = 0;
 	b->last_search_us = now_us();
-	b->list.updated_us = b->last_search_us;
 	if (err != NULL) {
-		browse_status(b, ST_ERROR, "%s", err);
+		/* The last good list stays; the status line says why. */
+		if (searching) {
+			tlist_clear(&b->list);
+			b->list = *k;
+			tlist_init(k);
+		}
+		if (b->list.n > 0)
+			browse_status(b, ST_ERROR, "search failed, the list is "
+			    "the last one: %s", err);
+		else
+			browse_status(b, ST_ERROR, "%s", err);
 		return;
 	}
+	b->list.updated_us = b->last_search_us;
+	browse_status(b, ST_NORMAL, "%s", "");	/* a failure before: gone */
+	/* The cursor stays on its trace when it is still listed. */
+	if (searching && k->cursor < k->n)
+		for (i = 0; i < b->list.n; i++)
+			if (b->list.rows[i].hi == k->rows[k->cursor].hi &&
+			    b->list.rows[i].lo == k->rows[k->cursor].lo)
+				b->list.cursor = i;
+	tlist_clear(k);
 	b->list.by_duration = b->req.by_duration;
 	tlist_sort(&b->list);
 	browse_push(b, SCR_LIST);

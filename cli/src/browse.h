@@ -88,6 +88,12 @@ void		 screen_clear(struct screen *);
 int		 screen_put(struct screen *, int, int, int, int, const char *);
 int		 screen_putf(struct screen *, int, int, int, int, const char *,
 		    ...) __attribute__((format(printf, 6, 7)));
+/*
+ * Bytes of the longest head of a UTF-8 text that screen_put draws in maxw
+ * columns: whole characters, by display width (wide ones take 2), with
+ * the zero-width marks after the last; its columns in *cols.
+ */
+size_t		 screen_fit(const struct screen *, const char *, int, int *);
 /* Clipped to w columns with an ellipsis when it does not fit. */
 int		 screen_put_clip(struct screen *, int, int, int, int,
 		    const char *);
@@ -255,6 +261,12 @@ struct search_req {
 	int64_t		 refresh_us;	/* 0: off */
 };
 
+/* Auto-refresh intervals (0: off), shared by the form and the list. */
+extern const int64_t refresh_intervals[];
+extern const size_t refresh_nintervals;
+/* An interval's label, the same everywhere ("off", "5s", "1m"). */
+void		 refresh_label(int64_t, char *, size_t);
+
 void		 sform_init(struct sform *);
 void		 sform_cleanup(struct sform *);
 /* Replace a field's choices (copied); keeps the value when present. */
@@ -284,12 +296,15 @@ struct browse {
 	int		 yank;
 	int		 prompt;	/* '/' being typed */
 	char		 prompt_buf[256];
+	size_t		 prompt_pos;	/* byte offset of its cursor */
 	char		 status[512];
 	int		 status_style;
 	struct sform	 form;
 	struct search_req req;
 	int		 have_req;
 	struct tlist	 list;
+	struct tlist	 kept;		/* the list before a search runs */
+	int		 searching;	/* between search start and done */
 	struct trace	*trace;		/* owned */
 	struct tview	 tv;
 	int		 span_top;
@@ -321,6 +336,11 @@ enum request	 browse_key(struct browse *, int);
 void		 browse_draw(struct browse *, struct screen *);
 /* The I/O side hands answers back: the trace is taken, NULL on failure. */
 void		 browse_set_trace(struct browse *, struct trace *, const char *);
+/*
+ * A search fills browse->list between these two; when it fails (err not
+ * NULL) the list from before it comes back and the status says why.
+ */
+void		 browse_search_start(struct browse *);
 void		 browse_search_done(struct browse *, const char *);
 void		 browse_status(struct browse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

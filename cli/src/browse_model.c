@@ -828,9 +828,51 @@ static const char *const lookbacks[] = {
 };
 static const char *const limits[] = { "20", "100", "500", "1000", NULL };
 static const char *const sorts[] = { "start", "duration", NULL };
-static const char *const refreshes[] = { "off", "5s", "10s", "30s", "1m",
-	NULL };
 static const char *const all_only[] = { "(all)", NULL };
+
+/*
+ * Auto-refresh intervals: the form's choices and what the list's 'a' key
+ * cycles through, both labelled by refresh_label.
+ */
+const int64_t refresh_intervals[] = {
+	0, 5 * USEC_PER_SEC, 10 * USEC_PER_SEC, 30 * USEC_PER_SEC,
+	60 * USEC_PER_SEC
+};
+const size_t refresh_nintervals = sizeof(refresh_intervals) /
+    sizeof(refresh_intervals[0]);
+
+/* An interval as the form writes it: off, 5s, 1m, 2h (what it parses). */
+void
+refresh_label(int64_t us, char *b, size_t n)
+{
+	if (us <= 0)
+		snprintf(b, n, "off");
+	else if (us % (3600 * USEC_PER_SEC) == 0)
+		snprintf(b, n, "%lldh", (long long)(us / (3600 *
+		    USEC_PER_SEC)));
+	else if (us % (60 * USEC_PER_SEC) == 0)
+		snprintf(b, n, "%lldm", (long long)(us / (60 * USEC_PER_SEC)));
+	else if (us % USEC_PER_SEC == 0)
+		snprintf(b, n, "%llds", (long long)(us / USEC_PER_SEC));
+	else
+		fmt_duration(us, b, n);
+}
+
+static void
+set_refreshes(struct sform *f)
+{
+	char	 labels[sizeof(refresh_intervals) /
+		    sizeof(refresh_intervals[0])][16];
+	char	*v[sizeof(refresh_intervals) / sizeof(refresh_intervals[0])];
+	size_t	 i;
+
+	for (i = 0; i < refresh_nintervals; i++) {
+		refresh_label(refresh_intervals[i], labels[i],
+		    sizeof(labels[i]));
+		v[i] = labels[i];
+	}
+	sform_set_choices(f, F_REFRESH, v, refresh_nintervals);
+}
 
 static void
 set_static(struct sform *f, enum field fld, const char *const *v)
@@ -852,7 +894,7 @@ sform_init(struct sform *f)
 	set_static(f, F_LOOKBACK, lookbacks);
 	set_static(f, F_LIMIT, limits);
 	set_static(f, F_SORT, sorts);
-	set_static(f, F_REFRESH, refreshes);
+	set_refreshes(f);
 	snprintf(f->text[F_SERVICE], sizeof(f->text[0]), "(all)");
 	snprintf(f->text[F_OPERATION], sizeof(f->text[0]), "(all)");
 	snprintf(f->text[F_ERRORS], sizeof(f->text[0]), "no");
@@ -860,7 +902,7 @@ sform_init(struct sform *f)
 	snprintf(f->text[F_END], sizeof(f->text[0]), "now");
 	snprintf(f->text[F_LIMIT], sizeof(f->text[0]), "100");
 	snprintf(f->text[F_SORT], sizeof(f->text[0]), "start");
-	snprintf(f->text[F_REFRESH], sizeof(f->text[0]), "off");
+	refresh_label(0, f->text[F_REFRESH], sizeof(f->text[0]));
 }
 
 static void

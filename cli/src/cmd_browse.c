@@ -79,19 +79,12 @@ do_search(struct run *r)
 	struct browse		*b = r->b;
 	struct jaeger_query	 q;
 	struct tlist		*l = &b->list;
-	uint64_t		 hi = 0, lo = 0;
 	int64_t			 t0, now, span;
-	size_t			 i;
-	int			 rc, have = 0;
+	int			 rc;
 
 	b->loading = 1;
 	b->progress[0] = '\0';
 	redraw(r);
-	if (l->n > 0) {
-		hi = l->rows[l->cursor].hi;
-		lo = l->rows[l->cursor].lo;
-		have = 1;
-	}
 	/* A relative window ("now", "-5m") moves with each refresh. */
 	now = now_us();
 	if (strcmp(b->form.text[F_END], "now") == 0 ||
@@ -100,7 +93,7 @@ do_search(struct run *r)
 		(void)parse_time(b->form.text[F_END], now, &b->req.end_us);
 		b->req.start_us = b->req.end_us - span;
 	}
-	tlist_clear(l);
+	browse_search_start(b);
 	memset(&q, 0, sizeof(q));
 	q.service = b->req.service[0] != '\0' ? b->req.service : NULL;
 	q.operation = b->req.operation[0] != '\0' ? b->req.operation : NULL;
@@ -116,9 +109,6 @@ do_search(struct run *r)
 	rc = jaeger_search(ctx_jaeger(r->c), &q, search_cb, r);
 	b->loading = 0;
 	b->progress[0] = '\0';
-	for (i = 0; have && i < l->n; i++)
-		if (l->rows[i].hi == hi && l->rows[i].lo == lo)
-			l->cursor = i;
 	if (rc != JAEGER_OK) {
 		browse_search_done(b, ctx_jaeger(r->c)->error);
 		return;

@@ -1,9 +1,9 @@
 /*
  * screen.c: the in-memory screen the browser's views draw into: a grid of
- * cells (a code point and a style), UTF-8 text clipped to a width (and the
- * UTF-8 encoder the line editor shares), glyphs with ASCII fallbacks, and
- * the screen as plain text for tests.  tui.c copies it to the terminal;
- * nothing here knows curses.
+ * cells (a code point and a style), UTF-8 text clipped to a width, how
+ * much of a text fits in a width (for wrapping), the UTF-8 encoder the line
+ * editor shares, glyphs with ASCII fallbacks, and the screen as plain text
+ * for tests.  tui.c copies it to the terminal; nothing here knows curses.
  */
 
 #include <sys/types.h>
@@ -141,6 +141,40 @@ set_cell(struct screen *s, int y, int x, uint32_t c, int style)
 	cl->style = (uint8_t)style;
 }
 
+/* A code point as the screen shows it; *w its columns (0: none). */
+static uint32_t
+shown(const struct screen *s, uint32_t c, int *w)
+{
+	if (c < 0x20 || c == 0x7f)
+		c = ' ';	/* no control characters on screen */
+	if (!s->utf8 && c >= 0x80)
+		c = '?';
+	*w = cp_width(c);
+	return (c);
+}
+
+size_t
+screen_fit(const struct screen *s, const char *t, int maxw, int *cols)
+{
+	const char	*p = t, *q;
+	int		 used = 0, w;
+
+	for (;;) {
+		q = p;
+		if (*q == '\0')
+			break;
+		(void)shown(s, utf8_next(&q), &w);
+		/* Zero-width marks stay with the character before them. */
+		if (used + w > maxw)
+			break;
+		used += w;
+		p = q;
+	}
+	if (cols != NULL)
+		*cols = used;
+	return ((size_t)(p - t));
+}
+
 int
 screen_put(struct screen *s, int y, int x, int maxw, int style,
     const char *t)
@@ -153,12 +187,8 @@ screen_put(struct screen *s, int y, int x, int maxw, int style,
 	end = x + maxw > s->w ? s->w : x + maxw;
 	used = 0;
 	while (*t != '\0' && x < end) {
-		c = utf8_next(&t);
-		if (c < 0x20 || c == 0x7f)
-			c = ' ';	/* no control characters on screen */
-		if (!s->utf8 && c >= 0x80)
-			c = '?';
-		if ((w = cp_width(c)) == 0)
+		c = shown(s, utf8_next(&t), &w);
+		if (w == 0)
 			continue;
 		if (x + w > end)
 			break;

@@ -12,12 +12,6 @@
 
 #include "browse.h"
 
-static const int64_t refresh_steps[] = {
-	0, 5 * USEC_PER_SEC, 10 * USEC_PER_SEC, 30 * USEC_PER_SEC,
-	60 * USEC_PER_SEC
-};
-#define NSTEPS	(sizeof(refresh_steps) / sizeof(refresh_steps[0]))
-
 /* Column layout for a width: x and width of each column. */
 struct list_cols {
 	int	 start, startw, bar, barw, dur, root, rootw, spans, svcs, svcsw,
@@ -77,10 +71,7 @@ list_draw(struct browse *b, struct screen *s, int y0, int h)
 	    24 * 3600 * USEC_PER_SEC;
 	list_layout(s->w, wide_time, &c);
 	fmt_start(l->updated_us, 0, upd, sizeof(upd));
-	if (b->req.refresh_us > 0)
-		fmt_duration(b->req.refresh_us, ref, sizeof(ref));
-	else
-		snprintf(ref, sizeof(ref), "off");
+	refresh_label(b->req.refresh_us, ref, sizeof(ref));
 	screen_putf(s, y0, 1, s->w - 2, ST_HEAD, "%zu trace%s  service %s  "
 	    "operation %s%s%s  sorted by %s  auto-refresh %s  updated %.8s",
 	    l->n, l->n == 1 ? "" : "s",
@@ -159,21 +150,18 @@ list_act(struct browse *b, enum action a)
 	case A_REFRESH:
 		return (b->have_req ? REQ_SEARCH : REQ_NONE);
 	case A_AUTO:
-		for (i = 0; i < NSTEPS; i++)
-			if (refresh_steps[i] == b->req.refresh_us)
+		for (i = 0; i < refresh_nintervals; i++)
+			if (refresh_intervals[i] == b->req.refresh_us)
 				break;
-		b->req.refresh_us = refresh_steps[(i + 1) % NSTEPS];
-		if (b->req.refresh_us > 0) {
-			fmt_duration(b->req.refresh_us, d, sizeof(d));
-			snprintf(b->form.text[F_REFRESH], sizeof(b->form.text[0]),
-			    "%llds", (long long)(b->req.refresh_us /
-			    USEC_PER_SEC));
+		b->req.refresh_us = refresh_intervals[(i + 1) %
+		    refresh_nintervals];
+		refresh_label(b->req.refresh_us, d, sizeof(d));
+		snprintf(b->form.text[F_REFRESH], sizeof(b->form.text[0]), "%s",
+		    d);
+		if (b->req.refresh_us > 0)
 			browse_status(b, ST_NORMAL, "auto-refresh every %s", d);
-		} else {
-			snprintf(b->form.text[F_REFRESH], sizeof(b->form.text[0]),
-			    "off");
+		else
 			browse_status(b, ST_NORMAL, "auto-refresh off");
-		}
 		break;
 	case A_SEARCH:
 		if (b->depth > 1)

@@ -2,7 +2,8 @@
  * view_span.c: the span detail: ids, timing (offset, duration, self time,
  * time on the critical path, clock-skew shift), status and message,
  * attributes, events with their attributes and times, resource (process)
- * attributes and links, as lines wrapped to the screen and scrolled.
+ * attributes and links, as lines wrapped to the screen by display width
+ * (wide characters whole) and scrolled.
  */
 
 #include <sys/types.h>
@@ -163,36 +164,48 @@ span_detail_free(char **text, int *style, size_t n)
 	free(style);
 }
 
-/* Screen lines a text takes wrapped to w, continuation indented by 6. */
+/*
+ * Wrapping: the first line of a text takes w columns from column 1, each
+ * further line w - 6 from column 7; a line ends where the next character
+ * would not fit by its display width (a wide one moves whole to the next
+ * line).  Narrower than 9 columns: one clipped line.
+ */
 static int
-wrapped_count(const char *s, int w)
+wrap_width(int k, int w)
 {
-	int	 tw = text_width(s), n = 1;
-
-	if (tw <= w || w <= 8)
-		return (1);
-	tw -= w;
-	n += (tw + (w - 6) - 1) / (w - 6);
-	return (n);
+	return (k == 0 ? w : w - 6);
 }
 
-/* Skip cols columns of UTF-8 text. */
+/*
+ * The rest of p after the k-th line of its text wrapped to w; the line's
+ * columns in *cols (when not NULL).
+ */
 static const char *
-skip_cols(const char *s, int cols)
+wrap_next(const struct screen *s, const char *p, int k, int w, int *cols)
 {
-	char	 one[8];
-	size_t	 k;
+	size_t	 n;
 
-	while (*s != '\0' && cols > 0) {
-		k = 1;
-		while (((unsigned char)s[k] & 0xc0) == 0x80)
-			k++;
-		memcpy(one, s, k);
-		one[k] = '\0';
-		cols -= text_width(one);
-		s += k;
+	n = screen_fit(s, p, wrap_width(k, w), cols);
+	if (n == 0 && *p != '\0') {
+		/* Cannot happen with w > 8 (at most 2 columns a character). */
+		n = 1;
+		while (((unsigned char)p[n] & 0xc0) == 0x80)
+			n++;
 	}
-	return (s);
+	return (p + n);
+}
+
+/* Screen lines a text takes wrapped to w. */
+static int
+wrapped_count(const struct screen *s, const char *p, int w)
+{
+	int	 n;
+
+	if (w <= 8)
+		return (1);
+	for (n = 0; n == 0 || *p != '\0'; n++)
+		p = wrap_next(s, p, n, w, NULL);
+	return (n);
 }
 
 static void
@@ -200,9 +213,9 @@ span_draw(struct browse *b, struct screen *s, int y0, int h)
 {
 	struct span	*sp;
 	char		**text;
-	int		*style, w, total, line, k, nw, used;
+	const char	*p, *q;
+	int		*style, w, total, line, k, nw, cols;
 	size_t		 n, i;
-	const char	*p;
 
 	if (b->trace == NULL || (sp = tview_current(&b->tv)) == NULL)
 		return;
@@ -210,24 +223,24 @@ span_draw(struct browse *b, struct screen *s, int y0, int h)
 	w = s->w - 2;
 	total = 0;
 	for (i = 0; i < n; i++)
-		total += wrapped_count(text[i], w);
+		total += wrapped_count(s, text[i], w);
 	if (b->span_top > total - h)
 		b->span_top = total - h;
 	if (b->span_top < 0)
 		b->span_top = 0;
 	line = 0;
 	for (i = 0; i < n && line < b->span_top + h; i++) {
-		nw = wrapped_count(text[i], w);
+		nw = wrapped_count(s, text[i], w);
 		p = text[i];
 		for (k = 0; k < nw; k++, line++) {
-			int x = k == 0 ? 1 : 7, cw = k == 0 ? w : w - 6;
-
-			if (line >= b->span_top && line < b->span_top + h) {
-				used = screen_put(s, y0 + line - b->span_top,
-				    x, cw, style[i], p);
-				p = skip_cols(p, used);
-			} else
-				p = skip_cols(p, cw);
+			/* One line: clipped to w (when w is too narrow). */
+			cols = w;
+			q = nw > 1 ? wrap_next(s, p, k, w, &cols) : "";
+			/* Exactly what screen_fit measured, no more. */
+			if (line >= b->span_top && line < b->span_top + h)
+				screen_put(s, y0 + line - b->span_top,
+				    k == 0 ? 1 : 7, cols, style[i], p);
+			p = q;
 		}
 	}
 	if (total > h)

@@ -3,10 +3,13 @@
  * view model (rows, collapse, cursor, navigation, in-trace search), bar
  * geometry, the key table and help overlay, the screens' state machine
  * driven by keys, and what the views draw into an in-memory screen at
- * 120x40, 80x24 and tiny sizes, in UTF-8 and ASCII; on the traces recorded
- * from our stack (fixtures/stack-*.json) and on generated ones.
+ * 120x40, 80x24 and tiny sizes, in UTF-8 and ASCII (auto-refresh labels
+ * and failures, the '/' prompt's cursor, wrapping by display width among
+ * them); on the traces recorded from our stack (fixtures/stack-*.json) and
+ * on generated ones.
  */
 
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -783,6 +786,400 @@ test_form_editing(void)
 	sform_cleanup(&f);
 }
 
+/* A list screen after a search that found ts[0..n). */
+static void
+list_of(struct browse *b, struct trace **ts, size_t n)
+{
+	size_t	 i;
+
+	browse_init(b, "http://jaeger");
+	browse_push(b, SCR_SEARCH);
+	(void)keys(b, "s");
+	for (i = 0; i < n; i++)
+		tlist_add(&b->list, ts[i]);
+	browse_search_done(b, NULL);
+}
+
+/*
+ * The auto-refresh interval reads the same on the form (its choices), the
+ * list's head line and the status line, however it was chosen: each press
+ * of 'a' on the list lands on a choice of the form, and the 'a' cycle
+ * visits every choice once.
+ */
+static void
+test_refresh_labels(void)
+{
+	struct browse		 b;
+	struct screen		 s;
+	struct search_req	 r;
+	struct trace		*t = fixture_trace("stack-ok.v3.json", 1);
+	char			 want[160], err[256], **v, *seen;
+	size_t			 n, i, j, bad_choice, bad_head, bad_status,
+				 bad_parse;
+
+	if (!ok(t != NULL, "refresh labels: a trace for the list"))
+		return;
+	list_of(&b, &t, 1);
+	screen_init(&s, 140, 30, 1);
+	v = b.form.choices[F_REFRESH];
+	for (n = 0; v != NULL && v[n] != NULL; n++)
+		;
+	seen = calloc(n + 1, 1);
+	bad_choice = bad_head = bad_status = bad_parse = 0;
+	for (i = 0; i < n && seen != NULL; i++) {
+		keys(&b, "a");
+		for (j = 0; j < n; j++)
+			if (strcmp(v[j], b.form.text[F_REFRESH]) == 0)
+				break;
+		if (j == n) {
+			fprintf(stderr, "  'a' set %s, not a form choice\n",
+			    b.form.text[F_REFRESH]);
+			bad_choice++;
+		} else
+			seen[j]++;
+		browse_draw(&b, &s);
+		snprintf(want, sizeof(want), "auto-refresh %s ",
+		    b.form.text[F_REFRESH]);
+		if (!screen_has(&s, want)) {
+			fprintf(stderr, "  head: no \"%s\"\n", want);
+			bad_head++;
+		}
+		if (b.req.refresh_us > 0 && strstr(b.status,
+		    b.form.text[F_REFRESH]) == NULL) {
+			fprintf(stderr, "  status \"%s\" lacks %s\n", b.status,
+			    b.form.text[F_REFRESH]);
+			bad_status++;
+		}
+		if (sform_request(&b.form, now_us(), &r, err,
+		    sizeof(err)) == -1 || r.refresh_us != b.req.refresh_us)
+			bad_parse++;
+	}
+	ok(n > 1 && bad_choice == 0, "a: every interval is one of the "
+	    "form's %zu refresh choices", n);
+	for (j = 0; seen != NULL && j < n && seen[j] == 1; j++)
+		;
+	ok(seen != NULL && j == n, "a: the cycle visits each form choice "
+	    "once");
+	ok(bad_head == 0 && bad_status == 0, "a: the list's head and the "
+	    "status line use the form's label");
+	ok(bad_parse == 0, "a: the form's text parses to the interval in use");
+	/* A choice made on the form shows the same on the list. */
+	snprintf(b.form.text[F_REFRESH], sizeof(b.form.text[0]), "%s",
+	    v[n - 1]);
+	ok(sform_request(&b.form, now_us(), &b.req, err, sizeof(err)) == 0,
+	    "the form's last refresh choice is valid");
+	browse_draw(&b, &s);
+	snprintf(want, sizeof(want), "auto-refresh %s ", v[n - 1]);
+	if (!ok(screen_has(&s, want), "the form's choice %s reads the same "
+	    "on the list", v[n - 1]))
+		dump(&s);
+	free(seen);
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+	trace_free(t);
+}
+
+/* The status line's text and whether it is styled as an error. */
+static const char *
+status_line(const struct screen *s, char *buf, size_t n, int *err)
+{
+	*err = ST_BASE(s->cells[(size_t)(s->h - 1) * (size_t)s->w + 1].style) ==
+	    ST_ERROR;
+	return (screen_row(s, s->h - 1, buf, n));
+}
+
+/*
+ * A refresh that fails keeps the last good list (rows, cursor, time of the
+ * update) on screen and says why on the status line; one that works
+ * replaces it, the cursor on its trace.
+ */
+static void
+test_refresh_failure(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*ts[3];
+	char		 row[4096], *before, cur[40], now[40];
+	size_t		 i, same_rows;
+	int64_t		 updated;
+	int		 err;
+
+	ts[0] = fixture_trace("stack-ok.v3.json", 1);
+	ts[1] = fixture_trace("stack-oos.v3.json", 1);
+	ts[2] = gen_trace(40, 3);
+	if (!ok(ts[0] != NULL && ts[1] != NULL && ts[2] != NULL,
+	    "refresh failure: three traces"))
+		goto out;
+	list_of(&b, ts, 3);
+	screen_init(&s, 120, 30, 1);
+	keys(&b, "j");
+	keys(&b, "a");
+	fmt_trace_id(b.list.rows[b.list.cursor].hi,
+	    b.list.rows[b.list.cursor].lo, cur, sizeof(cur));
+	browse_draw(&b, &s);
+	before = screen_text(&s);
+	updated = b.list.updated_us;
+	b.last_search_us -= b.req.refresh_us + USEC_PER_SEC;
+	ok(b.req.refresh_us > 0 && browse_key(&b, BK_TIMEOUT) == REQ_SEARCH,
+	    "auto-refresh is due: search again");
+	/* What the I/O side does: a trace comes, then Jaeger fails. */
+	browse_search_start(&b);
+	tlist_add(&b.list, ts[2]);
+	browse_search_done(&b, "jaeger: connection refused");
+	ok(browse_screen(&b) == SCR_LIST && b.list.n == 3,
+	    "the failed refresh keeps the last list's 3 traces");
+	fmt_trace_id(b.list.rows[b.list.cursor].hi,
+	    b.list.rows[b.list.cursor].lo, now, sizeof(now));
+	ok(strcmp(cur, now) == 0 && b.list.updated_us == updated,
+	    "the cursor on its trace, the list's update time kept");
+	browse_draw(&b, &s);
+	for (i = 1, same_rows = 0; i < (size_t)s.h - 1; i++) {
+		char	 want[4096];
+		const char *p = before;
+		size_t	 k;
+
+		for (k = 0; k < i && p != NULL; k++)
+			if ((p = strchr(p, '\n')) != NULL)
+				p++;
+		if (p == NULL)
+			break;
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(p, "\n"), p);
+		same_rows += strcmp(want, screen_row(&s, (int)i, row,
+		    sizeof(row))) == 0;
+	}
+	if (!ok(same_rows == (size_t)s.h - 2, "the list on screen is the "
+	    "one before the refresh"))
+		dump(&s);
+	free(before);
+	status_line(&s, row, sizeof(row), &err);
+	if (!ok(err && strstr(row, "connection refused") != NULL,
+	    "the status line shows the error"))
+		dump(&s);
+	ok(browse_wait_ms(&b, now_us()) > 0, "the next refresh waits its "
+	    "interval again");
+	/* A refresh that works: the new answers, the cursor kept. */
+	browse_search_start(&b);
+	tlist_add(&b.list, ts[0]);
+	tlist_add(&b.list, ts[1]);
+	tlist_add(&b.list, ts[2]);
+	browse_search_done(&b, NULL);
+	fmt_trace_id(b.list.rows[b.list.cursor].hi,
+	    b.list.rows[b.list.cursor].lo, now, sizeof(now));
+	ok(b.list.n == 3 && b.list.updated_us > updated &&
+	    strcmp(cur, now) == 0 && b.status_style != ST_ERROR &&
+	    strstr(b.status, "refused") == NULL,
+	    "a refresh that works replaces the list, the cursor kept");
+	/* Another failure: the list stays again. */
+	browse_search_start(&b);
+	browse_search_done(&b, "jaeger: timeout");
+	ok(b.list.n == 3 && strstr(b.status, "timeout") != NULL,
+	    "a second failure keeps the list too");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+out:
+	for (i = 0; i < 3; i++)
+		trace_free(ts[i]);
+}
+
+/* Keys to browse_key, each a key code (0 ends). */
+static void
+key_codes(struct browse *b, const int *k)
+{
+	for (; *k != 0; k++)
+		(void)browse_key(b, *k);
+}
+
+/*
+ * The '/' prompt edits at its cursor: Left/Right by whole characters,
+ * Home/End, Backspace and Delete at the cursor, typing inserts there; the
+ * matches follow the text and the cursor cell is drawn where it is.
+ */
+static void
+test_prompt_cursor(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = fixture_trace("stack-ok.v3.json", 1);
+	struct tview	 tv;
+	char		 row[4096], err[256];
+	long		 want;
+	int		 x, sel, bad;
+	const int	 k1[] = { 'r', 'd', 'e', 'r', BK_HOME, 'o', 0 };
+	const int	 k2[] = { BK_END, 'X', BK_LEFT, BK_LEFT, BK_BACKSPACE,
+			    BK_RIGHT, BK_DELETE, 0 };
+	const int	 k3[] = { BK_HOME, BK_RIGHT, BK_RIGHT, 'Z', 0 };
+	const int	 k4[] = { BK_CTRL('u'), 0xe9, 0x4e2d, 'x', BK_LEFT,
+			    BK_LEFT, 0 };
+	const int	 k5[] = { BK_DELETE, BK_LEFT, 0 };
+	const int	 k6[] = { BK_RIGHT, 0x263a, BK_HOME, BK_DELETE, 0 };
+
+	if (!ok(t != NULL, "prompt: a trace"))
+		return;
+	tview_init(&tv, t);
+	want = tview_search(&tv, "order", err, sizeof(err));
+	tview_cleanup(&tv);
+	browse_init(&b, "http://jaeger");
+	browse_set_trace(&b, t, NULL);
+	screen_init(&s, 80, 24, 1);
+	keys(&b, "/");
+	key_codes(&b, k1);
+	ok(b.prompt && strcmp(b.prompt_buf, "order") == 0 &&
+	    b.prompt_pos == 1, "/rder Home o: inserted at the start (%s)",
+	    b.prompt_buf);
+	ok(want > 0 && (long)b.tv.nmatches == want, "the matches follow the "
+	    "edited text (%ld)", want);
+	key_codes(&b, k2);
+	ok(strcmp(b.prompt_buf, "ordr") == 0 && b.prompt_pos == 4,
+	    "End X Left Left Backspace Right Delete: at the cursor (%s)",
+	    b.prompt_buf);
+	key_codes(&b, k3);
+	ok(strcmp(b.prompt_buf, "orZdr") == 0 && b.prompt_pos == 3,
+	    "Home Right Right Z: typed at the cursor (%s)", b.prompt_buf);
+	browse_draw(&b, &s);
+	status_line(&s, row, sizeof(row), &x);
+	for (x = 0, sel = -1, bad = 0; x < s.w; x++)
+		if (s.cells[(size_t)(s.h - 1) * (size_t)s.w + (size_t)x].style &
+		    ST_SELECTED) {
+			bad += sel >= 0;
+			sel = x;
+		}
+	if (!ok(strcmp(row, "/orZdr") == 0 && sel == 1 + 3 && !bad,
+	    "the prompt drawn, one cursor cell on the 'd' (col %d)", sel))
+		dump(&s);
+	key_codes(&b, k4);
+	ok(strcmp(b.prompt_buf, "\xc3\xa9\xe4\xb8\xadx") == 0 &&
+	    b.prompt_pos == 2, "UTF-8: Left moves over whole characters");
+	key_codes(&b, k5);
+	ok(strcmp(b.prompt_buf, "\xc3\xa9x") == 0 && b.prompt_pos == 0,
+	    "Delete removes the whole character at the cursor");
+	key_codes(&b, k6);
+	ok(strcmp(b.prompt_buf, "\xe2\x98\xbax") == 0 && b.prompt_pos == 0,
+	    "typing after a character, Delete at the start");
+	keys(&b, "\n");
+	ok(!b.prompt, "Enter ends the prompt");
+	keys(&b, "/");
+	ok(b.prompt && b.prompt_buf[0] == '\0' && b.prompt_pos == 0,
+	    "a new prompt starts empty, the cursor at 0");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
+/*
+ * The span detail wraps by display width: a line of wide characters (CJK,
+ * emoji: 2 columns) at the end of a line goes whole to the next, nothing
+ * is lost, and scrolling shows the same lines as a taller screen.
+ */
+static void
+test_wrap_wide(void)
+{
+	struct browse	 b;
+	struct screen	 tall, s;
+	struct trace_set ts;
+	struct trace	*t;
+	char		 val[512], json[2048], row[4096], got[4096], ref[64][512];
+	char		*old = NULL, *p;
+	const char	*loc;
+	size_t		 n, i;
+	int		 rc, y, y0, nref, top, bad, lines;
+
+	if ((loc = setlocale(LC_CTYPE, NULL)) != NULL)
+		old = strdup(loc);
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL &&
+	    setlocale(LC_CTYPE, "en_US.UTF-8") == NULL)
+		fprintf(stderr, "no UTF-8 locale\n");
+	if (!ok(text_width("\xe4\xb8\xad") == 2, "a UTF-8 locale: CJK is 2 "
+	    "columns wide"))
+		goto out;
+	/*
+	 * "x" and 60 CJK characters, then 3 emoji: 9 + 1 + 126 columns, one
+	 * wasted at the end of each line, 5 lines where a count by columns
+	 * alone says 4.
+	 */
+	n = 0;
+	val[n++] = 'x';
+	for (i = 0; i < 60; i++)
+		n += utf8_put(val + n, 0x4e00 + (uint32_t)i * 7);
+	for (i = 0; i < 3; i++)
+		n += utf8_put(val + n, 0x1f600 + (uint32_t)i);
+	val[n] = '\0';
+	snprintf(json, sizeof(json), "{\"result\":{\"resourceSpans\":[{"
+	    "\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+	    "\"value\":{\"stringValue\":\"svc\"}}]},\"scopeSpans\":[{"
+	    "\"spans\":[{\"traceId\":\"0000000000000000000000000000000a\","
+	    "\"spanId\":\"00000000000000a1\",\"name\":\"a\","
+	    "\"startTimeUnixNano\":\"1000\",\"endTimeUnixNano\":\"5000\","
+	    "\"attributes\":[{\"key\":\"note\",\"value\":{\"stringValue\":"
+	    "\"%s\"}}]}]}]}]}}", val);
+	ts = fixture_parse(json, 1, &rc);
+	if (!ok((t = fixture_one(&ts, rc)) != NULL, "a span with a wide "
+	    "attribute value"))
+		goto out;
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	keys(&b, "\n");
+	/* 41 columns: 39 for text, 33 on continuation lines. */
+	screen_init(&tall, 41, 60, 1);
+	browse_draw(&b, &tall);
+	y0 = row_with(&tall, "note = ");
+	if (!ok(browse_screen(&b) == SCR_SPAN && y0 > 0, "the detail shows "
+	    "the attribute"))
+		goto done;
+	/* Its lines, joined: the whole value, in order. */
+	snprintf(got, sizeof(got), "%s", strstr(screen_row(&tall, y0, row,
+	    sizeof(row)), "note = ") + 7);
+	bad = 0;
+	for (y = y0 + 1, lines = 1; y < tall.h - 1; y++, lines++) {
+		screen_row(&tall, y, row, sizeof(row));
+		if (strncmp(row, "       ", 7) != 0 || row[7] == ' ' ||
+		    row[7] == '\0')
+			break;
+		if (tall.cells[(size_t)y * (size_t)tall.w + 7].ch == 0)
+			bad++;	/* the right half of a split character */
+		if (strlen(got) + strlen(row + 7) < sizeof(got))
+			strcat(got, row + 7);
+	}
+	if (!ok(strcmp(got, val) == 0 && lines > 3 && !bad, "wrapped by "
+	    "display width: all of the value on %d lines, none split",
+	    lines))
+		fprintf(stderr, "  got  %s\n  want %s\n", got, val);
+	for (y = 0, bad = 0; y < tall.h; y++)
+		bad += tall.cells[(size_t)y * (size_t)tall.w +
+		    (size_t)tall.w - 1].ch != ' ';
+	ok(bad == 0, "no line reaches into the last column");
+	/* Scrolled on a short screen: the same lines as the tall one. */
+	nref = 0;
+	for (y = 1; y < tall.h - 1 && nref < 64; y++)
+		snprintf(ref[nref++], sizeof(ref[0]), "%s",
+		    screen_row(&tall, y, row, sizeof(row)));
+	while (nref > 0 && ref[nref - 1][0] == '\0')
+		nref--;
+	screen_init(&s, 41, 12, 1);
+	for (top = 0, bad = 0; top + 10 <= nref; top++) {
+		b.span_top = top;
+		browse_draw(&b, &s);
+		/* The last body row holds the scroll percentage. */
+		for (y = 1; y < s.h - 2; y++) {
+			p = ref[top + y - 1];
+			if (strcmp(screen_row(&s, y, row, sizeof(row)), p) != 0) {
+				if (bad++ == 0)
+					fprintf(stderr, "  top %d row %d: "
+					    "%s\n  want %s\n", top, y, row, p);
+			}
+		}
+	}
+	ok(top > 0 && bad == 0, "scrolled: every line as on a tall screen "
+	    "(%d positions)", top);
+	screen_cleanup(&s);
+done:
+	screen_cleanup(&tall);
+	browse_cleanup(&b);
+out:
+	if (old != NULL) {
+		setlocale(LC_CTYPE, old);
+		free(old);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -798,5 +1195,9 @@ main(int argc, char *argv[])
 	test_list_and_flow();
 	test_big_and_deep();
 	test_form_editing();
+	test_refresh_labels();
+	test_refresh_failure();
+	test_prompt_cursor();
+	test_wrap_wide();
 	return (tap_done());
 }
