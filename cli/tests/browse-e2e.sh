@@ -181,7 +181,9 @@ tm send-keys -t b s
 wait_for "SPANS" "tracectl: POST"
 check $? "s: the trace list with our orders"
 tm send-keys -t b s j j j Space s
-wait_for "errors only" "SPANS" "ERR"
+# The old list stays on screen while the new search runs: wait for its end.
+wait_for "errors only" "SPANS" "ERR" && wait_gone "Searching Jaeger" &&
+    wait_for "errors only" "SPANS" "ERR"
 sed -n '4,23p' "$work/screen" | grep -v '^ *$' >"$work/rows"
 [ -s "$work/rows" ] && ! grep -qv "✖" "$work/rows"
 check $? "errors only: every listed trace is marked with errors"

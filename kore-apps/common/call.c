@@ -45,8 +45,13 @@ call_span_start(struct http_request *req, struct svc_call *call, int method,
 	long			port;
 	size_t			len;
 
-	(void)snprintf(name, sizeof(name), "%s%s%s", http_method_text(method),
-	    tmpl != NULL ? " " : "", tmpl != NULL ? tmpl : "");
+	len = 0;
+	svc_put(name, sizeof(name), &len, http_method_text(method),
+	    strlen(http_method_text(method)));
+	if (tmpl != NULL) {
+		svc_put(name, sizeof(name), &len, " ", 1);
+		svc_put(name, sizeof(name), &len, tmpl, strlen(tmpl));
+	}
 	if ((call->span = svc_span_start(req, name, TRACING_SPAN_CLIENT)) ==
 	    NULL || !tracing_span_is_recording(call->span))
 		return;

@@ -108,7 +108,8 @@ db_span_start(struct http_request *req, struct svc_db *db)
 	int			k;
 
 	n = strcspn(db->query, " ");
-	(void)snprintf(op, sizeof(op), "%.*s", (int)n, db->query);
+	i = 0;
+	svc_put(op, sizeof(op), &i, db->query, n);
 	target[0] = '\0';
 	q = db->query;
 	for (k = 0; k < 2 && target[0] == '\0'; k++) {
@@ -118,10 +119,15 @@ db_span_start(struct http_request *req, struct svc_db *db)
 			continue;
 		w = strchr(w + 1, ' ') + 1;
 		n = strcspn(w, " ($,;");
-		(void)snprintf(target, sizeof(target), "%.*s", (int)n, w);
+		i = 0;
+		svc_put(target, sizeof(target), &i, w, n);
 	}
-	(void)snprintf(name, sizeof(name), "%s%s%s", op,
-	    target[0] != '\0' ? " " : "", target);
+	i = 0;
+	svc_put(name, sizeof(name), &i, op, strlen(op));
+	if (target[0] != '\0') {
+		svc_put(name, sizeof(name), &i, " ", 1);
+		svc_put(name, sizeof(name), &i, target, strlen(target));
+	}
 
 	db->span = db->parent != NULL ?
 	    svc_span_child(db->parent, name, TRACING_SPAN_CLIENT) :

@@ -516,16 +516,14 @@ void
 svc_random_hex(char *out, size_t hexlen)
 {
 	u_int8_t	raw[64];
-	size_t		i, n;
+	size_t		n;
 
 	n = hexlen / 2;
 	if (n > sizeof(raw))
 		n = sizeof(raw);
 	if (getrandom(raw, n, 0) != (ssize_t)n)
 		fatal("getrandom: %s", errno_s);
-	for (i = 0; i < n; i++)
-		(void)snprintf(out + i * 2, 3, "%02x", raw[i]);
-	out[n * 2] = '\0';
+	svc_hex(raw, n, out);
 }
 
 u_int64_t

@@ -23,6 +23,7 @@ struct tracing_provider;
 
 #include "route.h"
 #include "fault.h"
+#include "strbuf.h"
 
 struct svc_route {
 	int		method;		/* HTTP_METHOD_* */

@@ -23,6 +23,16 @@ static struct tracing_tracer	*tracer;
 static void			(*teardown[4])(void);
 static size_t			 nteardown;
 
+/*
+ * Contexts of finished requests, reset and kept for the next ones: one
+ * allocation less per request. Bounded: a burst leaves at most
+ * CTX_SPARE_MAX behind.
+ */
+#define CTX_SPARE_MAX	64
+
+static struct tracing_context	*ctx_spare[CTX_SPARE_MAX];
+static size_t			 nctx_spare;
+
 void	kore_worker_teardown(void);
 
 static void
@@ -80,6 +90,8 @@ kore_worker_teardown(void)
 
 	while (nteardown > 0)
 		teardown[--nteardown]();
+	while (nctx_spare > 0)
+		tracing_context_free(ctx_spare[--nctx_spare]);
 	if (provider == NULL)
 		return;
 	(void)tracing_provider_shutdown(provider, 3000);
@@ -105,12 +117,33 @@ client_address(struct http_request *req, char *out, size_t len)
 	out[0] = '\0';
 	if (req->owner == NULL)
 		return;
-	if (req->owner->family == AF_INET)
-		(void)inet_ntop(AF_INET, &req->owner->addr.ipv4.sin_addr, out,
-		    (socklen_t)len);
+	if (req->owner->family == AF_INET && len >= SVC_IPV4_TEXT_LEN)
+		svc_ipv4_text((const uint8_t *)
+		    &req->owner->addr.ipv4.sin_addr, out);
 	else if (req->owner->family == AF_INET6)
 		(void)inet_ntop(AF_INET6, &req->owner->addr.ipv6.sin6_addr,
 		    out, (socklen_t)len);
+}
+
+static int
+ctx_get(struct tracing_context **ctx)
+{
+	if (nctx_spare > 0) {
+		*ctx = ctx_spare[--nctx_spare];
+		return (0);
+	}
+	return (tracing_context_alloc(ctx));
+}
+
+static void
+ctx_put(struct tracing_context *ctx)
+{
+	if (nctx_spare < CTX_SPARE_MAX) {
+		tracing_context_reset(ctx);
+		ctx_spare[nctx_spare++] = ctx;
+	} else {
+		tracing_context_free(ctx);
+	}
 }
 
 /* "/v1/orders/:id" -> "/v1/orders/{id}" (the semantic conventions' form). */
@@ -142,20 +175,21 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 	const char		*host, *method;
 	char			name[160], tmpl[128], addr[INET6_ADDRSTRLEN];
 	char			tr[64], *colon;
-	size_t			n;
+	size_t			n, o;
 	long			port;
 
-	if (tracing_context_alloc(&sr->ctx) != 0)
+	if (ctx_get(&sr->ctx) != 0)
 		return;
 	(void)tracing_extract(provider, sr->ctx, header_get, req);
 
 	method = http_method_text(req->method);
+	o = 0;
+	svc_put(name, sizeof(name), &o, method, strlen(method));
+	tmpl[0] = '\0';
 	if (sr->route != NULL) {
 		route_template(sr->route->pattern, tmpl, sizeof(tmpl));
-		(void)snprintf(name, sizeof(name), "%s %s", method, tmpl);
-	} else {
-		tmpl[0] = '\0';
-		(void)snprintf(name, sizeof(name), "%s", method);
+		svc_put(name, sizeof(name), &o, " ", 1);
+		svc_put(name, sizeof(name), &o, tmpl, strlen(tmpl));
 	}
 
 	sr->span = tracing_span_start(tracer, name, TRACING_SPAN_SERVER,
@@ -176,7 +210,8 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 	if (tmpl[0] != '\0')
 		a[n++] = TRACING_ATTR_STR("http.route", tmpl);
 	if ((host = req->host) != NULL && *host != '\0') {
-		(void)snprintf(addr, sizeof(addr), "%s", host);
+		o = 0;
+		svc_put(addr, sizeof(addr), &o, host, strlen(host));
 		port = 80;
 		if ((colon = strrchr(addr, ':')) != NULL &&
 		    strchr(addr, ']') < colon) {
@@ -195,8 +230,13 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 
 traceresponse:
 	/* W3C Trace Context Level 2: tell the caller which trace this is. */
-	(void)snprintf(tr, sizeof(tr), "00-%s-%s-%02x", sr->trace_id,
-	    sr->span_id, tracing_span_is_sampled(sr->span) ? 1 : 0);
+	o = 0;
+	svc_put(tr, sizeof(tr), &o, "00-", 3);
+	svc_put(tr, sizeof(tr), &o, sr->trace_id, strlen(sr->trace_id));
+	svc_put(tr, sizeof(tr), &o, "-", 1);
+	svc_put(tr, sizeof(tr), &o, sr->span_id, strlen(sr->span_id));
+	svc_put(tr, sizeof(tr), &o, tracing_span_is_sampled(sr->span) ? "-01" :
+	    "-00", 3);
 	http_response_header(req, "traceresponse", tr);
 }
 
@@ -271,7 +311,7 @@ svc_trace_request_end(struct http_request *req, struct svc_request *sr,
 		sr->span = NULL;
 	}
 	if (sr->ctx != NULL) {
-		tracing_context_free(sr->ctx);
+		ctx_put(sr->ctx);
 		sr->ctx = NULL;
 	}
 }

@@ -7,6 +7,8 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+
 #include <poll.h>
 
 #include <dirent.h>
@@ -24,6 +26,7 @@
 #include "mail.h"
 #include "mailq.h"
 #include "fault.h"
+#include "strbuf.h"
 
 static void
 test_validate(const char *path)
@@ -396,6 +399,51 @@ test_mailq(void)
 	(void)system(path);
 }
 
+/* svc_put cuts at the buffer, svc_ipv4_text and svc_hex match libc's text. */
+static void
+test_strbuf(void)
+{
+	char		buf[8], ip[SVC_IPV4_TEXT_LEN], ref[INET_ADDRSTRLEN];
+	char		hex[9];
+	uint8_t		a[4], raw[4] = { 0x00, 0x0f, 0xa0, 0xff };
+	size_t		o;
+	unsigned int	i;
+	int		same;
+
+	o = 0;
+	svc_put(buf, sizeof(buf), &o, "GET", 3);
+	svc_put(buf, sizeof(buf), &o, " ", 1);
+	svc_put(buf, sizeof(buf), &o, "/x", 2);
+	TAP_OK(strcmp(buf, "GET /x") == 0 && o == 6, "strbuf: appends");
+	svc_put(buf, sizeof(buf), &o, "/abcdef", 7);
+	TAP_OK(strcmp(buf, "GET /x/") == 0 && o == 7,
+	    "strbuf: cut at the buffer's end, NUL kept");
+	svc_put(buf, sizeof(buf), &o, "more", 4);
+	TAP_OK(strcmp(buf, "GET /x/") == 0 && o == 7,
+	    "strbuf: a full buffer takes nothing more");
+
+	same = 1;
+	for (i = 0; i < 4096 && same; i++) {
+		a[0] = (uint8_t)(i * 7);
+		a[1] = (uint8_t)(i >> 4);
+		a[2] = (uint8_t)(i * 131);
+		a[3] = (uint8_t)i;
+		svc_ipv4_text(a, ip);
+		(void)inet_ntop(AF_INET, a, ref, sizeof(ref));
+		if (strcmp(ip, ref) != 0) {
+			same = 0;
+			printf("# %s != %s\n", ip, ref);
+		}
+	}
+	a[0] = a[1] = a[2] = a[3] = 255;
+	svc_ipv4_text(a, ip);
+	TAP_OK(same && strcmp(ip, "255.255.255.255") == 0,
+	    "strbuf: IPv4 text as inet_ntop writes it");
+
+	svc_hex(raw, sizeof(raw), hex);
+	TAP_OK(strcmp(hex, "000fa0ff") == 0, "strbuf: lower-case hex");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -411,6 +459,7 @@ main(int argc, char **argv)
 		test_email(p);
 	}
 	test_routes();
+	test_strbuf();
 	test_mail();
 	test_maildir();
 	test_mailq();

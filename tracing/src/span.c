@@ -193,9 +193,16 @@ tr_attrs_find(const struct tr_attrs *as, const char *key, size_t klen)
 	return (NULL);
 }
 
-int
-tr_attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
-    int64_t vlim, const struct tracing_attr *in)
+/*
+ * Set (or replace) one attribute. A new one is copied straight into its
+ * slot, which is only counted once the copy succeeded. The first array
+ * holds first_cap attributes: 16 for a span's own (a SERVER span has about
+ * a dozen; growing 8 -> 16 would copy the array and strand 320 bytes of the
+ * arena), fewer for events and links.
+ */
+static int
+attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
+    int64_t vlim, const struct tracing_attr *in, uint32_t first_cap)
 {
 	struct tr_attr	*dst, tmp, *na;
 	size_t		 klen;
@@ -206,22 +213,23 @@ tr_attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
 		return (TRACING_ERR_INVALID);
 	if ((klen = strlen(in->key)) > UINT32_MAX)
 		return (TRACING_ERR_INVALID);
-	dst = (struct tr_attr *)tr_attrs_find(as, in->key, klen);
-	if (dst == NULL && as->count >= limit) {
-		as->dropped++;
-		return (TRACING_ERR_LIMIT);
-	}
-	memset(&tmp, 0, sizeof(tmp));
-	if ((rc = attr_copy(a, &tmp, in, vlim)) != TRACING_OK)
-		return (rc);
-	if (dst != NULL) {
+	if ((dst = (struct tr_attr *)tr_attrs_find(as, in->key, klen)) != NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		if ((rc = attr_copy(a, &tmp, in, vlim)) != TRACING_OK)
+			return (rc);
 		tmp.key = dst->key;
 		tmp.klen = dst->klen;
 		*dst = tmp;
 		return (TRACING_OK);
 	}
+	if (as->count >= limit) {
+		as->dropped++;
+		return (TRACING_ERR_LIMIT);
+	}
 	if (as->count == as->cap) {
-		ncap = as->cap == 0 ? 8 : as->cap * 2;
+		ncap = as->cap == 0 ? first_cap : as->cap * 2;
+		if (ncap > limit)
+			ncap = limit > as->count ? limit : as->count + 1;
 		if ((na = tr_arena_alloc(a, ncap * sizeof(*na))) == NULL)
 			return (TRACING_ERR_NOMEM);
 		if (as->count > 0)
@@ -229,11 +237,23 @@ tr_attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
 		as->a = na;
 		as->cap = ncap;
 	}
-	if ((tmp.key = tr_arena_strndup(a, in->key, klen)) == NULL)
+	dst = &as->a[as->count];
+	dst->n = 0;
+	dst->slens = NULL;
+	if ((rc = attr_copy(a, dst, in, vlim)) != TRACING_OK)
+		return (rc);
+	if ((dst->key = tr_arena_strndup(a, in->key, klen)) == NULL)
 		return (TRACING_ERR_NOMEM);
-	tmp.klen = (uint32_t)klen;
-	as->a[as->count++] = tmp;
+	dst->klen = (uint32_t)klen;
+	as->count++;
 	return (TRACING_OK);
+}
+
+int
+tr_attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
+    int64_t vlim, const struct tracing_attr *in)
+{
+	return (attrs_set(a, as, limit, vlim, in, 8));
 }
 
 static const struct tr_limits *
@@ -441,8 +461,8 @@ tracing_span_set_attr(struct tracing_span *s, const struct tracing_attr *a)
 	if (s == NULL || !s->recording || s->ended)
 		return (TRACING_OK);
 	l = span_limits(s);
-	return (tr_attrs_set(&s->arena, &s->attrs, l->attr_count,
-	    l->attr_value_len, a));
+	return (attrs_set(&s->arena, &s->attrs, l->attr_count,
+	    l->attr_value_len, a, 16));
 }
 
 int
