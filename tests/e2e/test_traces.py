@@ -7,11 +7,16 @@ appears anywhere; logs carry the trace ids. Prints TAP."""
 
 import json
 import os
+import random
 import secrets
+import socket
+import struct
+import subprocess
 import sys
 import time
+import urllib.parse
 
-from tap import TOP, env, ok, order_body, post_order, request, run
+from tap import GATEWAY, TOP, env, ok, order_body, post_order, request, run
 
 JAEGER = "http://%s:%s" % (env("JAEGER_HOST", "127.0.0.1"), env("JAEGER_QUERY_PORT", "16686"))
 RUN_DIR = env("RUN_DIR", os.path.join(TOP, ".run"))
@@ -214,6 +219,54 @@ def test_faults():
     ok(post_order(order_body(email=EMAIL)).status == 201, "faults removed: orders flow again")
 
 
+def gateway_workers():
+    with open(os.path.join(RUN_DIR, "api-gateway.pid")) as f:
+        parent = f.read().strip()
+    out = subprocess.run(["pgrep", "-P", parent], capture_output=True, text=True).stdout
+    return sorted(out.split())
+
+
+def test_hangups():
+    # Clients that hang up while the gateway waits on the inventory service:
+    # their requests end as aborted, the gateway's in-flight calls are torn
+    # down, and no worker dies of it (libcurl may report a socket removed
+    # after closing it; call.c closes curl's sockets itself, one loop turn
+    # later, so that Kore's epoll_ctl never sees a closed descriptor).
+    log = os.path.join(RUN_DIR, "log", "api-gateway.log")
+    before = gateway_workers()
+    start = os.path.getsize(log)
+    u = urllib.parse.urlsplit(GATEWAY)
+    rnd = random.Random(7)
+    try:
+        set_fault("inventory-service", {"latency_ms": [20, 80]})
+        for _ in range(8):
+            socks = []
+            for _ in range(32):
+                body = json.dumps(order_body(email=EMAIL)).encode()
+                head = ("POST /api/orders HTTP/1.1\r\nHost: %s\r\ncontent-type: application/json\r\n"
+                        "content-length: %d\r\n\r\n" % (u.netloc, len(body))).encode()
+                s = socket.create_connection((u.hostname, u.port), timeout=5)
+                s.sendall(head + body)
+                socks.append(s)
+            time.sleep(rnd.uniform(0.005, 0.06))
+            for s in socks:
+                if rnd.random() < 0.5:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+    finally:
+        set_fault("inventory-service", None)
+    time.sleep(1)
+    with open(log, encoding="utf-8", errors="replace") as f:
+        f.seek(start)
+        text = f.read()
+    died = [l for l in text.splitlines() if "fatal" in l or "Bad file descriptor" in l or " gone" in l]
+    aborted = sum(1 for l in text.splitlines() if '"aborted":true' in l and '"/api/orders"' in l)
+    ok(gateway_workers() == before and not died,
+       "clients hanging up mid-call: no gateway worker died (%d requests aborted)" % aborted, died[:5])
+    ok(aborted > 0, "clients hanging up mid-call: their requests are logged as aborted")
+    ok(post_order(order_body(email=EMAIL)).status == 201, "after the hang-ups: orders flow again")
+
+
 def test_no_email():
     text = json.dumps(SEEN)
     ok(len(SEEN) >= 5 and EMAIL not in text and "@example.com" not in text,
@@ -221,4 +274,5 @@ def test_no_email():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_one_order_one_trace, test_out_of_stock_trace, test_traceparent, test_faults, test_no_email]))
+    sys.exit(run([test_one_order_one_trace, test_out_of_stock_trace, test_traceparent, test_faults, test_hangups,
+                  test_no_email]))
