@@ -89,6 +89,20 @@ start_service() {
 	nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
 }
 
+# The process answering on a service's port must be the one we started: a
+# leftover from an earlier run (its pid file gone) would answer the
+# readiness check while the new one failed to bind.
+ours() {
+	local i
+	for i in $(seq 1 50); do
+		alive "$RUN_DIR/$1.pid" && return 0
+		sleep 0.1
+	done
+	echo "services: $1 did not start, yet port $(svc_port "$1") answers: another process holds it" \
+	    "(see $RUN_DIR/log/$1.log; \`ss -ltnp\` shows which)" >&2
+	return 1
+}
+
 case "${1:-}" in
 start)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
@@ -96,6 +110,7 @@ start)
 	for s in $SERVICES; do start_service "$s"; done
 	for s in $SERVICES; do
 		wait_http "http://$BIND_HOST:$(svc_port "$s")/ready" "$s"
+		ours "$s"
 	done
 	;;
 stop)
@@ -111,6 +126,7 @@ start-service)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
 	start_service "$2"
 	wait_http "http://$BIND_HOST:$(svc_port "$2")/ready" "$2"
+	ours "$2"
 	;;
 *)
 	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME" >&2
