@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "svc.h"
 
@@ -27,57 +26,6 @@ call_kick(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 	kick_pending = 0;
-}
-
-/*
- * libcurl can report a socket as removed to Kore's socket callback after it
- * has already closed it (curl/curl#3597, #14976: on some paths of tearing
- * down a connection, e.g. a transfer abandoned when its request goes away).
- * Kore then gets EBADF from epoll_ctl(DEL), which it treats as fatal: the
- * worker dies with every request it holds. So curl's sockets are closed by
- * us, at the next turn of the event loop, after any late removal.
- */
-static int	*closing;
-static size_t	 nclosing, closing_cap;
-static int	 close_pending;
-
-static void
-close_deferred(void *arg, u_int64_t now)
-{
-	size_t	i;
-
-	(void)arg;
-	(void)now;
-	close_pending = 0;
-	for (i = 0; i < nclosing; i++)
-		(void)close(closing[i]);
-	nclosing = 0;
-}
-
-static int
-call_closesocket(void *arg, curl_socket_t fd)
-{
-	(void)arg;
-	if (nclosing == closing_cap) {
-		closing_cap = closing_cap == 0 ? 16 : closing_cap * 2;
-		closing = kore_realloc(closing, closing_cap * sizeof(*closing));
-	}
-	closing[nclosing++] = fd;
-	if (!close_pending) {
-		close_pending = 1;
-		(void)kore_timer_add(close_deferred, 0, NULL,
-		    KORE_TIMER_ONESHOT);
-	}
-	return (0);
-}
-
-/* Every easy handle the services give Kore's curl layer goes through this. */
-void
-svc_curl_sockets(CURL *handle)
-{
-	curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION,
-	    call_closesocket);
-	curl_easy_setopt(handle, CURLOPT_CLOSESOCKETDATA, NULL);
 }
 
 static void
@@ -208,7 +156,6 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 	 * callback, so that curl can send it again when a kept-alive
 	 * connection turns out to be closed.
 	 */
-	svc_curl_sockets(call->curl.handle);
 	kore_curl_http_setup(&call->curl, method, NULL, 0);
 	if (text != NULL) {
 		curl_easy_setopt(call->curl.handle, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -96,7 +96,6 @@ int		svc_call_start(struct http_request *, struct svc_call *, int,
 		    const char *, const char *, json_t *, long);
 int		svc_call_done(struct http_request *, struct svc_call *);
 void		svc_curl_kick(void);
-void		svc_curl_sockets(CURL *);
 void		svc_call_finish(struct svc_call *);
 void		svc_call_cleanup(struct svc_call *);
 

@@ -198,7 +198,6 @@ smtp_start(struct http_request *req, struct notify *st)
 
 	if (!kore_curl_init(&st->curl, smtp_url, KORE_CURL_ASYNC))
 		return (0);
-	svc_curl_sockets(st->curl.handle);
 	st->upload = kore_buf_alloc(strlen(st->message));
 	kore_buf_append(st->upload, st->message, strlen(st->message));
 	kore_buf_reset(st->upload);
