@@ -42,6 +42,15 @@ static const struct tracing_syscall	syscalls[] = {
 	{ SYS_clock_gettime, 0 },
 	{ SYS_clock_nanosleep, 0 },
 	{ SYS_nanosleep, 0 },
+	/*
+	 * A timed wait (the export thread between batches, a retry's
+	 * backoff) interrupted by a stop and continued (SIGSTOP/SIGCONT, a
+	 * debugger or strace attaching) resumes through restart_syscall:
+	 * refused, the filter killed the export thread, spans piled up
+	 * unexported, and the process hung at exit destroying the condition
+	 * variable the dead thread still waited on.
+	 */
+	{ SYS_restart_syscall, 0 },
 	{ SYS_getrandom, 0 },
 	/* glibc's qsort asks for the amount of memory (sysconf). */
 	{ SYS_sysinfo, 0 },

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -159,21 +160,78 @@ export_sandboxed(const char *protocol)
 	return (st.spans_exported == SPANS && st.spans_dropped == 0 ? 0 : 1);
 }
 
+/*
+ * In the sandbox: the export thread waits between batches (a long schedule
+ * delay), the main thread sleeps; meanwhile the parent stops and continues
+ * the process, and both timed waits resume through restart_syscall. Then
+ * SPANS spans must still go out.
+ */
+static int
+stopped_and_continued(const char *unused)
+{
+	struct tracing_config	*cfg;
+	struct tracing_provider	*p;
+	struct tracing_tracer	*tr;
+	struct tracing_stats	 st;
+	struct timespec		 ts = { 0, 600 * 1000000L };
+	char			 err[128];
+	int			 i;
+
+	(void)unused;
+	if (sandbox() != 0)
+		return (2);
+	if (tracing_config_alloc(&cfg) != TRACING_OK ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", base) ||
+	    tracing_config_set(cfg, "OTEL_BSP_SCHEDULE_DELAY", "60000") ||
+	    tracing_config_set(cfg, "OTEL_SERVICE_NAME", "sandboxed"))
+		return (2);
+	if (tracing_provider_alloc(&p, cfg, err, sizeof(err)) != TRACING_OK)
+		return (2);
+	tracing_config_free(cfg);
+	if (tracing_provider_start(p) != TRACING_OK)
+		return (2);
+	/* The parent stops and continues us in here. */
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	tr = tracing_provider_tracer(p, "test_sandbox", NULL);
+	for (i = 0; i < SPANS; i++)
+		tracing_span_end(tracing_span_start(tr, "after",
+		    TRACING_SPAN_INTERNAL, NULL, 0), 0);
+	(void)tracing_provider_force_flush(p, 5000);
+	(void)tracing_provider_shutdown(p, 5000);
+	tracing_provider_stats(p, &st);
+	tracing_provider_free(p);
+	return (st.spans_exported == SPANS && st.spans_dropped == 0 ? 0 : 1);
+}
+
 /* What a child ended with: its exit status, or 128 + a signal. */
 static int
-run_child(int (*fn)(const char *), const char *arg)
+run_child_stopped(int (*fn)(const char *), const char *arg, int stop)
 {
-	pid_t	pid;
-	int	status;
+	struct timespec	ts = { 0, 200 * 1000000L };
+	pid_t		pid;
+	int		status;
 
 	fflush(NULL);
 	if ((pid = fork()) == 0)
 		_exit(fn(arg));
+	if (pid > 0 && stop) {
+		(void)nanosleep(&ts, NULL);
+		(void)kill(pid, SIGSTOP);
+		(void)nanosleep(&ts, NULL);
+		(void)kill(pid, SIGCONT);
+	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return (-1);
 	if (WIFSIGNALED(status))
 		return (128 + WTERMSIG(status));
 	return (WEXITSTATUS(status));
+}
+
+static int
+run_child(int (*fn)(const char *), const char *arg)
+{
+	return (run_child_stopped(fn, arg, 0));
 }
 
 static int
@@ -218,6 +276,9 @@ main(void)
 	rc = run_child(export_sandboxed, "http/protobuf");
 	ok(rc == 0, "OTLP/HTTP + gzip export under the library's list alone: "
 	    "%d spans out (child status %d)", SPANS, rc);
+	rc = run_child_stopped(stopped_and_continued, NULL, 1);
+	ok(rc == 0, "stopped and continued while the export thread waits: "
+	    "its wait resumes, %d spans out (child status %d)", SPANS, rc);
 	server_stop();
 	return (tap_done());
 }
