@@ -117,31 +117,47 @@ sandbox(void)
 	return (0);
 }
 
+/*
+ * In a child: the sandbox, then a started provider exporting to the fake
+ * peer with this protocol, compression and schedule delay (NULL on error).
+ */
+static struct tracing_provider *
+sandboxed_provider(const char *protocol, const char *compression,
+    const char *delay)
+{
+	struct tracing_config	*cfg;
+	struct tracing_provider	*p;
+	char			 err[128];
+
+	if (sandbox() != 0)
+		return (NULL);
+	if (tracing_config_alloc(&cfg) != TRACING_OK ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", base) ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_PROTOCOL", protocol) ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_COMPRESSION",
+	    compression) ||
+	    tracing_config_set(cfg, "OTEL_BSP_SCHEDULE_DELAY", delay) ||
+	    tracing_config_set(cfg, "OTEL_SERVICE_NAME", "sandboxed"))
+		return (NULL);
+	if (tracing_provider_alloc(&p, cfg, err, sizeof(err)) != TRACING_OK)
+		return (NULL);
+	tracing_config_free(cfg);
+	if (tracing_provider_start(p) != TRACING_OK)
+		return (NULL);
+	return (p);
+}
+
 /* In the sandbox: a provider, SPANS spans, a flush. 0 when all went out. */
 static int
 export_sandboxed(const char *protocol)
 {
-	struct tracing_config	*cfg;
 	struct tracing_provider	*p;
 	struct tracing_tracer	*tr;
 	struct tracing_span	*root, *s;
 	struct tracing_stats	 st;
-	char			 err[128];
 	int			 i;
 
-	if (sandbox() != 0)
-		return (2);
-	if (tracing_config_alloc(&cfg) != TRACING_OK ||
-	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", base) ||
-	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_PROTOCOL", protocol) ||
-	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip") ||
-	    tracing_config_set(cfg, "OTEL_BSP_SCHEDULE_DELAY", "20") ||
-	    tracing_config_set(cfg, "OTEL_SERVICE_NAME", "sandboxed"))
-		return (2);
-	if (tracing_provider_alloc(&p, cfg, err, sizeof(err)) != TRACING_OK)
-		return (2);
-	tracing_config_free(cfg);
-	if (tracing_provider_start(p) != TRACING_OK)
+	if ((p = sandboxed_provider(protocol, "gzip", "20")) == NULL)
 		return (2);
 	tr = tracing_provider_tracer(p, "test_sandbox", NULL);
 	root = tracing_span_start(tr, "root", TRACING_SPAN_SERVER, NULL, 0);
@@ -169,26 +185,14 @@ export_sandboxed(const char *protocol)
 static int
 stopped_and_continued(const char *unused)
 {
-	struct tracing_config	*cfg;
 	struct tracing_provider	*p;
 	struct tracing_tracer	*tr;
 	struct tracing_stats	 st;
 	struct timespec		 ts = { 0, 600 * 1000000L };
-	char			 err[128];
 	int			 i;
 
 	(void)unused;
-	if (sandbox() != 0)
-		return (2);
-	if (tracing_config_alloc(&cfg) != TRACING_OK ||
-	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", base) ||
-	    tracing_config_set(cfg, "OTEL_BSP_SCHEDULE_DELAY", "60000") ||
-	    tracing_config_set(cfg, "OTEL_SERVICE_NAME", "sandboxed"))
-		return (2);
-	if (tracing_provider_alloc(&p, cfg, err, sizeof(err)) != TRACING_OK)
-		return (2);
-	tracing_config_free(cfg);
-	if (tracing_provider_start(p) != TRACING_OK)
+	if ((p = sandboxed_provider("http/protobuf", "none", "60000")) == NULL)
 		return (2);
 	/* The parent stops and continues us in here. */
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
