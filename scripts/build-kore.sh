@@ -27,6 +27,9 @@ grep -q 'errno != EBADF && errno != ENOENT' "$src/src/linux.c" ||
 # built without sanitizers, and it runs under stdbuf (an LD_PRELOAD), which
 # ASan refuses to follow.
 flags=(CURL=1 PGSQL=1 TASKS=1 SANITIZE=)
+# Kore's Makefile writes obj/version.c without depending on obj/: under -j
+# that rule can run before the directory exists.
+mkdir -p "$src/obj"
 make -s -C "$src" platform.h obj/version.c kore "${flags[@]}" -j"$(nproc)" >"$src/build.log" 2>&1 ||
 	{ tail -30 "$src/build.log" >&2; exit 1; }
 cp "$src/kore" "$out.tmp" && mv "$out.tmp" "$out"
