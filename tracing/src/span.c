@@ -229,7 +229,7 @@ attrs_set(struct tr_arena *a, struct tr_attrs *as, uint32_t limit,
 	if (as->count == as->cap) {
 		ncap = as->cap == 0 ? first_cap : as->cap * 2;
 		if (ncap > limit)
-			ncap = limit > as->count ? limit : as->count + 1;
+			ncap = limit;	/* > count: checked above */
 		if ((na = tr_arena_alloc(a, ncap * sizeof(*na))) == NULL)
 			return (TRACING_ERR_NOMEM);
 		if (as->count > 0)
