@@ -1,7 +1,8 @@
 /*
  * call.c: one outbound HTTP call with a JSON body from inside a request,
  * through Kore's async curl client: the request sleeps until the answer or
- * the call's own timeout, and the worker serves others meanwhile.
+ * the call's own timeout, and the worker serves others meanwhile. A call
+ * can also run without a request (svc_call_detached), with a callback.
  */
 
 #include <stdlib.h>
@@ -34,10 +35,10 @@ header_set(void *carrier, const char *name, const char *value)
 	kore_curl_http_set_header(carrier, name, value);
 }
 
-/* The CLIENT span of a call: "POST /v1/orders", under the request's span. */
+/* The CLIENT span of a call: "POST /v1/orders", under parent. */
 static void
-call_span_start(struct http_request *req, struct svc_call *call, int method,
-    const char *url, const char *tmpl)
+call_span_start(struct tracing_span *parent, struct svc_call *call,
+    int method, const char *url, const char *tmpl)
 {
 	struct tracing_attr	a[4];
 	char			name[160], host[256];
@@ -52,7 +53,7 @@ call_span_start(struct http_request *req, struct svc_call *call, int method,
 		svc_put(name, sizeof(name), &len, " ", 1);
 		svc_put(name, sizeof(name), &len, tmpl, strlen(tmpl));
 	}
-	if ((call->span = svc_span_start(req, name, TRACING_SPAN_CLIENT)) ==
+	if ((call->span = svc_span_child(parent, name, TRACING_SPAN_CLIENT)) ==
 	    NULL || !tracing_span_is_recording(call->span))
 		return;
 
@@ -117,19 +118,16 @@ svc_curl_kick(void)
 }
 
 /*
- * Starts the call and puts req to sleep; the caller returns
- * KORE_RESULT_RETRY and calls svc_call_finish() when svc_call_done() says
- * so. A CLIENT span named after method and tmpl (the path's template, or
- * NULL) covers it, and the request's trace context (traceparent,
- * tracestate, baggage) goes with it. body is borrowed. Returns
- * KORE_RESULT_ERROR if the call could not even start (call->error).
+ * Sets the call up: URL, body, headers, the CLIENT span under parent with
+ * the trace context (and ctx's baggage and tracestate, when there is one),
+ * timeouts. Returns KORE_RESULT_ERROR if it could not (call->error).
  */
-int
-svc_call_start(struct http_request *req, struct svc_call *call, int method,
-    const char *url, const char *tmpl, json_t *body, long timeout_ms)
+static int
+call_setup(struct svc_call *call, int method, const char *url,
+    const char *tmpl, json_t *body, long timeout_ms,
+    struct tracing_span *parent, struct tracing_context *ctx)
 {
-	struct svc_request	*sr;
-	char			*text;
+	char	*text;
 
 	svc_call_cleanup(call);
 	memset(call, 0, sizeof(*call));
@@ -170,10 +168,9 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 		    "application/json");
 	kore_curl_http_set_header(&call->curl, "accept", "application/json");
 
-	call_span_start(req, call, method, url, tmpl);
-	sr = svc_request_get(req);
-	(void)tracing_inject(svc_tracing_provider(), call->span,
-	    sr != NULL ? sr->ctx : NULL, header_set, &call->curl);
+	call_span_start(parent, call, method, url, tmpl);
+	(void)tracing_inject(svc_tracing_provider(), call->span, ctx,
+	    header_set, &call->curl);
 
 	curl_easy_setopt(call->curl.handle, CURLOPT_TIMEOUT_MS, timeout_ms);
 	/*
@@ -185,12 +182,68 @@ svc_call_start(struct http_request *req, struct svc_call *call, int method,
 	curl_easy_setopt(call->curl.handle, CURLOPT_MAXAGE_CONN, upstream_idle_s);
 	curl_easy_setopt(call->curl.handle, CURLOPT_CONNECTTIMEOUT_MS,
 	    timeout_ms < 1000 ? timeout_ms : 1000);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Starts the call and puts req to sleep; the caller returns
+ * KORE_RESULT_RETRY and calls svc_call_finish() when svc_call_done() says
+ * so. A CLIENT span named after method and tmpl (the path's template, or
+ * NULL) covers it, and the request's trace context (traceparent,
+ * tracestate, baggage) goes with it. body is borrowed. Returns
+ * KORE_RESULT_ERROR if the call could not even start (call->error).
+ */
+int
+svc_call_start(struct http_request *req, struct svc_call *call, int method,
+    const char *url, const char *tmpl, json_t *body, long timeout_ms)
+{
+	struct svc_request	*sr;
+
+	sr = svc_request_get(req);
+	if (!call_setup(call, method, url, tmpl, body, timeout_ms,
+	    sr != NULL ? sr->span : NULL, sr != NULL ? sr->ctx : NULL))
+		return (KORE_RESULT_ERROR);
 
 	kore_curl_bind_request(&call->curl, req);
 	kore_curl_run(&call->curl);
 	call->active = 1;
 	svc_curl_kick();
 
+	return (KORE_RESULT_OK);
+}
+
+static void
+call_detached_done(struct kore_curl *curl, void *arg)
+{
+	struct svc_call	*call = arg;
+
+	(void)curl;
+	svc_call_finish(call);
+	call->done(call, call->done_arg);
+}
+
+/*
+ * The same call with no request (one that must outlive its request): its
+ * CLIENT span goes under parent (NULL: none), and done(call, arg) runs once
+ * it has finished, svc_call_finish() already done; done may free the call.
+ * The call must stay put until then. Returns KORE_RESULT_ERROR, without
+ * calling done, if it could not start (call->error).
+ */
+int
+svc_call_detached(struct svc_call *call, int method, const char *url,
+    const char *tmpl, json_t *body, long timeout_ms,
+    struct tracing_span *parent, void (*done)(struct svc_call *, void *),
+    void *arg)
+{
+	if (!call_setup(call, method, url, tmpl, body, timeout_ms, parent,
+	    NULL))
+		return (KORE_RESULT_ERROR);
+	call->done = done;
+	call->done_arg = arg;
+	kore_curl_bind_callback(&call->curl, call_detached_done, call);
+	kore_curl_run(&call->curl);
+	call->active = 1;
+	svc_curl_kick();
 	return (KORE_RESULT_OK);
 }
 

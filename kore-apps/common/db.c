@@ -3,7 +3,9 @@
  * async interface: the request sleeps while PostgreSQL works. Rows come
  * back as a JSON array of objects (text values). Kore 4.1 never repairs a
  * broken connection, so a connection found broken after an error is reset
- * here, once it is back in the pool, and the service heals by itself.
+ * here, once it is back in the pool, and the service heals by itself. A
+ * statement can also run without a request (svc_db_detached), with a
+ * callback.
  */
 
 #include <stdio.h>
@@ -289,21 +291,27 @@ db_fail(struct svc_db *db)
 	return (SVC_DB_ERROR);
 }
 
+static void	db_detached_cb(struct kore_pgsql *, void *);
+
 /*
- * Drives the statement; call it from a state until it stops answering
- * SVC_DB_PENDING (then return HTTP_STATE_RETRY). SVC_DB_DONE: rows are in
- * db->rows. SVC_DB_ERROR: db->error, db->sqlstate and db->unavailable.
+ * Drives the statement, for a request (req) or detached (req NULL: Kore
+ * calls db_detached_cb as it goes).
  */
-int
-svc_db_run(struct http_request *req, struct svc_db *db)
+static int
+db_drive(struct http_request *req, struct svc_db *db)
 {
-	if (db->span == NULL && !db->started && !db->retried)
+	if (db->span == NULL && !db->started && !db->retried &&
+	    (req != NULL || db->parent != NULL))
 		db_span_start(req, db);
 
 	if (!db->started) {
-		if (db->sql.req == NULL) {
+		if (db->sql.req == NULL && db->sql.cb == NULL) {
 			kore_pgsql_init(&db->sql);
-			kore_pgsql_bind_request(&db->sql, req);
+			if (req != NULL)
+				kore_pgsql_bind_request(&db->sql, req);
+			else
+				kore_pgsql_bind_callback(&db->sql,
+				    db_detached_cb, db);
 		}
 		if (!kore_pgsql_setup(&db->sql, db->dbname,
 		    KORE_PGSQL_ASYNC)) {
@@ -319,7 +327,7 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 		    db->nparams, (const char **)db->params, db->lengths,
 		    NULL)) {
 			if (db_fail(db) == SVC_DB_PENDING)
-				return (svc_db_run(req, db));
+				return (db_drive(req, db));
 			db_span_end(db, 0);
 			return (SVC_DB_ERROR);
 		}
@@ -336,7 +344,7 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 			break;
 		case KORE_PGSQL_STATE_ERROR:
 			if (db_fail(db) == SVC_DB_PENDING)
-				return (svc_db_run(req, db));
+				return (db_drive(req, db));
 			db_span_end(db, 0);
 			return (SVC_DB_ERROR);
 		case KORE_PGSQL_STATE_COMPLETE:
@@ -351,6 +359,58 @@ svc_db_run(struct http_request *req, struct svc_db *db)
 			break;
 		}
 	}
+}
+
+/*
+ * Drives the statement; call it from a state until it stops answering
+ * SVC_DB_PENDING (then return HTTP_STATE_RETRY). SVC_DB_DONE: rows are in
+ * db->rows. SVC_DB_ERROR: db->error, db->sqlstate and db->unavailable.
+ */
+int
+svc_db_run(struct http_request *req, struct svc_db *db)
+{
+	return (db_drive(req, db));
+}
+
+/*
+ * Kore's word on a detached statement. It also comes from inside our own
+ * calls into kore_pgsql (db_drive reads the state itself then) and while
+ * the statement waits.
+ */
+static void
+db_detached_cb(struct kore_pgsql *sql, void *arg)
+{
+	struct svc_db	*db = arg;
+	int		 rc;
+
+	if (db->driving || sql->state == KORE_PGSQL_STATE_WAIT)
+		return;
+	db->driving = 1;
+	rc = db_drive(NULL, db);
+	db->driving = 0;
+	if (rc != SVC_DB_PENDING)
+		db->done(db, rc, db->done_arg);
+}
+
+/*
+ * The statement prepared in db, with no request (one that must outlive its
+ * request): its span goes under db->parent (NULL: none). SVC_DB_PENDING:
+ * done(db, SVC_DB_DONE or SVC_DB_ERROR, arg) runs later, once; done may
+ * free db. Otherwise the outcome is known now and done is not called.
+ * Parameters and db must stay put until then.
+ */
+int
+svc_db_detached(struct svc_db *db, void (*done)(struct svc_db *, int, void *),
+    void *arg)
+{
+	int	rc;
+
+	db->done = done;
+	db->done_arg = arg;
+	db->driving = 1;
+	rc = db_drive(NULL, db);
+	db->driving = 0;
+	return (rc);
 }
 
 const char *
@@ -378,7 +438,7 @@ svc_db_int(struct svc_db *db, int row, const char *field)
 void
 svc_db_cleanup(struct svc_db *db)
 {
-	if (db->sql.req != NULL || db->sql.conn != NULL)
+	if (db->sql.req != NULL || db->sql.cb != NULL || db->sql.conn != NULL)
 		kore_pgsql_cleanup(&db->sql);
 	if (db->rows != NULL) {
 		json_decref(db->rows);

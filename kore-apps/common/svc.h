@@ -90,10 +90,15 @@ struct svc_call {
 	char			error[128];
 	json_t			*body;		/* parsed JSON answer or NULL */
 	struct tracing_span	*span;		/* CLIENT span */
+	void			(*done)(struct svc_call *, void *);
+	void			*done_arg;	/* detached calls */
 };
 
 int		svc_call_start(struct http_request *, struct svc_call *, int,
 		    const char *, const char *, json_t *, long);
+int		svc_call_detached(struct svc_call *, int, const char *,
+		    const char *, json_t *, long, struct tracing_span *,
+		    void (*)(struct svc_call *, void *), void *);
 int		svc_call_done(struct http_request *, struct svc_call *);
 void		svc_curl_kick(void);
 void		svc_call_finish(struct svc_call *);
@@ -120,12 +125,17 @@ struct svc_db {
 	int			retried;	/* ran again after a reset */
 	struct tracing_span	*parent;	/* NULL: the request's span */
 	struct tracing_span	*span;
+	void			(*done)(struct svc_db *, int, void *);
+	void			*done_arg;	/* detached statements */
+	int			driving;
 };
 
 void		svc_db_register(const char *, const char *);
 void		svc_db_prepare(struct svc_db *, const char *, const char *);
 void		svc_db_param(struct svc_db *, const char *);
 int		svc_db_run(struct http_request *, struct svc_db *);
+int		svc_db_detached(struct svc_db *,
+		    void (*)(struct svc_db *, int, void *), void *);
 void		svc_db_cleanup(struct svc_db *);
 const char	*svc_db_value(struct svc_db *, int, const char *);
 long long	svc_db_int(struct svc_db *, int, const char *);

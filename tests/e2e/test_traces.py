@@ -2,8 +2,9 @@
 """End-to-end tests of the traces, read back from the real Jaeger: one
 order is one complete trace across the four services with the expected
 tree and attributes; out of stock marks the inventory span; a caller's
-traceparent is continued; fault knobs show in the spans; no e-mail address
-appears anywhere; logs carry the trace ids. Prints TAP."""
+traceparent is continued; fault knobs show in the spans; clients that hang
+up leave no stock held (the gateway compensates on its own, traced); no
+e-mail address appears anywhere; logs carry the trace ids. Prints TAP."""
 
 import json
 import os
@@ -16,12 +17,14 @@ import sys
 import time
 import urllib.parse
 
-from tap import GATEWAY, TOP, env, ok, order_body, post_order, request, run
+from tap import GATEWAY, TOP, env, ok, order_body, post_order, psql, request, run, stock
 
 JAEGER = "http://%s:%s" % (env("JAEGER_HOST", "127.0.0.1"), env("JAEGER_QUERY_PORT", "16686"))
 RUN_DIR = env("RUN_DIR", os.path.join(TOP, ".run"))
 FAULTS = env("FAULTS_DIR", os.path.join(RUN_DIR, "faults"))
 EMAIL = "trace-test-%s@example.com" % secrets.token_hex(4)
+INVENTORY_DB = env("INVENTORY_DB", "inventory")
+ORDER_DB = env("ORDER_DB", "orders")
 SEEN = []
 
 
@@ -235,6 +238,7 @@ def test_hangups():
     log = os.path.join(RUN_DIR, "log", "api-gateway.log")
     before = gateway_workers()
     start = os.path.getsize(log)
+    since = psql(INVENTORY_DB, "SELECT now()")
     u = urllib.parse.urlsplit(GATEWAY)
     rnd = random.Random(7)
     try:
@@ -265,7 +269,97 @@ def test_hangups():
     ok(gateway_workers() == before and not died,
        "640 clients hanging up mid-call: no gateway worker died (%d requests aborted)" % aborted, died[:5])
     ok(aborted > 0, "clients hanging up mid-call: their requests are logged as aborted")
+    held = held_since(since)
+    ok(not held, "clients hanging up mid-call: no stock stays reserved without an order "
+       "(%d reservations held)" % len(held), held[:5])
     ok(post_order(order_body(email=EMAIL)).status == 201, "after the hang-ups: orders flow again")
+
+
+def held_since(since, wait=10):
+    """Reservations made since then still holding stock with no confirmed
+    order, once the gateway's compensations had up to wait seconds."""
+    deadline = time.time() + wait
+    while True:
+        reserved = set(psql(INVENTORY_DB, "SELECT id FROM reservations WHERE state = 'reserved' "
+                                          "AND created_at >= '%s'" % since).split())
+        ordered = set(psql(ORDER_DB, "SELECT reservation_id FROM orders WHERE status = 'confirmed' "
+                                     "AND created_at >= '%s'::timestamptz - interval '1 second'" % since).split())
+        held = sorted(reserved - ordered)
+        if not held or time.time() >= deadline:
+            return held
+        time.sleep(0.5)
+
+
+def hang_up_after(body, headers, seconds):
+    """Sends an order and closes the connection after seconds, unanswered."""
+    u = urllib.parse.urlsplit(GATEWAY)
+    data = json.dumps(body).encode()
+    head = "POST /api/orders HTTP/1.1\r\nHost: %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n" % (
+        u.netloc, len(data))
+    head += "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
+    s = socket.create_connection((u.hostname, u.port), timeout=5)
+    s.sendall(head.encode() + data)
+    time.sleep(seconds)
+    s.close()
+
+
+def test_abandoned():
+    # A client that hangs up while its stock is being reserved, or while its
+    # order is being created: the gateway releases the reservation (and
+    # cancels the order first in the second case) on its own, in the same
+    # trace, under a "finish abandoned order" span, and drops the claim of
+    # its Idempotency-Key, so that a retry with that key orders afresh.
+    sku = "SKU123"
+    for svc, callee, calls in (
+            ("inventory-service", "POST /v1/reservations", ["POST /v1/reservations/{id}/release"]),
+            ("order-service", "POST /v1/orders",
+             ["POST /v1/reservations/{id}/cancel-order", "POST /v1/reservations/{id}/release"])):
+        trace_id = secrets.token_hex(16)
+        key = "abandoned-" + secrets.token_hex(8)
+        body = order_body(sku=sku, qty=2, email=EMAIL)
+        since = psql(INVENTORY_DB, "SELECT now()")
+        before = stock(sku)
+        try:
+            set_fault(svc, {"latency_ms": 800})
+            hang_up_after(body, {"traceparent": "00-%s-%s-01" % (trace_id, secrets.token_hex(8)),
+                                 "Idempotency-Key": key}, 0.4)
+            held = held_since(since)
+        finally:
+            set_fault(svc, None)
+        after = stock(sku)
+        ok(not held and after == before, "client gone while %s runs: stock back (%s -> %s), nothing held"
+           % (callee, before, after), held)
+        t = fetch(trace_id, 6)
+        fin = find(t, "api-gateway", "finish abandoned order") if t else []
+        kids = sorted((s for s in t["spans"] if fin and parent(s) == fin[0]["spanID"]
+                       and tags(s).get("span.kind") == "client"), key=lambda s: s["startTime"]) if t else []
+        root = find(t, "api-gateway", "POST /api/orders") if t else []
+        ok(fin and root and parent(fin[0]) == root[0]["spanID"] and tags(root[0]).get("error.type") == "aborted"
+           and [s["operationName"] for s in kids if s["operationName"].startswith("POST")] == calls
+           and all(tags(s).get("http.response.status_code") == 200 for s in kids if s["operationName"].startswith("POST"))
+           and tags(fin[0]).get("order.reservation_id", "").startswith("res_") and not is_error(fin[0]),
+           "client gone while %s runs: the trace shows the compensation (%s)" % (callee, ", ".join(calls)),
+           [(s["operationName"], tags(s).get("http.response.status_code")) for s in kids] if t else None)
+        r = post_order(body, {"Idempotency-Key": key})
+        ok(r.status == 201 and stock(sku) == before - 2,
+           "client gone while %s runs: a retry with its Idempotency-Key orders afresh" % callee, r)
+    # Gone once the order exists (while the e-mail is being sent): the order
+    # stands, and its 201 is kept for the Idempotency-Key, the e-mail's fate
+    # unknown (not sent twice).
+    key = "abandoned-" + secrets.token_hex(8)
+    body = order_body(sku=sku, qty=2, email=EMAIL)
+    before = stock(sku)
+    try:
+        set_fault("notification-service", {"latency_ms": 800})
+        hang_up_after(body, {"Idempotency-Key": key}, 0.4)
+        time.sleep(1.5)
+    finally:
+        set_fault("notification-service", None)
+    r = post_order(body, {"Idempotency-Key": key})
+    ok(r.status == 201 and r.headers.get("idempotent-replayed") == "true" and r.json.get("orderId")
+       and r.json.get("notification") == {"sent": False, "error": "client_gone"} and stock(sku) == before - 2,
+       "client gone while the e-mail is sent: the order stands, a retry with its key replays the 201", r)
+    ok(post_order(order_body(email=EMAIL)).status == 201, "after the abandoned orders: orders flow again")
 
 
 def test_no_email():
@@ -276,4 +370,4 @@ def test_no_email():
 
 if __name__ == "__main__":
     sys.exit(run([test_one_order_one_trace, test_out_of_stock_trace, test_traceparent, test_faults, test_hangups,
-                  test_no_email]))
+                  test_abandoned, test_no_email]))

@@ -5,7 +5,9 @@
  * confirmation e-mail (notification-service), answer. Every outbound call
  * is async with its own timeout; when order creation fails after stock was
  * reserved, the order is cancelled and the reservation released
- * (compensation). GET /api/orders/:id reads an order.
+ * (compensation). A client that hangs up does not leave the flow half
+ * done: what is left runs on its own once the request is gone (struct
+ * orphan). GET /api/orders/:id reads an order.
  */
 
 #include <stdio.h>
@@ -52,6 +54,44 @@ struct flow {
 	char		*answer_text;
 	char		location[128];
 	int		replayed;
+};
+
+/*
+ * The rest of a flow whose client hung up, run without the request. Before
+ * the order exists: cancel the order of the reservation (when its creation
+ * was asked for; a late create then finds it cancelled), release the
+ * reservation, and drop the Idempotency-Key claim (a retry starts afresh).
+ * Once the order exists it stands, as one whose 201 was lost: its 201 is
+ * stored for the Idempotency-Key (a retry replays it). The e-mail is not
+ * sent again (the notification service may have it already): that answer
+ * says {"sent": false, "error": "client_gone"}, outcome unknown.
+ * Calls are tried up to ORPHAN_TRIES times, ORPHAN_RETRY_MS apart; an order
+ * that cannot be cancelled keeps its stock and its claim (never oversold).
+ */
+#define ORPHAN_TRIES		3
+#define ORPHAN_RETRY_MS		1000
+
+enum orphan_step {
+	ORPHAN_CANCEL,
+	ORPHAN_RELEASE,
+	ORPHAN_IDEM_STORE,
+	ORPHAN_IDEM_DROP,
+};
+
+struct orphan {
+	enum orphan_step	 step;
+	int			 tries;
+	char			 reservation[40];
+	char			 trace_id[33];
+	char			 idem_key[256];
+	int			 has_idem;
+	int			 status;	/* the answer to store */
+	char			 status_text[8];
+	char			*answer_text;
+	char			 location[128];
+	struct svc_call		 call;
+	struct svc_db		 db;
+	struct tracing_span	*span;
 };
 
 struct proxy {
@@ -118,18 +158,246 @@ svc_route(struct http_request *req)
 	return (svc_dispatch(req));
 }
 
+static void	orphan_next(struct orphan *);
+static json_t	*order_answer(json_t *, const char *, json_t *, char *,
+		    size_t);
+
+static const char *orphan_what[] = {
+	"cancel the order of", "release", "store the answer of",
+	"drop the Idempotency-Key claim of",
+};
+static const char *orphan_step_name[] = {
+	"cancel_order", "release", "idempotency_store", "idempotency_drop",
+};
+
+static void
+orphan_end(struct orphan *o, const char *error)
+{
+	if (o->span != NULL && error != NULL)
+		(void)tracing_span_set_status(o->span, TRACING_STATUS_ERROR,
+		    error);
+	svc_span_end(o->span);
+	svc_call_cleanup(&o->call);
+	svc_db_cleanup(&o->db);
+	free(o->answer_text);
+	kore_free(o);
+}
+
+static void
+orphan_retry(void *arg, u_int64_t now)
+{
+	(void)now;
+	orphan_next(arg);
+}
+
+/* Step done (ok) or failed; what comes next. */
+static void
+orphan_step_done(struct orphan *o, int ok, int retryable, long status,
+    const char *error)
+{
+	if (!ok && retryable && o->tries < ORPHAN_TRIES) {
+		kore_log(LOG_WARNING, "abandoned order: cannot %s %s yet"
+		    " (status %ld %s); again in %d ms", orphan_what[o->step],
+		    o->reservation, status, error, ORPHAN_RETRY_MS);
+		(void)kore_timer_add(orphan_retry, ORPHAN_RETRY_MS, o,
+		    KORE_TIMER_ONESHOT);
+		return;
+	}
+	o->tries = 0;
+	if (!ok && (o->step == ORPHAN_CANCEL || o->step == ORPHAN_RELEASE)) {
+		/* As in step_cancel: an order that may exist keeps its stock. */
+		kore_log(LOG_ERR, "abandoned order: cannot %s %s (status %ld"
+		    " %s); its stock stays reserved", orphan_what[o->step],
+		    o->reservation, status, error);
+		orphan_end(o, o->step == ORPHAN_CANCEL ? "cannot cancel the"
+		    " order" : "cannot release the reservation");
+		return;
+	}
+	if (!ok) {
+		kore_log(LOG_ERR, "abandoned order: cannot %s %s (status %ld"
+		    " %s)", orphan_what[o->step], o->reservation, status,
+		    error);
+	}
+	switch (o->step) {
+	case ORPHAN_CANCEL:
+		o->step = ORPHAN_RELEASE;
+		break;
+	case ORPHAN_RELEASE:
+		kore_log(LOG_NOTICE, "abandoned order: %s released",
+		    o->reservation);
+		if (!o->has_idem) {
+			orphan_end(o, NULL);
+			return;
+		}
+		o->step = ORPHAN_IDEM_DROP;
+		break;
+	default:
+		orphan_end(o, ok ? NULL : error);
+		return;
+	}
+	orphan_next(o);
+}
+
+static void
+orphan_call_done(struct svc_call *call, void *arg)
+{
+	struct orphan	*o = arg;
+	int		 ok;
+
+	ok = call->status == 200;
+	orphan_step_done(o, ok, call->status == 0 || call->status >= 500,
+	    call->status, call->error);
+}
+
+static void
+orphan_db_done(struct svc_db *db, int rc, void *arg)
+{
+	struct orphan	*o = arg;
+
+	orphan_step_done(o, rc == SVC_DB_DONE, db->unavailable, 0, db->error);
+}
+
+static void
+orphan_next(struct orphan *o)
+{
+	char		 url[512];
+	const char	*base, *path, *tmpl;
+	long		 timeout;
+	int		 rc;
+
+	o->tries++;
+	if (o->step == ORPHAN_IDEM_STORE || o->step == ORPHAN_IDEM_DROP) {
+		svc_db_prepare(&o->db, DB, o->step == ORPHAN_IDEM_STORE ?
+		    "UPDATE idempotency_keys SET state = 'done', status ="
+		    " $2::int, response = $3, location = nullif($4, ''),"
+		    " updated_at = now() WHERE key = $1" :
+		    "DELETE FROM idempotency_keys WHERE key = $1"
+		    " AND state = 'in_progress'");
+		o->db.parent = o->span;
+		svc_db_param(&o->db, o->idem_key);
+		if (o->step == ORPHAN_IDEM_STORE) {
+			(void)snprintf(o->status_text, sizeof(o->status_text),
+			    "%d", o->status);
+			svc_db_param(&o->db, o->status_text);
+			svc_db_param(&o->db, o->answer_text != NULL ?
+			    o->answer_text : "{}");
+			svc_db_param(&o->db, o->location);
+		}
+		if ((rc = svc_db_detached(&o->db, orphan_db_done, o)) !=
+		    SVC_DB_PENDING)
+			orphan_db_done(&o->db, rc, o);
+		return;
+	}
+
+	if (o->step == ORPHAN_CANCEL) {
+		base = cfg.order;
+		path = "/v1/reservations/%s/cancel-order";
+		tmpl = "/v1/reservations/{id}/cancel-order";
+		timeout = cfg.order_ms;
+	} else {
+		base = cfg.inventory;
+		path = "/v1/reservations/%s/release";
+		tmpl = "/v1/reservations/{id}/release";
+		timeout = cfg.inventory_ms;
+	}
+	(void)snprintf(url, sizeof(url), "%s", base);
+	(void)snprintf(url + strlen(url), sizeof(url) - strlen(url), path,
+	    o->reservation);
+	rc = svc_call_detached(&o->call, HTTP_METHOD_POST, url, tmpl, NULL,
+	    timeout, o->span, orphan_call_done, o);
+	if (!rc) {
+		o->tries = ORPHAN_TRIES;
+		orphan_step_done(o, 0, 0, 0, o->call.error);
+	}
+}
+
+/*
+ * The request ends before its answer left (the client hung up): finish
+ * what the flow had started, on our own (see struct orphan).
+ */
+static void
+flow_abandoned(struct http_request *req, struct flow *st)
+{
+	struct orphan	*o;
+	enum orphan_step step;
+	json_t		*answer;
+
+	switch (st->step) {
+	case STEP_RESERVE:
+		if (!st->started)
+			return;
+		step = ORPHAN_RELEASE;
+		break;
+	case STEP_CREATE:
+		step = st->started ? ORPHAN_CANCEL : ORPHAN_RELEASE;
+		break;
+	case STEP_CANCEL:
+		step = ORPHAN_CANCEL;
+		break;
+	case STEP_RELEASE:
+		step = ORPHAN_RELEASE;
+		break;
+	case STEP_NOTIFY:
+		step = ORPHAN_IDEM_STORE;
+		break;
+	case STEP_IDEM_STORE:
+		step = ORPHAN_IDEM_STORE;
+		break;
+	case STEP_IDEM_ABANDON:
+		step = ORPHAN_IDEM_DROP;
+		break;
+	default:
+		return;
+	}
+	if ((step == ORPHAN_IDEM_STORE || step == ORPHAN_IDEM_DROP) &&
+	    !st->has_idem)
+		return;
+	o = kore_calloc(1, sizeof(*o));
+	o->step = step;
+	(void)snprintf(o->reservation, sizeof(o->reservation), "%s",
+	    st->reservation);
+	(void)snprintf(o->trace_id, sizeof(o->trace_id), "%s", st->trace_id);
+	(void)snprintf(o->idem_key, sizeof(o->idem_key), "%s", st->idem_key);
+	o->has_idem = st->has_idem;
+	o->status = st->status;
+	(void)snprintf(o->location, sizeof(o->location), "%s", st->location);
+	if (st->step == STEP_NOTIFY) {
+		answer = order_answer(st->order, st->trace_id,
+		    json_pack("{s:b,s:s}", "sent", 0, "error", "client_gone"),
+		    o->location, sizeof(o->location));
+		o->answer_text = json_dumps(answer, JSON_COMPACT);
+		o->status = HTTP_STATUS_CREATED;
+		json_decref(answer);
+	} else if (st->answer_text != NULL)
+		o->answer_text = strdup(st->answer_text);
+	else if (st->answer != NULL)
+		o->answer_text = json_dumps(st->answer, JSON_COMPACT);
+	o->span = svc_span_start(req, "finish abandoned order",
+	    TRACING_SPAN_INTERNAL);
+	(void)tracing_span_set_str(o->span, "order.reservation_id",
+	    o->reservation);
+	(void)tracing_span_set_str(o->span, "order.resumed_at",
+	    orphan_step_name[step]);
+	kore_log(LOG_NOTICE, "abandoned order: the client of %s hung up;"
+	    " going on from: %s", o->reservation, orphan_what[step]);
+	orphan_next(o);
+}
+
 static void
 flow_free(struct http_request *req)
 {
-	struct flow	*st = svc_state_get(req);
+	struct flow		*st = svc_state_get(req);
+	struct svc_request	*sr = svc_request_get(req);
 
+	svc_call_cleanup(&st->call);
+	if (sr != NULL && !sr->finished)
+		flow_abandoned(req, st);
 	json_decref(st->body);
 	json_decref(st->order);
 	json_decref(st->notification);
 	json_decref(st->answer);
 	free(st->answer_text);
 	svc_db_cleanup(&st->db);
-	svc_call_cleanup(&st->call);
 }
 
 /* The final answer; then the Idempotency-Key record, then the reply. */
@@ -382,22 +650,64 @@ step_create(struct http_request *req, struct flow *st)
 	return (KORE_RESULT_OK);
 }
 
+/* The notification call's body: the order and the client's e-mail. */
+static json_t *
+notify_body(json_t *order, json_t *request)
+{
+	return (json_pack("{s:O,s:O,s:O,s:O,s:O}",
+	    "orderId", json_object_get(order, "orderId"),
+	    "email", json_object_get(request, "email"),
+	    "total", json_object_get(order, "total"),
+	    "currency", json_object_get(order, "currency"),
+	    "items", json_object_get(order, "items")));
+}
+
+/* What the answer says of the e-mail, from the finished call. */
+static json_t *
+notify_outcome(struct svc_call *call, json_t *order)
+{
+	if (call->status == 201) {
+		return (json_pack("{s:b,s:O?,s:O?}", "sent", 1,
+		    "messageId", json_object_get(call->body, "messageId"),
+		    "transport", json_object_get(call->body, "transport")));
+	}
+	kore_log(LOG_WARNING, "notify %s: status %ld %s",
+	    json_string_value(json_object_get(order, "orderId")),
+	    call->status, call->error);
+	return (json_pack("{s:b,s:s}", "sent", 0, "error",
+	    call->status == 0 ? (call->timed_out ? "timeout" :
+	    "unreachable") : error_code(call->body) != NULL ?
+	    error_code(call->body) : "failed"));
+}
+
+/* The 201 answer (takes notification); its Location goes in location. */
+static json_t *
+order_answer(json_t *order, const char *trace_id, json_t *notification,
+    char *location, size_t len)
+{
+	const char	*id;
+
+	id = json_string_value(json_object_get(order, "orderId"));
+	(void)snprintf(location, len, "/api/orders/%s", id);
+	return (json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:o}",
+	    "orderId", id, "traceId", trace_id,
+	    "status", json_object_get(order, "status"),
+	    "total", json_object_get(order, "total"),
+	    "currency", json_object_get(order, "currency"),
+	    "items", json_object_get(order, "items"),
+	    "createdAt", json_object_get(order, "createdAt"),
+	    "notification", notification));
+}
+
 static int
 step_notify(struct http_request *req, struct flow *st)
 {
 	json_t		*body, *answer;
-	const char	*id;
 	int		done;
 
 	body = NULL;
-	if (!st->started) {
-		body = json_pack("{s:O,s:O,s:O,s:O,s:O}",
-		    "orderId", json_object_get(st->order, "orderId"),
-		    "email", json_object_get(st->body, "email"),
-		    "total", json_object_get(st->order, "total"),
-		    "currency", json_object_get(st->order, "currency"),
-		    "items", json_object_get(st->order, "items"));
-	}
+	if (!st->started)
+		body = notify_body(st->order, st->body);
 	done = flow_call(req, st, HTTP_METHOD_POST, cfg.notification,
 	    "/v1/notifications", "/v1/notifications", body,
 	    cfg.notification_ms);
@@ -405,31 +715,10 @@ step_notify(struct http_request *req, struct flow *st)
 	if (!done)
 		return (KORE_RESULT_RETRY);
 
-	if (st->call.status == 201) {
-		st->notification = json_pack("{s:b,s:O?,s:O?}", "sent", 1,
-		    "messageId", json_object_get(st->call.body, "messageId"),
-		    "transport", json_object_get(st->call.body, "transport"));
-	} else {
-		kore_log(LOG_WARNING, "notify %s: status %ld %s",
-		    json_string_value(json_object_get(st->order, "orderId")),
-		    st->call.status, st->call.error);
-		st->notification = json_pack("{s:b,s:s}", "sent", 0, "error",
-		    st->call.status == 0 ? (st->call.timed_out ? "timeout" :
-		    "unreachable") : error_code(st->call.body) != NULL ?
-		    error_code(st->call.body) : "failed");
-	}
-
-	id = json_string_value(json_object_get(st->order, "orderId"));
-	(void)snprintf(st->location, sizeof(st->location), "/api/orders/%s",
-	    id);
-	answer = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O}",
-	    "orderId", id, "traceId", st->trace_id,
-	    "status", json_object_get(st->order, "status"),
-	    "total", json_object_get(st->order, "total"),
-	    "currency", json_object_get(st->order, "currency"),
-	    "items", json_object_get(st->order, "items"),
-	    "createdAt", json_object_get(st->order, "createdAt"),
-	    "notification", st->notification);
+	st->notification = notify_outcome(&st->call, st->order);
+	answer = order_answer(st->order, st->trace_id,
+	    json_incref(st->notification), st->location,
+	    sizeof(st->location));
 	flow_answer(st, HTTP_STATUS_CREATED, answer, STEP_IDEM_STORE);
 	return (KORE_RESULT_OK);
 }
