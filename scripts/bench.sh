@@ -154,7 +154,6 @@ overhead() {
 	SCENARIO=$1
 	hz=$(getconf CLK_TCK)
 	[ "${BENCH_AA:-0}" = 1 ] && echo "   (BENCH_AA=1: both arms untraced, the noise floor)"
-	j0=$(ticks jaeger) a0=$(accepted) r0=$(restarts)
 	e=0 x=0 d=0 warm=0
 	for half in 1 2; do
 		if [ $half = 1 ]; then traced=main untraced=twin; else traced=twin untraced=main; fi
@@ -162,6 +161,9 @@ overhead() {
 		stack_start "$traced" "$tmode"
 		stack_start "$untraced" true
 		place
+		# Counted from here: a stack restarted just now has sent what
+		# its workers held before (spans of earlier runs).
+		[ $half = 1 ] && { sleep 0.5; j0=$(ticks jaeger) a0=$(accepted) r0=$(restarts); }
 		# Warm up: connections to PostgreSQL and between the services.
 		for s in "$traced" "$untraced"; do
 			taskset -c "$(wrk_cpus)" wrk -t2 -c"$CONNS" -d2s --timeout 10s -s bench/order.lua \
@@ -197,6 +199,20 @@ overhead() {
 		printf "   traced / untraced orders/s, %d pairs of windows: median %.3f (quartiles %.3f-%.3f, range %.3f-%.3f; goal >= 0.97)\n",
 		    NR, (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)],
 		    v[1], v[NR] }'
+	# How sure: the pairs' ratios vary a lot on this machine (an A/A run,
+	# BENCH_AA=1, shows how much), so say what they can tell.
+	echo "$ratios" | tr ' ' '\n' | grep . | awk '$1 > 0 { l = log($1); s += l; ss += l * l; n++ } END {
+		if (n < 3) exit
+		m = s / n; sd = sqrt((ss - n * m * m) / (n - 1)); se = sd / sqrt(n)
+		t = 1.96 + 2.4 / (n - 1)	# Student t, 95%, close enough from 3 pairs up
+		lo = exp(m - t * se); hi = exp(m + t * se)
+		verdict = sprintf("cannot tell at this precision (about %d pairs would narrow it to +-0.01)",
+		    int(n * (t * se / 0.01) ^ 2) + 1)
+		if (lo >= 0.97)
+			verdict = "goal met"
+		else if (hi < 0.97)
+			verdict = "goal missed"
+		printf "   geometric mean of the pairs %.3f, 95%% confidence %.3f-%.3f: %s\n", exp(m), lo, hi, verdict }'
 	for m in untraced traced; do
 		echo "${p99s[$m]}" | tr ' ' '\n' | grep . | sort -n | awk -v m=$m -v n="${orders[$m]}" \
 		    -v w="$(( PAIRS * WINDOW ))" -v f="${failed[$m]:-0}" '{ v[NR] = $1 } END {
