@@ -438,8 +438,11 @@ svc_db_int(struct svc_db *db, int row, const char *field)
 void
 svc_db_cleanup(struct svc_db *db)
 {
-	if (db->sql.req != NULL || db->sql.cb != NULL || db->sql.conn != NULL)
+	if (db->sql.req != NULL || db->sql.cb != NULL || db->sql.conn != NULL) {
+		/* Kore calls a bound callback as it lets go: not now. */
+		db->sql.cb = NULL;
 		kore_pgsql_cleanup(&db->sql);
+	}
 	if (db->rows != NULL) {
 		json_decref(db->rows);
 		db->rows = NULL;
