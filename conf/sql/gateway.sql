@@ -2,6 +2,8 @@
 -- records. A key is claimed before any work; the final answer is stored so
 -- a retry gets the same answer; an answer that must not stick (5xx) frees
 -- the key again. A claim left by a crashed request goes stale after a while.
+-- A claim has an owner (the request's reservation id): only its owner stores
+-- the answer or frees the key, also once the request's client is gone.
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
 	key		text PRIMARY KEY,
@@ -13,19 +15,23 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS owner text;
 
 -- idem_claim: outcome 'claimed' (go ahead), 'replay' (status, response and
 -- location hold the first answer), 'mismatch' (same key, other body) or
--- 'in_progress' (the first request is still running).
-CREATE OR REPLACE FUNCTION idem_claim(p_key text, p_hash text, p_stale_s int)
+-- 'in_progress' (the first request is still running). A stale claim is
+-- taken over by the new owner.
+DROP FUNCTION IF EXISTS idem_claim(text, text, int);
+CREATE OR REPLACE FUNCTION idem_claim(p_key text, p_hash text, p_stale_s int,
+    p_owner text)
 RETURNS TABLE (outcome text, status integer, response text, location text)
 LANGUAGE plpgsql AS $$
 DECLARE
 	v	idempotency_keys%ROWTYPE;
 BEGIN
-	INSERT INTO idempotency_keys (key, request_hash, state)
-	VALUES (p_key, p_hash, 'in_progress')
-	ON CONFLICT (key) DO UPDATE SET updated_at = now()
+	INSERT INTO idempotency_keys (key, request_hash, state, owner)
+	VALUES (p_key, p_hash, 'in_progress', p_owner)
+	ON CONFLICT (key) DO UPDATE SET updated_at = now(), owner = p_owner
 	 WHERE idempotency_keys.state = 'in_progress'
 	   AND idempotency_keys.request_hash = p_hash
 	   AND idempotency_keys.updated_at <

@@ -5,6 +5,8 @@ for the last units, health and readiness. Prints TAP."""
 
 import concurrent.futures
 import glob
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -20,6 +22,7 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 INVENTORY_DB = env("INVENTORY_DB", "inventory")
 ORDER_DB = env("ORDER_DB", "orders")
+GATEWAY_DB = env("GATEWAY_DB", "gateway")
 
 
 def maildir():
@@ -213,6 +216,26 @@ def test_idempotency():
     a = post_order(order_body(sku="OUT-OF-STOCK"), {"Idempotency-Key": key2})
     b = post_order(order_body(sku="OUT-OF-STOCK"), {"Idempotency-Key": key2})
     ok(a.status == 400 and b.status == 400 and a.raw == b.raw, "idempotency: an out-of-stock answer replays too", b)
+    # Claims have owners. A fresh claim of someone else's: 409 in progress,
+    # and it stays theirs. A stale one (its request crashed) is taken over:
+    # the order goes through, its answer is stored by the new owner and
+    # replayed.
+    key3 = "test-stale-" + secrets.token_hex(8)
+    body3 = order_body(sku="SKU456", qty=1, price=4.0)
+    digest = hashlib.sha256(json.dumps(body3).encode()).hexdigest()
+    psql(GATEWAY_DB, "INSERT INTO idempotency_keys (key, request_hash, state, owner) "
+                     "VALUES ('%s', '%s', 'in_progress', 'res_someone')" % (key3, digest))
+    c = post_order(body3, {"Idempotency-Key": key3})
+    ok(c.status == 409 and c.error().get("code") == "request_in_progress"
+       and psql(GATEWAY_DB, "SELECT owner || ' ' || state FROM idempotency_keys WHERE key = '%s'" % key3)
+       == "res_someone in_progress", "idempotency: someone else's running claim answers 409 and stays theirs", c)
+    psql(GATEWAY_DB, "UPDATE idempotency_keys SET updated_at = now() - interval '1 hour' WHERE key = '%s'" % key3)
+    d = post_order(body3, {"Idempotency-Key": key3})
+    e = post_order(body3, {"Idempotency-Key": key3})
+    row = psql(GATEWAY_DB, "SELECT owner || ' ' || state FROM idempotency_keys WHERE key = '%s'" % key3)
+    ok(d.status == 201 and e.status == 201 and e.raw == d.raw and e.headers.get("idempotent-replayed") == "true"
+       and row.startswith("res_") and not row.startswith("res_someone") and row.endswith(" done"),
+       "idempotency: a stale claim is taken over, its answer stored by the new owner and replayed", [d, e, row])
 
 
 def test_compensation():

@@ -65,8 +65,10 @@ struct flow {
  * stored for the Idempotency-Key (a retry replays it). The e-mail is not
  * sent again (the notification service may have it already): that answer
  * says {"sent": false, "error": "client_gone"}, outcome unknown.
- * Calls are tried up to ORPHAN_TRIES times, ORPHAN_RETRY_MS apart; an order
- * that cannot be cancelled keeps its stock and its claim (never oversold).
+ * A client gone while the key was being claimed: the claim is dropped if
+ * it is ours (claims have owners, the reservation id). Calls are tried up
+ * to ORPHAN_TRIES times, ORPHAN_RETRY_MS apart; an order that cannot be
+ * cancelled keeps its stock and its claim (never oversold).
  */
 #define ORPHAN_TRIES		3
 #define ORPHAN_RETRY_MS		1000
@@ -161,6 +163,8 @@ svc_route(struct http_request *req)
 static void	orphan_next(struct orphan *);
 static json_t	*order_answer(json_t *, const char *, json_t *, char *,
 		    size_t);
+static void	idem_finish_prepare(struct svc_db *, int, const char *,
+		    const char *, const char *, const char *, const char *);
 
 static const char *orphan_what[] = {
 	"cancel the order of", "release", "store the answer of",
@@ -267,22 +271,13 @@ orphan_next(struct orphan *o)
 
 	o->tries++;
 	if (o->step == ORPHAN_IDEM_STORE || o->step == ORPHAN_IDEM_DROP) {
-		svc_db_prepare(&o->db, DB, o->step == ORPHAN_IDEM_STORE ?
-		    "UPDATE idempotency_keys SET state = 'done', status ="
-		    " $2::int, response = $3, location = nullif($4, ''),"
-		    " updated_at = now() WHERE key = $1" :
-		    "DELETE FROM idempotency_keys WHERE key = $1"
-		    " AND state = 'in_progress'");
+		(void)snprintf(o->status_text, sizeof(o->status_text), "%d",
+		    o->status);
+		idem_finish_prepare(&o->db, o->step == ORPHAN_IDEM_STORE,
+		    o->idem_key, o->reservation, o->status_text,
+		    o->answer_text != NULL ? o->answer_text : "{}",
+		    o->location);
 		o->db.parent = o->span;
-		svc_db_param(&o->db, o->idem_key);
-		if (o->step == ORPHAN_IDEM_STORE) {
-			(void)snprintf(o->status_text, sizeof(o->status_text),
-			    "%d", o->status);
-			svc_db_param(&o->db, o->status_text);
-			svc_db_param(&o->db, o->answer_text != NULL ?
-			    o->answer_text : "{}");
-			svc_db_param(&o->db, o->location);
-		}
 		if ((rc = svc_db_detached(&o->db, orphan_db_done, o)) !=
 		    SVC_DB_PENDING)
 			orphan_db_done(&o->db, rc, o);
@@ -323,6 +318,12 @@ flow_abandoned(struct http_request *req, struct flow *st)
 	json_t		*answer;
 
 	switch (st->step) {
+	case STEP_IDEM_CLAIM:
+		/* The claim, ours if it was made (not if it ends after this). */
+		if (!st->started)
+			return;
+		step = ORPHAN_IDEM_DROP;
+		break;
 	case STEP_RESERVE:
 		if (!st->started)
 			return;
@@ -481,10 +482,11 @@ step_idem_claim(struct http_request *req, struct flow *st)
 
 	if (!st->started) {
 		svc_db_prepare(&st->db, DB, "SELECT outcome, status, response,"
-		    " location FROM idem_claim($1, $2, $3::int)");
+		    " location FROM idem_claim($1, $2, $3::int, $4)");
 		svc_db_param(&st->db, st->idem_key);
 		svc_db_param(&st->db, st->body_hash);
 		svc_db_param(&st->db, cfg.stale_s);
+		svc_db_param(&st->db, st->reservation);
 		st->started = 1;
 	}
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
@@ -770,6 +772,33 @@ step_release(struct http_request *req, struct flow *st)
 	return (KORE_RESULT_OK);
 }
 
+/*
+ * The Idempotency-Key's end, by the claim's owner (the reservation id):
+ * store the answer (status, answer, location: borrowed) or free the key.
+ */
+static void
+idem_finish_prepare(struct svc_db *db, int store, const char *key,
+    const char *owner, const char *status, const char *answer,
+    const char *location)
+{
+	if (store) {
+		svc_db_prepare(db, DB, "UPDATE idempotency_keys SET state ="
+		    " 'done', status = $3::int, response = $4, location ="
+		    " nullif($5, ''), updated_at = now() WHERE key = $1"
+		    " AND owner = $2");
+	} else {
+		svc_db_prepare(db, DB, "DELETE FROM idempotency_keys WHERE"
+		    " key = $1 AND owner = $2 AND state = 'in_progress'");
+	}
+	svc_db_param(db, key);
+	svc_db_param(db, owner);
+	if (store) {
+		svc_db_param(db, status);
+		svc_db_param(db, answer);
+		svc_db_param(db, location);
+	}
+}
+
 static int
 step_idem_finish(struct http_request *req, struct flow *st, int store)
 {
@@ -782,23 +811,11 @@ step_idem_finish(struct http_request *req, struct flow *st, int store)
 	if (!st->started) {
 		if (st->answer_text == NULL)
 			st->answer_text = json_dumps(st->answer, JSON_COMPACT);
-		if (store) {
-			(void)snprintf(st->status_text,
-			    sizeof(st->status_text), "%d", st->status);
-			svc_db_prepare(&st->db, DB, "UPDATE idempotency_keys"
-			    " SET state = 'done', status = $2::int,"
-			    " response = $3, location = nullif($4, ''),"
-			    " updated_at = now() WHERE key = $1");
-			svc_db_param(&st->db, st->idem_key);
-			svc_db_param(&st->db, st->status_text);
-			svc_db_param(&st->db, st->answer_text);
-			svc_db_param(&st->db, st->location);
-		} else {
-			svc_db_prepare(&st->db, DB, "DELETE FROM"
-			    " idempotency_keys WHERE key = $1"
-			    " AND state = 'in_progress'");
-			svc_db_param(&st->db, st->idem_key);
-		}
+		(void)snprintf(st->status_text, sizeof(st->status_text), "%d",
+		    st->status);
+		idem_finish_prepare(&st->db, store, st->idem_key,
+		    st->reservation, st->status_text, st->answer_text,
+		    st->location);
 		st->started = 1;
 	}
 	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
