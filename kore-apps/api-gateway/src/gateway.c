@@ -84,7 +84,6 @@ struct orphan {
 	enum orphan_step	 step;
 	int			 tries;
 	char			 reservation[40];
-	char			 trace_id[33];
 	char			 idem_key[256];
 	int			 has_idem;
 	int			 status;	/* the answer to store */
@@ -357,7 +356,6 @@ flow_abandoned(struct http_request *req, struct flow *st)
 	o->step = step;
 	(void)snprintf(o->reservation, sizeof(o->reservation), "%s",
 	    st->reservation);
-	(void)snprintf(o->trace_id, sizeof(o->trace_id), "%s", st->trace_id);
 	(void)snprintf(o->idem_key, sizeof(o->idem_key), "%s", st->idem_key);
 	o->has_idem = st->has_idem;
 	o->status = st->status;
@@ -652,36 +650,6 @@ step_create(struct http_request *req, struct flow *st)
 	return (KORE_RESULT_OK);
 }
 
-/* The notification call's body: the order and the client's e-mail. */
-static json_t *
-notify_body(json_t *order, json_t *request)
-{
-	return (json_pack("{s:O,s:O,s:O,s:O,s:O}",
-	    "orderId", json_object_get(order, "orderId"),
-	    "email", json_object_get(request, "email"),
-	    "total", json_object_get(order, "total"),
-	    "currency", json_object_get(order, "currency"),
-	    "items", json_object_get(order, "items")));
-}
-
-/* What the answer says of the e-mail, from the finished call. */
-static json_t *
-notify_outcome(struct svc_call *call, json_t *order)
-{
-	if (call->status == 201) {
-		return (json_pack("{s:b,s:O?,s:O?}", "sent", 1,
-		    "messageId", json_object_get(call->body, "messageId"),
-		    "transport", json_object_get(call->body, "transport")));
-	}
-	kore_log(LOG_WARNING, "notify %s: status %ld %s",
-	    json_string_value(json_object_get(order, "orderId")),
-	    call->status, call->error);
-	return (json_pack("{s:b,s:s}", "sent", 0, "error",
-	    call->status == 0 ? (call->timed_out ? "timeout" :
-	    "unreachable") : error_code(call->body) != NULL ?
-	    error_code(call->body) : "failed"));
-}
-
 /* The 201 answer (takes notification); its Location goes in location. */
 static json_t *
 order_answer(json_t *order, const char *trace_id, json_t *notification,
@@ -708,8 +676,14 @@ step_notify(struct http_request *req, struct flow *st)
 	int		done;
 
 	body = NULL;
-	if (!st->started)
-		body = notify_body(st->order, st->body);
+	if (!st->started) {
+		body = json_pack("{s:O,s:O,s:O,s:O,s:O}",
+		    "orderId", json_object_get(st->order, "orderId"),
+		    "email", json_object_get(st->body, "email"),
+		    "total", json_object_get(st->order, "total"),
+		    "currency", json_object_get(st->order, "currency"),
+		    "items", json_object_get(st->order, "items"));
+	}
 	done = flow_call(req, st, HTTP_METHOD_POST, cfg.notification,
 	    "/v1/notifications", "/v1/notifications", body,
 	    cfg.notification_ms);
@@ -717,7 +691,19 @@ step_notify(struct http_request *req, struct flow *st)
 	if (!done)
 		return (KORE_RESULT_RETRY);
 
-	st->notification = notify_outcome(&st->call, st->order);
+	if (st->call.status == 201) {
+		st->notification = json_pack("{s:b,s:O?,s:O?}", "sent", 1,
+		    "messageId", json_object_get(st->call.body, "messageId"),
+		    "transport", json_object_get(st->call.body, "transport"));
+	} else {
+		kore_log(LOG_WARNING, "notify %s: status %ld %s",
+		    json_string_value(json_object_get(st->order, "orderId")),
+		    st->call.status, st->call.error);
+		st->notification = json_pack("{s:b,s:s}", "sent", 0, "error",
+		    st->call.status == 0 ? (st->call.timed_out ? "timeout" :
+		    "unreachable") : error_code(st->call.body) != NULL ?
+		    error_code(st->call.body) : "failed");
+	}
 	answer = order_answer(st->order, st->trace_id,
 	    json_incref(st->notification), st->location,
 	    sizeof(st->location));
