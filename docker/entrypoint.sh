@@ -80,4 +80,5 @@ mv "$RUN_DIR/$svc.conf.tmp" "$RUN_DIR/$svc.conf"
 prepare_root "$KORE_ROOT" "$KORE_USER"
 echo "entrypoint: $svc on $BIND_HOST:$(port_of "$svc"), workers chrooted in $KORE_ROOT as $KORE_USER"
 # Kore's own log lines are block-buffered when stdout is not a terminal.
-exec stdbuf -oL -eL "$BIN/kore" -f -c "$RUN_DIR/$svc.conf"
+tunables=$(kore_tunables)
+GLIBC_TUNABLES=$tunables exec stdbuf -oL -eL "$BIN/kore" -f -c "$RUN_DIR/$svc.conf"
