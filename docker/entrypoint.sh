@@ -80,5 +80,4 @@ mv "$RUN_DIR/$svc.conf.tmp" "$RUN_DIR/$svc.conf"
 prepare_root "$KORE_ROOT" "$KORE_USER"
 echo "entrypoint: $svc on $BIND_HOST:$(port_of "$svc"), workers chrooted in $KORE_ROOT as $KORE_USER"
 # Kore's own log lines are block-buffered when stdout is not a terminal.
-tunables=$(kore_tunables)
-GLIBC_TUNABLES=$tunables exec stdbuf -oL -eL "$BIN/kore" -f -c "$RUN_DIR/$svc.conf"
+exec stdbuf -oL -eL "$BIN/kore" -f -c "$RUN_DIR/$svc.conf"

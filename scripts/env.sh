@@ -28,18 +28,6 @@ case "$MAILDIR" in /*) ;; *) MAILDIR="$top/$MAILDIR" ;; esac
 case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$top/$FAULTS_DIR" ;; esac
 export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR TOP="$top" BIN="$top/bin"
 
-# GLIBC_TUNABLES for the Kore services: the caller's, plus the size of
-# malloc's per-thread cache (SERVICE_MALLOC_TCACHE; 0 or empty: glibc's).
-kore_tunables() {
-	local t=${GLIBC_TUNABLES:-}
-	case "${SERVICE_MALLOC_TCACHE:-0}" in
-	0) ;;
-	*[!0-9]*) echo "SERVICE_MALLOC_TCACHE must be a number: $SERVICE_MALLOC_TCACHE" >&2; return 1 ;;
-	*) t="${t:+$t:}glibc.malloc.tcache_count=$SERVICE_MALLOC_TCACHE" ;;
-	esac
-	printf '%s' "$t"
-}
-
 # A libpq keyword/value string, each value single-quoted and escaped.
 pgq() { local v=${1//\\/\\\\}; v=${v//\'/\\\'}; printf "'%s'" "$v"; }
 conninfo() {

@@ -71,12 +71,11 @@ start_jaeger() {
 }
 
 start_service() {
-	local name=$1 conf stamp pidfile tunables
+	local name=$1 conf stamp pidfile
 	conf="$RUN_DIR/conf/$name.conf"
-	tunables=$(kore_tunables) || return 1
 	pidfile="$RUN_DIR/$name.pid"
 	render "$TOP/kore-apps/$name/conf/$name.conf" >"$conf.new"
-	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|SERVICE_MALLOC_|GLIBC_TUNABLES|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG)' | sort) | sha256sum | cut -c1-16)
+	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG)' | sort) | sha256sum | cut -c1-16)
 	if alive "$pidfile" && [ "$(cat "$RUN_DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "==> $name: already running"
 		rm -f "$conf.new"
@@ -87,8 +86,7 @@ start_service() {
 	echo "$stamp" >"$RUN_DIR/$name.stamp"
 	echo "==> $name: starting on $BIND_HOST:$(svc_port "$name")"
 	# Kore writes its own pid file (the parent process).
-	GLIBC_TUNABLES=$tunables nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" \
-	    >>"$RUN_DIR/log/$name.log" 2>&1 &
+	nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
 }
 
 # The process answering on a service's port must be the one we started: a

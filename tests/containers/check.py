@@ -457,15 +457,10 @@ def service_vars(svc):
     return out - env_internal()
 
 
-# Variables of other programs that scripts/env.sh passes on, not ours.
-ENV_FOREIGN = {"GLIBC_TUNABLES"}
-
-
 def envsh_vars():
     s = read("scripts", "env.sh")
     names = set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", s))
-    return {n for n in names if not n.startswith("BASH")} - env_internal() - \
-        ENV_FOREIGN
+    return {n for n in names if not n.startswith("BASH")} - env_internal()
 
 
 def dotenv_names():
@@ -519,32 +514,6 @@ def t_env_coverage():
     miss = sorted(used - readme_config_names())
     ok(not miss, "every variable docker-compose.yml reads is in README.md's "
        "Configuration table", miss)
-
-
-def kore_tunables(env):
-    e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
-    r = subprocess.run(["bash", "-c", 'source scripts/env.sh && kore_tunables'],
-                       cwd=TOP, env=e, capture_output=True, text=True)
-    return r.returncode, r.stdout
-
-
-def t_kore_tunables():
-    """What the services are started with (scripts/services.sh and
-    docker/entrypoint.sh): malloc's cache size added to the caller's
-    GLIBC_TUNABLES."""
-    tc = "glibc.malloc.tcache_count="
-    ok(kore_tunables({}) == (0, tc + "256"),
-       "the services get malloc's per-thread cache of .env.example (256)",
-       kore_tunables({}))
-    ok(kore_tunables({"SERVICE_MALLOC_TCACHE": "0"}) == (0, ""),
-       "SERVICE_MALLOC_TCACHE=0 leaves glibc's default")
-    got = kore_tunables({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2",
-                         "SERVICE_MALLOC_TCACHE": "64"})
-    ok(got == (0, "glibc.malloc.arena_max=2:" + tc + "64"),
-       "the caller's GLIBC_TUNABLES are kept", got)
-    got = kore_tunables({"SERVICE_MALLOC_TCACHE": "lots"})
-    ok(got[0] != 0, "SERVICE_MALLOC_TCACHE that is not a number is refused",
-       got)
 
 
 # --- the production configuration, documented ------------------------------
@@ -964,8 +933,7 @@ if __name__ == "__main__":
     try:
         rc = run([t_compose_config, t_compose_ports_networks, t_compose_health_depends,
                   t_compose_hardening, t_compose_images, t_dockerfile,
-                  t_dockerfile_build_stage, t_env_coverage, t_kore_tunables,
-                  t_prod_conf_static,
+                  t_dockerfile_build_stage, t_env_coverage, t_prod_conf_static,
                   t_live])
     finally:
         os.unlink(EMPTY_ENV)
