@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What each Kore module exports to the kore binary that loads it: the hooks
+# and the route handler (its configuration's svc_route) Kore looks up by name, and nothing of the tracing
+# library linked inside it (kore-apps/Makefile hides it with --exclude-libs,
+# so it cannot clash with another copy in the host). Prints TAP.
+set -u
+bin=${1:?usage: exports.sh BIN_DIR}
+n=0
+for m in api-gateway inventory-service order-service notification-service w3c-test-service; do
+	syms=$(nm -D --defined-only "$bin/$m.so" 2>/dev/null | awk 'NF == 3 { print $3 }')
+	n=$((n + 1))
+	missing=""
+	for s in kore_worker_configure kore_worker_teardown kore_seccomp_hook svc_route; do
+		grep -qx "$s" <<<"$syms" || missing="$missing $s"
+	done
+	if [ -n "$syms" ] && [ -z "$missing" ]; then
+		echo "ok $n - $m.so exports what Kore looks up (its hooks, svc_route)"
+	else
+		echo "not ok $n - $m.so exports what Kore looks up: missing$missing"
+	fi
+	n=$((n + 1))
+	leak=$(grep -E '^(tracing_|tr_)' <<<"$syms" | head -5 | tr '\n' ' ')
+	if [ -n "$syms" ] && [ -z "$leak" ]; then
+		echo "ok $n - $m.so exports no symbol of the tracing library"
+	else
+		echo "not ok $n - $m.so exports no symbol of the tracing library: $leak"
+	fi
+done
