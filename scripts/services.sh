@@ -32,18 +32,22 @@ wait_http() {
 	return 1
 }
 
+# Waits for a stopped process as long as its workers may drain
+# (SHUTDOWN_DRAIN_MS) plus 5 s, then kills it.
 stop_pidfile() {
-	local pidfile=$1 name=$2 pid i
+	local pidfile=$1 name=$2 pid i secs
 	alive "$pidfile" || { rm -f "$pidfile"; return 0; }
 	pid=$(cat "$pidfile")
+	secs=$(( (${SHUTDOWN_DRAIN_MS:-5000} + 999) / 1000 + 5 ))
+	[ "$secs" -lt 10 ] && secs=10
 	echo "==> stopping $name (pid $pid)"
 	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $((secs * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		echo "==> $name did not stop in 10 s: killing it"
+		echo "==> $name did not stop in $secs s: killing it"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	rm -f "$pidfile"

@@ -161,6 +161,11 @@ struct tracing_provider *svc_tracing_provider(void);
 /* Runs fn as the worker exits, before the last spans are flushed. */
 void		svc_on_teardown(void (*)(void));
 
+/* drain.c: the worker finishes what it holds before it exits. */
+void		svc_drain(void);
+/* fn counts work that outlives its request; the drain waits for it. */
+void		svc_on_drain(size_t (*)(void));
+
 /* util */
 void		svc_random_hex(char *, size_t);
 u_int64_t	svc_now_ms(void);

@@ -80,14 +80,16 @@ svc_on_teardown(void (*fn)(void))
 }
 
 /*
- * Kore calls this in each worker as it exits: the services' own work first
- * (it may end spans), then flush what is queued.
+ * Kore calls this in each worker as it exits: the requests and work in
+ * flight are finished first (svc_drain), then the services' own teardown
+ * (it may end spans), then what is queued is flushed.
  */
 void
 kore_worker_teardown(void)
 {
 	struct tracing_stats	st;
 
+	svc_drain();
 	while (nteardown > 0)
 		teardown[--nteardown]();
 	while (nctx_spare > 0)

@@ -95,6 +95,9 @@ struct orphan {
 	struct tracing_span	*span;
 };
 
+/* Orphans running: a stopping worker waits for them (svc_drain). */
+static size_t	orphans;
+
 struct proxy {
 	char		id[96];
 	struct svc_call	call;
@@ -113,6 +116,7 @@ void		kore_worker_configure(void);
 static int	orders_post(struct http_request *, struct svc_match *);
 static int	orders_get(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
+static size_t	orphans_pending(void);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/api/orders", orders_post },
@@ -148,6 +152,7 @@ kore_worker_configure(void)
 	    1024 * 1024);
 	(void)snprintf(cfg.stale_s, sizeof(cfg.stale_s), "%lld",
 	    svc_env_int("IDEMPOTENCY_STALE_S", 60, 1, 86400));
+	svc_on_drain(orphans_pending);
 	svc_db_register(DB, svc_env_str("GATEWAY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=gateway user=tracing"
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
@@ -184,6 +189,13 @@ orphan_end(struct orphan *o, const char *error)
 	svc_db_cleanup(&o->db);
 	free(o->answer_text);
 	kore_free(o);
+	orphans--;
+}
+
+static size_t
+orphans_pending(void)
+{
+	return (orphans);
 }
 
 static void
@@ -353,6 +365,7 @@ flow_abandoned(struct http_request *req, struct flow *st)
 	    !st->has_idem)
 		return;
 	o = kore_calloc(1, sizeof(*o));
+	orphans++;
 	o->step = step;
 	(void)snprintf(o->reservation, sizeof(o->reservation), "%s",
 	    st->reservation);
