@@ -12,7 +12,10 @@
  * after that child's end is on the path; descend into the child.  A span with
  * no such child puts the rest of itself (from its start) on the path, and the
  * walk returns to its parent, looking there for the last child that ends
- * before this span started, and so on back to the root.
+ * before this span started, and so on back to the root.  Each piece put on
+ * the path is kept as a section of its span (trace->cp, linked from
+ * span->cp_first in time order), so that a view can mark where in a span
+ * the path runs, not just whether it does.
  */
 
 #include <sys/types.h>
@@ -108,6 +111,25 @@ last_finishing(const struct span *s, int64_t before)
 	return (best);
 }
 
+/*
+ * The walk goes back in time, so each section is the earliest of its span
+ * so far: it goes first in the span's list.  A section is added at most
+ * once per step down into a child (fewer than nspans) and once per span
+ * left going back up: the array holds 2 * nspans.
+ */
+static void
+cp_add(struct trace *t, struct span *s, int64_t start, int64_t end)
+{
+	struct cp_section	*c;
+
+	s->critical_us += end - start;
+	c = &t->cp[t->ncp];
+	c->start_us = start;
+	c->end_us = end;
+	c->next = s->cp_first;
+	s->cp_first = (int)t->ncp++;
+}
+
 void
 analyze_critical_path(struct trace *t)
 {
@@ -117,8 +139,11 @@ analyze_critical_path(struct trace *t)
 
 	for (i = 0; i < t->nspans; i++) {
 		t->spans[i].critical_us = 0;
+		t->spans[i].cp_first = -1;
 		t->spans[i].cp_excluded = 1;
 	}
+	t->cp = arena_alloc(&t->arena, (2 * t->nspans + 1) * sizeof(*t->cp));
+	t->ncp = 0;
 	if ((r = t->root) == NULL)
 		return;
 	r->cp_excluded = 0;
@@ -132,13 +157,13 @@ analyze_critical_path(struct trace *t)
 		end = ret >= 0 ? ret : cur->cp_end;
 		if ((lfc = last_finishing(cur, ret)) != NULL) {
 			if (end > lfc->cp_end)
-				cur->critical_us += end - lfc->cp_end;
+				cp_add(t, cur, lfc->cp_end, end);
 			cur = lfc;
 			ret = -1;
 			continue;
 		}
 		if (end > cur->cp_start)
-			cur->critical_us += end - cur->cp_start;
+			cp_add(t, cur, cur->cp_start, end);
 		if (cur == r)
 			break;
 		ret = cur->cp_start;

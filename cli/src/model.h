@@ -76,8 +76,18 @@ struct span {
 	/* Derived. */
 	int64_t			 self_us;
 	int64_t			 critical_us;	/* time on the critical path */
+	int			 cp_first;	/* its first section: trace->cp */
 	int64_t			 cp_start, cp_end;	/* clipped to parent */
 	int			 cp_excluded;
+};
+
+/*
+ * A stretch of one span on the critical path, [start_us, end_us), with the
+ * index of that span's next (later) stretch in trace->cp, or -1.
+ */
+struct cp_section {
+	int64_t			 start_us, end_us;
+	int			 next;
 };
 
 struct trace {
@@ -88,6 +98,8 @@ struct trace {
 	size_t			 nroots;
 	struct span		*root;		/* the main root */
 	struct span		**order;	/* depth-first, for display */
+	struct cp_section	*cp;		/* critical path, all spans */
+	size_t			 ncp;
 	int64_t			 start_us, end_us, duration_us;
 	const char		**services;	/* sorted, distinct */
 	size_t			 nservices;

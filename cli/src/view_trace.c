@@ -129,6 +129,24 @@ hex64(uint64_t v, char *b, size_t n)
 	return (b);
 }
 
+/* [[offsetUs, endOffsetUs], ...]: where the critical path runs in s. */
+static json_t *
+cp_sections_json(const struct trace *t, const struct span *s)
+{
+	const struct cp_section	*cs;
+	json_t			*a;
+	int			 i;
+
+	a = json_array();
+	for (i = s->cp_first; i >= 0; i = cs->next) {
+		cs = &t->cp[i];
+		json_array_append_new(a, json_pack("[I,I]",
+		    (json_int_t)(cs->start_us - t->start_us),
+		    (json_int_t)(cs->end_us - t->start_us)));
+	}
+	return (a);
+}
+
 json_t *
 trace_json(const struct trace *t, int full)
 {
@@ -188,6 +206,8 @@ trace_json(const struct trace *t, int full)
 		    json_integer(s->critical_us));
 		json_object_set_new(sj, "criticalPath",
 		    json_boolean(s->critical_us > 0));
+		json_object_set_new(sj, "criticalSections",
+		    cp_sections_json(t, s));
 		json_object_set_new(sj, "error", json_boolean(s->error));
 		json_object_set_new(sj, "statusMessage",
 		    s->status_message != NULL ?

@@ -112,6 +112,36 @@ draw_tree_cell(struct browse *b, struct screen *s, int y,
 	}
 }
 
+
+/*
+ * A span's bar: an error span's in the error style; any other's light, with
+ * the stretches of it on the critical path drawn solid over it.
+ */
+static void
+draw_bar(struct screen *s, int y, const struct wf_cols *c,
+    const struct trace *t, const struct span *sp)
+{
+	const struct cp_section	*cs;
+	int			 x, len, i;
+
+	bar_geometry(t->start_us, t->duration_us, sp->start_us,
+	    sp->duration_us, c->barw, &x, &len);
+	if (sp->error) {
+		screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR),
+		    ST_BAR_ERR);
+		return;
+	}
+	screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR_LIGHT),
+	    ST_BAR);
+	for (i = sp->cp_first; i >= 0; i = cs->next) {
+		cs = &t->cp[i];
+		bar_geometry(t->start_us, t->duration_us, cs->start_us,
+		    cs->end_us - cs->start_us, c->barw, &x, &len);
+		screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR),
+		    ST_BAR_CRIT);
+	}
+}
+
 static void
 waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 {
@@ -120,7 +150,7 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 	struct wf_cols	 c;
 	struct span	*sp;
 	char		 d1[32], d2[32], when[40], id[40];
-	int		 rows, y, x, len, st;
+	int		 rows, y, x;
 	size_t		 i;
 
 	if (t == NULL)
@@ -175,13 +205,7 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 		    ST_CRIT : ST_NORMAL, d1);
 		fmt_duration(sp->self_us, d2, sizeof(d2));
 		screen_put_right(s, y, c.self, 8, ST_DIM, d2);
-		bar_geometry(t->start_us, t->duration_us, sp->start_us,
-		    sp->duration_us, c.barw, &x, &len);
-		st = sp->error ? ST_BAR_ERR : sp->critical_us > 0 ?
-		    ST_BAR_CRIT : ST_BAR;
-		screen_fill(s, y, c.bar + x, len, screen_glyph(s,
-		    sp->error || sp->critical_us > 0 ? G_BAR : G_BAR_LIGHT),
-		    st);
+		draw_bar(s, y, &c, t, sp);
 		if (i == tv->cursor)
 			screen_or_style(s, y, 0, s->w, ST_SELECTED);
 	}

@@ -74,6 +74,15 @@ assert ("api-gateway", "POST /api/orders", "server") in ops, ops'
 pycheck "the trace has a critical path through the gateway" '
 cp = [s for s in d["trace"]["spans"] if s["criticalPath"]]
 assert any(s["service"] == "api-gateway" for s in cp), cp'
+pycheck "its sections: in time order, inside their spans, adding up to the critical time of each span" '
+for s in d["trace"]["spans"]:
+    secs = s["criticalSections"]
+    assert sum(b - a for a, b in secs) == s["criticalUs"], s
+    assert all(a < b for a, b in secs), s
+    assert all(secs[i][1] <= secs[i + 1][0] for i in range(len(secs) - 1)), s
+    assert all(s["offsetUs"] <= a and b <= s["offsetUs"] + s["durationUs"] for a, b in secs), s
+total = sum(s["criticalUs"] for s in d["trace"]["spans"])
+assert total > 0'
 tid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["traceId"])' "$work/first.json" 2>/dev/null)
 
 run 0 "show TRACE_ID prints the tree" show "$tid"

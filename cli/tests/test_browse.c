@@ -423,6 +423,31 @@ test_render_trace(void)
 	y = body_row(&s, "tracectl POST");
 	x0 = bar_cells(&s, y, bx, &x1);
 	ok(x0 == bx && x1 == s.w - 2, "the root's bar spans the timeline");
+	/* Solid where the critical path runs through the root, light elsewhere. */
+	{
+		const struct cp_section	*cs;
+		int			 col, want, solid = 0, light = 0, bad = 0;
+		int			 k, sx, sl;
+		uint32_t		 ch;
+
+		for (col = x0; col <= x1; col++) {
+			want = 0;
+			for (k = t->root->cp_first; k >= 0; k = cs->next) {
+				cs = &t->cp[k];
+				bar_geometry(t->start_us, t->duration_us,
+				    cs->start_us, cs->end_us - cs->start_us,
+				    s.w - bx - 1, &sx, &sl);
+				want |= col >= bx + sx && col < bx + sx + sl;
+			}
+			ch = s.cells[(size_t)y * (size_t)s.w + (size_t)col].ch;
+			solid += ch == screen_glyph(&s, G_BAR);
+			light += ch == screen_glyph(&s, G_BAR_LIGHT);
+			bad += (ch == screen_glyph(&s, G_BAR)) != want;
+		}
+		ok(bad == 0 && solid > 0 && light > 0, "the root's bar: solid "
+		    "on its %d critical cells, light on the other %d (%d off)",
+		    solid, light, bad);
+	}
 	fmt_duration(po->self_us, id, sizeof(id));
 	y = body_row(&s, "order-service process_order");
 	ok(screen_has(&s, "SELF") && strstr(screen_row(&s, y, row,

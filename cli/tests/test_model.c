@@ -25,6 +25,26 @@ critical_sum(const struct trace *t)
 	return (sum);
 }
 
+/* A span's critical-path sections as "0-10 50-60" (offsets in the trace). */
+static const char *
+sections(const struct trace *t, const struct span *s)
+{
+	static char		 b[256];
+	const struct cp_section	*cs;
+	size_t			 o;
+	int			 i;
+
+	b[0] = '\0';
+	o = 0;
+	for (i = s->cp_first; i >= 0 && o < sizeof(b); i = cs->next) {
+		cs = &t->cp[i];
+		o += (size_t)snprintf(b + o, sizeof(b) - o, "%s%lld-%lld",
+		    o > 0 ? " " : "", (long long)(cs->start_us - t->start_us),
+		    (long long)(cs->end_us - t->start_us));
+	}
+	return (b);
+}
+
 static void
 test_order_ok(int v3)
 {
@@ -310,6 +330,13 @@ test_critical_path(void)
 	    "starts) fully on the path");
 	is_i64(trace_span(t, 0xc)->critical_us, 0, "cp: C (overlaps D) off "
 	    "the path");
+	ok(strcmp(sections(t, trace_span(t, 0xa)), "0-10 50-60 90-100") == 0,
+	    "cp: A's sections, in time order (%s)",
+	    sections(t, trace_span(t, 0xa)));
+	ok(strcmp(sections(t, trace_span(t, 0xd)), "60-90") == 0 &&
+	    strcmp(sections(t, trace_span(t, 0xb)), "10-50") == 0 &&
+	    trace_span(t, 0xc)->cp_first == -1,
+	    "cp: D's and B's one section each, none for C");
 	/* Self time counts overlapping children once: A - [10,90]. */
 	is_i64(trace_span(t, 0xa)->self_us, 20, "self: overlapping children "
 	    "count once");
@@ -331,6 +358,13 @@ test_critical_path(void)
 	is_i64(trace_span(t, 0xc)->critical_us, 30, "cp: nested earlier "
 	    "child");
 	is_i64(critical_sum(t), 100, "cp: sections add up to the root");
+	ok(strcmp(sections(t, trace_span(t, 0xb)), "10-20 50-60 80-90") == 0,
+	    "cp: a middle span's sections (%s)",
+	    sections(t, trace_span(t, 0xb)));
+	ok(strcmp(sections(t, trace_span(t, 0xa)), "0-10 90-95") == 0 &&
+	    strcmp(sections(t, trace_span(t, 0xf)), "95-100") == 0,
+	    "cp: the root's sections (0-10 90-95) and its clipped child's"
+	    " (95-100)");
 	is_i64(trace_span(t, 0xa)->self_us, 15, "self: clipped overflow "
 	    "counts only inside the parent");
 	trace_set_cleanup(&ts);
