@@ -56,3 +56,16 @@ BEGIN
 	END IF;
 END;
 $$;
+
+-- The reservation sweeper's cursor: the last reservation it checked
+-- (created_at in microseconds since the epoch, id). Made at the first start
+-- at that moment: reservations older than the sweeper are not examined.
+CREATE TABLE IF NOT EXISTS sweep_cursor (
+	name		text PRIMARY KEY,
+	after_us	bigint NOT NULL,
+	after_id	text NOT NULL,
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO sweep_cursor (name, after_us, after_id)
+VALUES ('reservations', (extract(epoch FROM now()) * 1000000)::bigint, '')
+ON CONFLICT (name) DO NOTHING;

@@ -118,3 +118,25 @@ BEGIN
 	RETURN 'released';
 END;
 $$;
+
+-- held_reservations: reservations still holding stock that were made more
+-- than p_older_than_s seconds ago, after the cursor (created_at in
+-- microseconds since the epoch, then id), oldest first: what the gateway's
+-- sweeper checks against the orders (a gateway that died mid-order leaves
+-- its reservation held). A reservation that became an order stays
+-- 'reserved' too: the sweeper reads each once, behind its cursor.
+CREATE INDEX IF NOT EXISTS reservations_held ON reservations (created_at, id)
+	WHERE state = 'reserved';
+
+CREATE OR REPLACE FUNCTION held_reservations(p_after_us bigint,
+    p_after_id text, p_older_than_s int, p_limit int)
+RETURNS TABLE (id text, created_us bigint) LANGUAGE sql STABLE AS $$
+	SELECT r.id, ((extract(epoch FROM r.created_at) * 1000000)::numeric)::bigint
+	  FROM reservations r
+	 WHERE r.state = 'reserved'
+	   AND (r.created_at, r.id) > (timestamptz 'epoch' +
+	       p_after_us * interval '1 microsecond', p_after_id)
+	   AND r.created_at < now() - p_older_than_s * interval '1 second'
+	 ORDER BY r.created_at, r.id
+	 LIMIT p_limit;
+$$;

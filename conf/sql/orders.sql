@@ -92,3 +92,13 @@ BEGIN
 	RETURN 'not_found';
 END;
 $$;
+
+-- orders_of: the status of the order of each reservation of a JSON array of
+-- ids that has one ('confirmed', or 'cancelled', also the placeholder that
+-- cancel_order_for leaves); ids without an order are left out.
+CREATE OR REPLACE FUNCTION orders_of(p_ids jsonb)
+RETURNS TABLE (reservation_id text, status text) LANGUAGE sql STABLE AS $$
+	SELECT o.reservation_id, o.status
+	  FROM orders o
+	 WHERE o.reservation_id IN (SELECT jsonb_array_elements_text(p_ids));
+$$;

@@ -16,6 +16,14 @@
 
 static size_t	(*pending[DRAIN_MAX])(void);
 static size_t	 npending;
+static int	 stopping;
+
+/* Whether the worker is stopping: start no new work of its own. */
+int
+svc_stopping(void)
+{
+	return (stopping);
+}
 
 void
 svc_on_drain(size_t (*fn)(void))
@@ -46,6 +54,7 @@ svc_drain(void)
 	u_int64_t	now, start, deadline, wait;
 	long long	ms;
 
+	stopping = 1;
 	ms = svc_env_int("SHUTDOWN_DRAIN_MS", 5000, 0, 60000);
 	if (ms == 0 || (http_request_count == 0 && work_pending() == 0))
 		return;

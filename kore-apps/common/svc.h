@@ -156,6 +156,7 @@ struct tracing_span *svc_span_start(struct http_request *, const char *,
 struct tracing_span *svc_span_child(struct tracing_span *, const char *,
 		    int);
 void		svc_span_end(struct tracing_span *);
+struct tracing_span *svc_span_root(const char *, int);
 const char	*svc_trace_id(struct http_request *);
 struct tracing_provider *svc_tracing_provider(void);
 /* Runs fn as the worker exits, before the last spans are flushed. */
@@ -165,6 +166,7 @@ void		svc_on_teardown(void (*)(void));
 void		svc_drain(void);
 /* fn counts work that outlives its request; the drain waits for it. */
 void		svc_on_drain(size_t (*)(void));
+int		svc_stopping(void);
 
 /* util */
 void		svc_random_hex(char *, size_t);

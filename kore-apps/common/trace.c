@@ -337,6 +337,15 @@ svc_span_child(struct tracing_span *parent, const char *name, int kind)
 	return (tracing_span_start_child(tracer, name, kind, parent, 0));
 }
 
+/* A span of its own trace, for work that no request asked for. */
+struct tracing_span *
+svc_span_root(const char *name, int kind)
+{
+	if (tracer == NULL)
+		return (NULL);
+	return (tracing_span_start(tracer, name, kind, NULL, 0));
+}
+
 void
 svc_span_end(struct tracing_span *span)
 {

@@ -308,6 +308,48 @@ def test_internal_contracts():
     ok(r5.status == 409 and r5.error().get("code") == "reservation_conflict",
        "inventory: a released reservation id cannot reserve again", r5)
 
+    # The sweeper's queries: held reservations behind a cursor, orders of ids.
+    rid2 = "res_e2e_" + secrets.token_hex(6)
+    request("POST", INVENTORY + "/v1/reservations", {"reservationId": rid2, "items": [{"sku": "SKU123", "quantity": 1}]})
+    cursor, pages, seen, ordered = (int((time.time() - 120) * 1e6), ""), 0, False, True
+    while pages < 50 and not seen:
+        r = request("POST", INVENTORY + "/v1/reservations/held",
+                    {"afterUs": cursor[0], "afterId": cursor[1], "olderThanS": 0, "limit": 200})
+        page = r.json.get("reservations", []) if r.status == 200 else []
+        keys = [(x["createdUs"], x["id"]) for x in page]
+        ordered = ordered and keys == sorted(keys) and all(k > cursor for k in keys)
+        seen = rid2 in [x["id"] for x in page]
+        if not page:
+            break
+        cursor, pages = keys[-1], pages + 1
+    ok(seen and ordered, "inventory: held reservations listed page by page behind a cursor, oldest first "
+       "(found ours on page %d)" % (pages + 1))
+    young = request("POST", INVENTORY + "/v1/reservations/held",
+                    {"afterUs": int((time.time() - 120) * 1e6), "afterId": "", "olderThanS": 3600, "limit": 1000})
+    ok(young.status == 200 and rid2 not in [x["id"] for x in young.json["reservations"]],
+       "inventory: a reservation younger than olderThanS is not listed", young)
+    request("POST", INVENTORY + "/v1/reservations/%s/release" % rid2)
+    for body in ({"afterUs": -1, "afterId": "", "olderThanS": 0, "limit": 1},
+                 {"afterUs": 0, "afterId": "", "olderThanS": 0, "limit": 1001}, {"afterUs": 0}, []):
+        r = request("POST", INVENTORY + "/v1/reservations/held", body)
+        ok(r.status == 400 and r.error().get("code") in ("invalid_field", "invalid_json"),
+           "inventory: held listing refuses %s with a JSON 400" % json.dumps(body), r)
+    o = post_order(order_body())
+    known = request("POST", ORDERS + "/v1/orders/lookup", {"reservationIds": [rid, "res_e2e_none_" + secrets.token_hex(4)]})
+    ok(o.status == 201 and known.status == 200 and known.json.get("orders") == {},
+       "orders: lookup leaves out reservations with no order", known)
+    oid = o.json.get("orderId") if o.json else None
+    g = request("GET", ORDERS + "/v1/orders/%s" % oid)
+    res = g.json.get("reservationId") if g.json else None
+    found = request("POST", ORDERS + "/v1/orders/lookup", {"reservationIds": [res]})
+    ok(res and found.status == 200 and found.json.get("orders") == {res: "confirmed"},
+       "orders: lookup finds the order of a reservation, with its status", (g, found))
+    for body in ({"reservationIds": []}, {"reservationIds": [1]}, {"reservationIds": ["x" * 80]},
+                 {"reservationIds": ["a"] * 1001}, {}):
+        r = request("POST", ORDERS + "/v1/orders/lookup", body)
+        ok(r.status == 400 and r.error().get("code") == "invalid_field",
+           "orders: lookup refuses %.60s with a JSON 400" % json.dumps(body), r)
+
 
 def test_header_timeout():
     # A request head that never ends: Kore answers 408 once http_header_timeout

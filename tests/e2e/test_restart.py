@@ -2,18 +2,23 @@
 """End-to-end fault tests against the real stack: PostgreSQL restarted while
 orders flow (JSON 503s meanwhile, every service recovers by itself), a
 gateway stopped with work in flight (it finishes it first, within
-SHUTDOWN_DRAIN_MS), and an accepted order surviving `make down && make up`.
+SHUTDOWN_DRAIN_MS), a gateway killed mid-order (its sweeper gives the stock
+back later), and an accepted order surviving `make down && make up`.
 Prints TAP."""
 
 import concurrent.futures
+import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 from tap import GATEWAY, INVENTORY, ORDERS, TOP, env, ok, order_body, post_order, request, run, stock
-from test_traces import hang_up_after, held_since, psql, set_fault, INVENTORY_DB, RUN_DIR
+from test_traces import hang_up_after, held_since, psql, set_fault, tags, INVENTORY_DB, JAEGER, RUN_DIR
 
 
 def script(*args):
@@ -173,6 +178,76 @@ def test_graceful_stop():
        "the gateway is ready again with its usual settings", g.stderr[-400:])
 
 
+def kill_gateway():
+    pidfile = os.path.join(RUN_DIR, "api-gateway.pid")
+    with open(pidfile) as f:
+        parent = int(f.read().strip())
+    kids = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+    for pid in [int(k) for k in kids] + [parent]:
+        os.kill(pid, signal.SIGKILL)
+    os.unlink(pidfile)
+
+
+def jaeger_spans(operation, since_us):
+    url = "%s/api/traces?service=api-gateway&operation=%s&start=%d&limit=50" % (
+        JAEGER, urllib.parse.quote(operation), since_us)
+    with urllib.request.urlopen(url, timeout=10) as r:
+        data = json.load(r)["data"]
+    return [(t, s) for t in data for s in t["spans"] if s["operationName"] == operation]
+
+
+def test_crash_recovery():
+    # A gateway killed (SIGKILL: no drain) while an order is being created
+    # leaves its reservation holding stock. Started again with a short
+    # RESERVATION_STALE_S, its sweeper finds that reservation, sees no order
+    # for it, and gives the stock back; an order completed just before is
+    # left alone.
+    sku = "SKU123"
+    before = stock(sku)
+    since = psql(INVENTORY_DB, "SELECT now()")
+    since_us = int(time.time() * 1e6)
+    first = post_order(order_body(sku=sku, qty=1))
+    try:
+        set_fault("order-service", {"latency_ms": 2500})
+        t = threading.Thread(target=lambda: attempt_order(3))
+        t.start()
+        time.sleep(0.8)
+        kill_gateway()
+        t.join(30)
+    finally:
+        set_fault("order-service", None)
+    held = held_since(since, wait=0)
+    ok(first.status == 201 and len(held) == 1 and stock(sku) == before - 4,
+       "a gateway killed mid-order leaves its reservation held (%s)" % held, (first, stock(sku)))
+    g = restart_gateway({"RESERVATION_SWEEP_S": "1", "RESERVATION_STALE_S": "10"})
+    ok(g.returncode == 0, "the gateway starts again, sweeping every second", g.stderr[-400:])
+    deadline = time.time() + 40
+    while time.time() < deadline and (held_since(since, wait=0) or stock(sku) != before - 1):
+        time.sleep(1)
+    ok(not held_since(since, wait=0) and stock(sku) == before - 1,
+       "its sweeper releases that reservation; the order made before it stands (stock %s -> %s)"
+       % (before, stock(sku)))
+    spans = []
+    deadline = time.time() + 20
+    while time.time() < deadline and held and not spans:
+        spans = [(t, s) for t, s in jaeger_spans("recover held reservation", since_us)
+                 if tags(s).get("order.reservation_id") == held[0]]
+        time.sleep(1)
+    calls = []
+    if spans:
+        t, rec = spans[0]
+        calls = sorted((s for s in t["spans"] if any(r["spanID"] == rec["spanID"] for r in s.get("references", []))
+                        and tags(s).get("span.kind") == "client"), key=lambda s: s["startTime"])
+    ok([s["operationName"] for s in calls] == ["POST /v1/reservations/{id}/cancel-order",
+                                               "POST /v1/reservations/{id}/release"],
+       "the sweep's trace shows the recovery: cancel the order of it, release it",
+       [s["operationName"] for s in calls])
+    script("services.sh", "stop-service", "api-gateway")
+    g = restart_gateway()
+    ok(g.returncode == 0 and request("GET", GATEWAY + "/ready").status == 200,
+       "the gateway is ready again with its usual settings", g.stderr[-400:])
+
+
 def test_persistence():
     r = post_order(order_body(sku="SKU456", qty=1, price=3.0))
     ok(r.status == 201, "an order is accepted", r)
@@ -189,4 +264,4 @@ def test_persistence():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_postgres_restart, test_graceful_stop, test_persistence]))
+    sys.exit(run([test_postgres_restart, test_graceful_stop, test_crash_recovery, test_persistence]))

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "svc.h"
+#include "sweep.h"
 #include "validate.h"
 
 #include <tracing.h>
@@ -117,6 +118,7 @@ static int	orders_post(struct http_request *, struct svc_match *);
 static int	orders_get(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
 static size_t	orphans_pending(void);
+static void	orphan_recover(const char *, struct tracing_span *);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/api/orders", orders_post },
@@ -156,6 +158,8 @@ kore_worker_configure(void)
 	svc_db_register(DB, svc_env_str("GATEWAY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=gateway user=tracing"
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+	sweep_init(cfg.inventory, cfg.inventory_ms, cfg.order, cfg.order_ms,
+	    orphan_recover);
 }
 
 int
@@ -315,6 +319,28 @@ orphan_next(struct orphan *o)
 		o->tries = ORPHAN_TRIES;
 		orphan_step_done(o, 0, 0, 0, o->call.error);
 	}
+}
+
+/*
+ * The sweeper found this reservation held with no confirmed order (its
+ * gateway died mid-order): cancel the order of it and release it, as for
+ * a client gone before its order existed.
+ */
+static void
+orphan_recover(const char *reservation, struct tracing_span *parent)
+{
+	struct orphan	*o;
+
+	o = kore_calloc(1, sizeof(*o));
+	orphans++;
+	o->step = ORPHAN_CANCEL;
+	(void)snprintf(o->reservation, sizeof(o->reservation), "%s",
+	    reservation);
+	o->span = svc_span_child(parent, "recover held reservation",
+	    TRACING_SPAN_INTERNAL);
+	(void)tracing_span_set_str(o->span, "order.reservation_id",
+	    o->reservation);
+	orphan_next(o);
 }
 
 /*

@@ -1,8 +1,9 @@
 /*
  * inventory-service: owns stock. Reserves all items of an order or none
  * (one transaction of conditional updates, see conf/sql/inventory.sql),
- * releases a reservation (the gateway's compensation) and answers stock
- * lookups. Its only caller is the api-gateway.
+ * releases a reservation (the gateway's compensation), lists the
+ * reservations still held after a while (for the gateway's sweeper) and
+ * answers stock lookups. Its only caller is the api-gateway.
  */
 
 #include <stdio.h>
@@ -14,6 +15,15 @@
 
 #define DB		"inventory"
 #define ITEMS_MAX	100
+#define HELD_MAX	1000
+
+struct held {
+	char		after_us[24];
+	char		after_id[80];
+	char		older_than_s[16];
+	char		limit[8];
+	struct svc_db	db;
+};
 
 struct reserve {
 	json_t		*body;
@@ -28,12 +38,14 @@ void		kore_worker_configure(void);
 
 static int	reserve(struct http_request *, struct svc_match *);
 static int	release(struct http_request *, struct svc_match *);
+static int	held(struct http_request *, struct svc_match *);
 static int	stock(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/reservations", reserve },
 	{ HTTP_METHOD_POST, "/v1/reservations/:id/release", release },
+	{ HTTP_METHOD_POST, "/v1/reservations/held", held },
 	{ HTTP_METHOD_GET, "/v1/stock/:sku", stock },
 	{ HTTP_METHOD_GET, "/health", svc_health },
 	{ HTTP_METHOD_GET, "/ready", ready },
@@ -266,6 +278,99 @@ release(struct http_request *req, struct svc_match *m)
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
 	    "reservationId", m->params[0],
 	    "status", svc_db_value(db, 0, "status")));
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * POST /v1/reservations/held {"afterUs":N,"afterId":"...","olderThanS":N,
+ * "limit":N}: 200 {"reservations":[{"id","createdUs"}]}, the reservations
+ * still holding stock, made more than olderThanS seconds ago, after the
+ * cursor (afterUs: microseconds since the epoch, then afterId), oldest
+ * first, at most limit (1 to HELD_MAX). A query with a body rather than a
+ * GET: Kore hands query strings only to declared parameters.
+ */
+static void
+held_free(struct http_request *req)
+{
+	struct held	*st = svc_state_get(req);
+
+	svc_db_cleanup(&st->db);
+}
+
+static int
+held_parse(struct http_request *req, struct held *st)
+{
+	json_t		*body, *after_us, *older, *limit;
+	const char	*after_id;
+	int		 ok;
+
+	if ((body = svc_body_json(req, 4096)) == NULL)
+		return (0);
+	after_us = json_object_get(body, "afterUs");
+	after_id = json_string_value(json_object_get(body, "afterId"));
+	older = json_object_get(body, "olderThanS");
+	limit = json_object_get(body, "limit");
+	ok = json_is_integer(after_us) && json_integer_value(after_us) >= 0 &&
+	    after_id != NULL && strlen(after_id) < sizeof(st->after_id) &&
+	    json_is_integer(older) && json_integer_value(older) >= 0 &&
+	    json_integer_value(older) <= 365 * 86400 &&
+	    json_is_integer(limit) && json_integer_value(limit) >= 1 &&
+	    json_integer_value(limit) <= HELD_MAX;
+	if (!ok) {
+		json_decref(body);
+		svc_reply_error(req, 400, "invalid_field", "needs afterUs (>= 0)"
+		    ", afterId (a string under %zu characters), olderThanS"
+		    " (0 to a year) and limit (1 to %d)", sizeof(st->after_id),
+		    HELD_MAX);
+		return (0);
+	}
+	(void)snprintf(st->after_us, sizeof(st->after_us), "%lld",
+	    (long long)json_integer_value(after_us));
+	(void)snprintf(st->after_id, sizeof(st->after_id), "%s", after_id);
+	(void)snprintf(st->older_than_s, sizeof(st->older_than_s), "%lld",
+	    (long long)json_integer_value(older));
+	(void)snprintf(st->limit, sizeof(st->limit), "%lld",
+	    (long long)json_integer_value(limit));
+	json_decref(body);
+	return (1);
+}
+
+static int
+held(struct http_request *req, struct svc_match *m)
+{
+	struct held	*st;
+	json_t		*list, *row;
+	size_t		 i;
+	int		 rc;
+
+	(void)m;
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), held_free);
+		if (!held_parse(req, st))
+			return (KORE_RESULT_OK);
+		svc_db_prepare(&st->db, DB, "SELECT id, created_us FROM"
+		    " held_reservations($1::bigint, $2, $3::int, $4::int)");
+		svc_db_param(&st->db, st->after_us);
+		svc_db_param(&st->db, st->after_id);
+		svc_db_param(&st->db, st->older_than_s);
+		svc_db_param(&st->db, st->limit);
+	}
+	st = svc_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	list = json_array();
+	json_array_foreach(st->db.rows, i, row) {
+		json_array_append_new(list, json_pack("{s:O,s:I}",
+		    "id", json_object_get(row, "id"),
+		    "createdUs", svc_db_int(&st->db, (int)i, "created_us")));
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:o}",
+	    "reservations", list));
 	return (KORE_RESULT_OK);
 }
 

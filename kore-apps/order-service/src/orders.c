@@ -1,8 +1,9 @@
 /*
  * order-service: owns orders. Creates an order for a reservation (once:
  * a retry with the same reservation id returns the first order), fetches
- * orders, and cancels the order of a reservation when the gateway gives up
- * on it. Its only caller is the api-gateway.
+ * orders, cancels the order of a reservation when the gateway gives up
+ * on it, and tells which reservations have an order (for the gateway's
+ * sweeper). Its only caller is the api-gateway.
  */
 
 #include <stdio.h>
@@ -14,6 +15,12 @@
 #include <tracing.h>
 
 #define DB		"orders"
+#define LOOKUP_MAX	1000
+
+struct lookup {
+	char		*ids;		/* JSON text of the ids */
+	struct svc_db	db;
+};
 
 struct create {
 	struct tracing_span *span;	/* process_order */
@@ -31,12 +38,14 @@ void		kore_worker_configure(void);
 static int	create(struct http_request *, struct svc_match *);
 static int	fetch(struct http_request *, struct svc_match *);
 static int	cancel(struct http_request *, struct svc_match *);
+static int	lookup(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/orders", create },
 	{ HTTP_METHOD_GET, "/v1/orders/:id", fetch },
 	{ HTTP_METHOD_POST, "/v1/reservations/:id/cancel-order", cancel },
+	{ HTTP_METHOD_POST, "/v1/orders/lookup", lookup },
 	{ HTTP_METHOD_GET, "/health", svc_health },
 	{ HTTP_METHOD_GET, "/ready", ready },
 };
@@ -264,6 +273,78 @@ cancel(struct http_request *req, struct svc_match *m)
 	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
 	    "reservationId", m->params[0],
 	    "status", svc_db_value(db, 0, "status")));
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * POST /v1/orders/lookup {"reservationIds":["...",...]} (1 to LOOKUP_MAX):
+ * 200 {"orders":{"<reservation id>":"confirmed"|"cancelled",...}}, the
+ * reservations that have an order; the others are left out.
+ */
+static void
+lookup_free(struct http_request *req)
+{
+	struct lookup	*st = svc_state_get(req);
+
+	free(st->ids);
+	svc_db_cleanup(&st->db);
+}
+
+static int
+lookup(struct http_request *req, struct svc_match *m)
+{
+	struct lookup	*st;
+	json_t		*body, *ids, *id, *found, *row;
+	size_t		 i, n;
+	int		 rc;
+
+	(void)m;
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), lookup_free);
+		if ((body = svc_body_json(req, 128 * 1024)) == NULL)
+			return (KORE_RESULT_OK);
+		ids = json_object_get(body, "reservationIds");
+		n = json_array_size(ids);
+		rc = json_is_array(ids) && n >= 1 && n <= LOOKUP_MAX;
+		json_array_foreach(ids, i, id) {
+			if (!json_is_string(id) || json_string_length(id) < 1 ||
+			    json_string_length(id) >= 80)
+				rc = 0;
+		}
+		if (!rc) {
+			json_decref(body);
+			svc_reply_error(req, 400, "invalid_field",
+			    "reservationIds must be an array of 1 to %d strings"
+			    " of 1 to 79 characters", LOOKUP_MAX);
+			return (KORE_RESULT_OK);
+		}
+		st->ids = json_dumps(ids, JSON_COMPACT);
+		json_decref(body);
+		if (st->ids == NULL) {
+			svc_reply_error(req, 500, "internal_error",
+			    "cannot encode the ids");
+			return (KORE_RESULT_OK);
+		}
+		svc_db_prepare(&st->db, DB, "SELECT reservation_id, status FROM"
+		    " orders_of($1::jsonb)");
+		svc_db_param(&st->db, st->ids);
+	}
+	st = svc_state_get(req);
+
+	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, &st->db);
+		return (KORE_RESULT_OK);
+	}
+	found = json_object();
+	json_array_foreach(st->db.rows, i, row) {
+		(void)json_object_set(found, json_string_value(
+		    json_object_get(row, "reservation_id")),
+		    json_object_get(row, "status"));
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:o}", "orders",
+	    found));
 	return (KORE_RESULT_OK);
 }
 

@@ -1,0 +1,303 @@
+/*
+ * sweep.c: the gateway's reservation sweeper. A gateway that dies (or is
+ * stopped past SHUTDOWN_DRAIN_MS) between a reservation and its order
+ * leaves the stock held. Every RESERVATION_SWEEP_S, in the first worker,
+ * the sweeper reads the reservations still held that are older than
+ * RESERVATION_STALE_S (longer than any order flow runs) from the inventory,
+ * a page at a time behind a cursor kept in the gateway's database, asks the
+ * order service which of them have an order, and hands each one without a
+ * confirmed order to the gateway's compensation (cancel the order of that
+ * reservation, release it): the same steps as for a client gone mid-order.
+ * Each reservation is read once, so the cost is one pass over new ones.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc.h"
+#include "sweep.h"
+
+#include <tracing.h>
+
+#define SWEEP_PAGE	500
+
+enum sweep_step {
+	SWEEP_CURSOR,
+	SWEEP_HELD,
+	SWEEP_LOOKUP,
+	SWEEP_SAVE,
+};
+
+static struct {
+	const char	*inventory;
+	const char	*order;
+	long		 inventory_ms;
+	long		 order_ms;
+	long long	 stale_s;
+	void		(*recover)(const char *, struct tracing_span *);
+
+	int		 running;
+	enum sweep_step	 step;
+	struct tracing_span *span;
+	struct svc_db	 db;
+	struct svc_call	 call;
+	json_t		*page;		/* the held reservations read */
+	char		 after_us[24], after_id[80];	/* the cursor read */
+	char		 next_us[24], next_id[80];	/* and its successor */
+	size_t		 checked, recovered;
+} sw;
+
+static void	sweep_next(void);
+
+static void
+sweep_end(const char *error)
+{
+	if (error != NULL) {
+		kore_log(LOG_WARNING, "sweeper: %s; again in the next round",
+		    error);
+		(void)tracing_span_set_status(sw.span, TRACING_STATUS_ERROR,
+		    error);
+	} else if (sw.recovered > 0) {
+		kore_log(LOG_NOTICE, "sweeper: %zu reservations checked, %zu"
+		    " held with no order handed to compensation", sw.checked,
+		    sw.recovered);
+	}
+	(void)tracing_span_set_int(sw.span, "sweep.checked",
+	    (long long)sw.checked);
+	(void)tracing_span_set_int(sw.span, "sweep.recovered",
+	    (long long)sw.recovered);
+	svc_span_end(sw.span);
+	sw.span = NULL;
+	svc_call_cleanup(&sw.call);
+	svc_db_cleanup(&sw.db);
+	json_decref(sw.page);
+	sw.page = NULL;
+	sw.running = 0;
+}
+
+static void
+sweep_db_done(struct svc_db *db, int rc, void *arg)
+{
+	const char	*us, *id;
+
+	(void)arg;
+	if (rc != SVC_DB_DONE) {
+		sweep_end(db->error[0] != '\0' ? db->error :
+		    "the gateway database failed");
+		return;
+	}
+	if (sw.step == SWEEP_CURSOR) {
+		us = svc_db_value(db, 0, "after_us");
+		id = svc_db_value(db, 0, "after_id");
+		if (us == NULL || id == NULL) {
+			sweep_end("no sweep cursor in the gateway database");
+			return;
+		}
+		(void)snprintf(sw.after_us, sizeof(sw.after_us), "%s", us);
+		(void)snprintf(sw.after_id, sizeof(sw.after_id), "%s", id);
+		sw.step = SWEEP_HELD;
+		sweep_next();
+		return;
+	}
+	/* SWEEP_SAVE: a full page means there may be more. */
+	if (json_array_size(sw.page) < SWEEP_PAGE || svc_stopping()) {
+		sweep_end(NULL);
+		return;
+	}
+	(void)snprintf(sw.after_us, sizeof(sw.after_us), "%s", sw.next_us);
+	(void)snprintf(sw.after_id, sizeof(sw.after_id), "%s", sw.next_id);
+	sw.step = SWEEP_HELD;
+	sweep_next();
+}
+
+/* The inventory's page of held reservations: remember it and its end. */
+static int
+sweep_held(struct svc_call *call)
+{
+	json_t		*last;
+	const char	*id;
+
+	json_decref(sw.page);
+	sw.page = json_incref(json_object_get(call->body, "reservations"));
+	if (!json_is_array(sw.page))
+		return (0);
+	if (json_array_size(sw.page) == 0)
+		return (1);
+	last = json_array_get(sw.page, json_array_size(sw.page) - 1);
+	id = json_string_value(json_object_get(last, "id"));
+	if (id == NULL || !json_is_integer(json_object_get(last, "createdUs")))
+		return (0);
+	(void)snprintf(sw.next_us, sizeof(sw.next_us), "%lld", (long long)
+	    json_integer_value(json_object_get(last, "createdUs")));
+	(void)snprintf(sw.next_id, sizeof(sw.next_id), "%s", id);
+	return (1);
+}
+
+/* The order service's answer: compensate those with no confirmed order. */
+static void
+sweep_lookup(struct svc_call *call)
+{
+	json_t		*orders, *r;
+	const char	*id, *status;
+	size_t		 i;
+
+	orders = json_object_get(call->body, "orders");
+	json_array_foreach(sw.page, i, r) {
+		id = json_string_value(json_object_get(r, "id"));
+		if (id == NULL)
+			continue;
+		sw.checked++;
+		status = json_string_value(json_object_get(orders, id));
+		if (status != NULL && strcmp(status, "confirmed") == 0)
+			continue;
+		sw.recovered++;
+		kore_log(LOG_NOTICE, "sweeper: reservation %s is held with %s;"
+		    " cancelling and releasing it", id, status != NULL ?
+		    "a cancelled order" : "no order");
+		sw.recover(id, sw.span);
+	}
+}
+
+static void
+sweep_call_done(struct svc_call *call, void *arg)
+{
+	(void)arg;
+	if (call->status != 200 || !json_is_object(call->body)) {
+		sweep_end(call->status == 0 ? call->error :
+		    sw.step == SWEEP_HELD ? "the inventory did not list the"
+		    " held reservations" : "the order service did not look"
+		    " the orders up");
+		return;
+	}
+	if (sw.step == SWEEP_HELD) {
+		if (!sweep_held(call)) {
+			sweep_end("the inventory's list of held reservations"
+			    " is malformed");
+			return;
+		}
+		if (json_array_size(sw.page) == 0) {
+			sweep_end(NULL);
+			return;
+		}
+		sw.step = SWEEP_LOOKUP;
+	} else {
+		sweep_lookup(call);
+		sw.step = SWEEP_SAVE;
+	}
+	sweep_next();
+}
+
+static void
+sweep_next(void)
+{
+	json_t		*body, *ids, *r;
+	char		 url[512];
+	const char	*base, *path, *tmpl;
+	long		 timeout;
+	size_t		 i;
+	int		 rc;
+
+	switch (sw.step) {
+	case SWEEP_CURSOR:
+		svc_db_prepare(&sw.db, "gateway", "SELECT after_us, after_id"
+		    " FROM sweep_cursor WHERE name = 'reservations'");
+		sw.db.parent = sw.span;
+		if ((rc = svc_db_detached(&sw.db, sweep_db_done, NULL)) !=
+		    SVC_DB_PENDING)
+			sweep_db_done(&sw.db, rc, NULL);
+		return;
+	case SWEEP_SAVE:
+		/* Only from where this round started: another gateway may
+		 * have moved it meanwhile (then this round's work is done
+		 * twice, harmlessly). */
+		svc_db_prepare(&sw.db, "gateway", "UPDATE sweep_cursor SET"
+		    " after_us = $1::bigint, after_id = $2, updated_at = now()"
+		    " WHERE name = 'reservations' AND after_us = $3::bigint"
+		    " AND after_id = $4");
+		svc_db_param(&sw.db, sw.next_us);
+		svc_db_param(&sw.db, sw.next_id);
+		svc_db_param(&sw.db, sw.after_us);
+		svc_db_param(&sw.db, sw.after_id);
+		sw.db.parent = sw.span;
+		if ((rc = svc_db_detached(&sw.db, sweep_db_done, NULL)) !=
+		    SVC_DB_PENDING)
+			sweep_db_done(&sw.db, rc, NULL);
+		return;
+	case SWEEP_HELD:
+		base = sw.inventory;
+		path = "/v1/reservations/held";
+		tmpl = path;
+		timeout = sw.inventory_ms;
+		body = json_pack("{s:I,s:s,s:I,s:i}",
+		    "afterUs", (json_int_t)strtoll(sw.after_us, NULL, 10),
+		    "afterId", sw.after_id, "olderThanS", (json_int_t)sw.stale_s,
+		    "limit", SWEEP_PAGE);
+		break;
+	case SWEEP_LOOKUP:
+	default:
+		base = sw.order;
+		path = "/v1/orders/lookup";
+		tmpl = path;
+		timeout = sw.order_ms;
+		ids = json_array();
+		json_array_foreach(sw.page, i, r)
+			json_array_append(ids, json_object_get(r, "id"));
+		body = json_pack("{s:o}", "reservationIds", ids);
+		break;
+	}
+	(void)snprintf(url, sizeof(url), "%s%s", base, path);
+	rc = svc_call_detached(&sw.call, HTTP_METHOD_POST, url, tmpl, body,
+	    timeout, sw.span, sweep_call_done, NULL);
+	json_decref(body);
+	if (!rc)
+		sweep_end(sw.call.error);
+}
+
+static void
+sweep_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	if (sw.running || svc_stopping())
+		return;
+	sw.running = 1;
+	sw.checked = sw.recovered = 0;
+	sw.span = svc_span_root("sweep held reservations",
+	    TRACING_SPAN_INTERNAL);
+	sw.step = SWEEP_CURSOR;
+	sweep_next();
+}
+
+static size_t
+sweep_pending(void)
+{
+	return (sw.running ? 1 : 0);
+}
+
+void
+sweep_init(const char *inventory, long inventory_ms, const char *order,
+    long order_ms, void (*recover)(const char *, struct tracing_span *))
+{
+	long long	every_s, floor_s;
+
+	every_s = svc_env_int("RESERVATION_SWEEP_S", 30, 0, 86400);
+	sw.stale_s = svc_env_int("RESERVATION_STALE_S", 120, 10, 86400 * 30);
+	if (every_s == 0 || worker == NULL || worker->id != 1)
+		return;
+	/* Never younger than an order flow that may still be running. */
+	floor_s = (inventory_ms + order_ms + 999) / 1000 + 5;
+	if (sw.stale_s < floor_s) {
+		kore_log(LOG_NOTICE, "sweeper: RESERVATION_STALE_S raised to"
+		    " %lld s, above the reservation and order timeouts",
+		    floor_s);
+		sw.stale_s = floor_s;
+	}
+	sw.inventory = inventory;
+	sw.inventory_ms = inventory_ms;
+	sw.order = order;
+	sw.order_ms = order_ms;
+	sw.recover = recover;
+	svc_on_drain(sweep_pending);
+	(void)kore_timer_add(sweep_tick, (u_int64_t)every_s * 1000, NULL, 0);
+}
