@@ -94,6 +94,8 @@ struct orphan {
 	struct svc_call		 call;
 	struct svc_db		 db;
 	struct tracing_span	*span;
+	void			(*done)(void *, int);	/* the sweeper's */
+	void			*done_arg;
 };
 
 /* Orphans running: a stopping worker waits for them (svc_drain). */
@@ -118,7 +120,8 @@ static int	orders_post(struct http_request *, struct svc_match *);
 static int	orders_get(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
 static size_t	orphans_pending(void);
-static void	orphan_recover(const char *, struct tracing_span *);
+static void	orphan_recover(const char *, struct tracing_span *,
+		    void (*)(void *, int), void *);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/api/orders", orders_post },
@@ -192,6 +195,8 @@ orphan_end(struct orphan *o, const char *error)
 	svc_call_cleanup(&o->call);
 	svc_db_cleanup(&o->db);
 	free(o->answer_text);
+	if (o->done != NULL)
+		o->done(o->done_arg, error == NULL);
 	kore_free(o);
 	orphans--;
 }
@@ -324,15 +329,18 @@ orphan_next(struct orphan *o)
 /*
  * The sweeper found this reservation held with no confirmed order (its
  * gateway died mid-order): cancel the order of it and release it, as for
- * a client gone before its order existed.
+ * a client gone before its order existed; done(arg, ok) says how it went.
  */
 static void
-orphan_recover(const char *reservation, struct tracing_span *parent)
+orphan_recover(const char *reservation, struct tracing_span *parent,
+    void (*done)(void *, int), void *arg)
 {
 	struct orphan	*o;
 
 	o = kore_calloc(1, sizeof(*o));
 	orphans++;
+	o->done = done;
+	o->done_arg = arg;
 	o->step = ORPHAN_CANCEL;
 	(void)snprintf(o->reservation, sizeof(o->reservation), "%s",
 	    reservation);

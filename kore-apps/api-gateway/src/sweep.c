@@ -8,7 +8,9 @@
  * order service which of them have an order, and hands each one without a
  * confirmed order to the gateway's compensation (cancel the order of that
  * reservation, release it): the same steps as for a client gone mid-order.
- * Each reservation is read once, so the cost is one pass over new ones.
+ * The cursor moves past a page once every reservation of it was given back;
+ * a page with one that could not be is read again in the next round. Each
+ * reservation is otherwise read once: one pass over the new ones.
  */
 
 #include <stdio.h>
@@ -35,7 +37,7 @@ static struct {
 	long		 inventory_ms;
 	long		 order_ms;
 	long long	 stale_s;
-	void		(*recover)(const char *, struct tracing_span *);
+	sweep_recover_fn *recover;
 
 	int		 running;
 	enum sweep_step	 step;
@@ -46,6 +48,9 @@ static struct {
 	char		 after_us[24], after_id[80];	/* the cursor read */
 	char		 next_us[24], next_id[80];	/* and its successor */
 	size_t		 checked, recovered;
+	size_t		 outstanding;	/* recoveries of this page running */
+	size_t		 failed;
+	int		 waiting;	/* for them, before saving the cursor */
 } sw;
 
 static void	sweep_next(void);
@@ -134,6 +139,33 @@ sweep_held(struct svc_call *call)
 	return (1);
 }
 
+/* The page's recoveries are all done: save the cursor, unless one failed. */
+static void
+sweep_page_done(void)
+{
+	char	msg[128];
+
+	sw.waiting = 0;
+	if (sw.failed > 0) {
+		(void)snprintf(msg, sizeof(msg), "%zu held reservations could"
+		    " not be given back; their page is read again", sw.failed);
+		sweep_end(msg);
+		return;
+	}
+	sweep_next();
+}
+
+static void
+sweep_recovered(void *arg, int ok)
+{
+	(void)arg;
+	sw.outstanding--;
+	if (!ok)
+		sw.failed++;
+	if (sw.outstanding == 0 && sw.waiting)
+		sweep_page_done();
+}
+
 /* The order service's answer: compensate those with no confirmed order. */
 static void
 sweep_lookup(struct svc_call *call)
@@ -152,10 +184,11 @@ sweep_lookup(struct svc_call *call)
 		if (status != NULL && strcmp(status, "confirmed") == 0)
 			continue;
 		sw.recovered++;
+		sw.outstanding++;
 		kore_log(LOG_NOTICE, "sweeper: reservation %s is held with %s;"
 		    " cancelling and releasing it", id, status != NULL ?
 		    "a cancelled order" : "no order");
-		sw.recover(id, sw.span);
+		sw.recover(id, sw.span, sweep_recovered, NULL);
 	}
 }
 
@@ -182,8 +215,14 @@ sweep_call_done(struct svc_call *call, void *arg)
 		}
 		sw.step = SWEEP_LOOKUP;
 	} else {
-		sweep_lookup(call);
+		/* Recoveries may end at once (a call that cannot start). */
 		sw.step = SWEEP_SAVE;
+		sw.failed = 0;
+		sweep_lookup(call);
+		sw.waiting = 1;
+		if (sw.outstanding == 0)
+			sweep_page_done();
+		return;
 	}
 	sweep_next();
 }
@@ -262,7 +301,7 @@ sweep_tick(void *arg, u_int64_t now)
 	if (sw.running || svc_stopping())
 		return;
 	sw.running = 1;
-	sw.checked = sw.recovered = 0;
+	sw.checked = sw.recovered = sw.failed = 0;
 	sw.span = svc_span_root("sweep held reservations",
 	    TRACING_SPAN_INTERNAL);
 	sw.step = SWEEP_CURSOR;
@@ -277,7 +316,7 @@ sweep_pending(void)
 
 void
 sweep_init(const char *inventory, long inventory_ms, const char *order,
-    long order_ms, void (*recover)(const char *, struct tracing_span *))
+    long order_ms, sweep_recover_fn *recover)
 {
 	long long	every_s, floor_s;
 
