@@ -362,6 +362,21 @@ db_drive(struct http_request *req, struct svc_db *db)
 }
 
 /*
+ * svc_db_run for a handler that answers a failed statement with the JSON
+ * error of svc_reply_db_error: SVC_DB_PENDING (return KORE_RESULT_RETRY),
+ * SVC_DB_ERROR (answered: return KORE_RESULT_OK) or SVC_DB_DONE.
+ */
+int
+svc_db_answer(struct http_request *req, struct svc_db *db)
+{
+	int	rc;
+
+	if ((rc = svc_db_run(req, db)) == SVC_DB_ERROR)
+		svc_reply_db_error(req, db);
+	return (rc);
+}
+
+/*
  * Drives the statement; call it from a state until it stops answering
  * SVC_DB_PENDING (then return HTTP_STATE_RETRY). SVC_DB_DONE: rows are in
  * db->rows. SVC_DB_ERROR: db->error, db->sqlstate and db->unavailable.

@@ -134,6 +134,7 @@ void		svc_db_register(const char *, const char *);
 void		svc_db_prepare(struct svc_db *, const char *, const char *);
 void		svc_db_param(struct svc_db *, const char *);
 int		svc_db_run(struct http_request *, struct svc_db *);
+int		svc_db_answer(struct http_request *, struct svc_db *);
 int		svc_db_detached(struct svc_db *,
 		    void (*)(struct svc_db *, int, void *), void *);
 void		svc_db_cleanup(struct svc_db *);

@@ -201,12 +201,8 @@ reserve(struct http_request *req, struct svc_match *m)
 	}
 	st = svc_state_get(req);
 
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
-		return (KORE_RESULT_RETRY);
-	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
-		return (KORE_RESULT_OK);
-	}
+	if ((rc = svc_db_answer(req, &st->db)) != SVC_DB_DONE)
+		return (rc == SVC_DB_PENDING ? KORE_RESULT_RETRY : KORE_RESULT_OK);
 
 	status = svc_db_value(&st->db, 0, "status");
 	if (status == NULL) {
@@ -357,12 +353,8 @@ held(struct http_request *req, struct svc_match *m)
 	}
 	st = svc_state_get(req);
 
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
-		return (KORE_RESULT_RETRY);
-	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
-		return (KORE_RESULT_OK);
-	}
+	if ((rc = svc_db_answer(req, &st->db)) != SVC_DB_DONE)
+		return (rc == SVC_DB_PENDING ? KORE_RESULT_RETRY : KORE_RESULT_OK);
 	list = json_array();
 	json_array_foreach(st->db.rows, i, row) {
 		json_array_append_new(list, json_pack("{s:O,s:I}",

@@ -331,12 +331,8 @@ lookup(struct http_request *req, struct svc_match *m)
 	}
 	st = svc_state_get(req);
 
-	if ((rc = svc_db_run(req, &st->db)) == SVC_DB_PENDING)
-		return (KORE_RESULT_RETRY);
-	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, &st->db);
-		return (KORE_RESULT_OK);
-	}
+	if ((rc = svc_db_answer(req, &st->db)) != SVC_DB_DONE)
+		return (rc == SVC_DB_PENDING ? KORE_RESULT_RETRY : KORE_RESULT_OK);
 	found = json_object();
 	json_array_foreach(st->db.rows, i, row) {
 		(void)json_object_set(found, json_string_value(
