@@ -227,6 +227,18 @@ sweep_call_done(struct svc_call *call, void *arg)
 	sweep_next();
 }
 
+/* Runs the statement prepared in sw.db under the sweep's span. */
+static void
+sweep_db_start(void)
+{
+	int	rc;
+
+	sw.db.parent = sw.span;
+	if ((rc = svc_db_detached(&sw.db, sweep_db_done, NULL)) !=
+	    SVC_DB_PENDING)
+		sweep_db_done(&sw.db, rc, NULL);
+}
+
 static void
 sweep_next(void)
 {
@@ -241,10 +253,7 @@ sweep_next(void)
 	case SWEEP_CURSOR:
 		svc_db_prepare(&sw.db, "gateway", "SELECT after_us, after_id"
 		    " FROM sweep_cursor WHERE name = 'reservations'");
-		sw.db.parent = sw.span;
-		if ((rc = svc_db_detached(&sw.db, sweep_db_done, NULL)) !=
-		    SVC_DB_PENDING)
-			sweep_db_done(&sw.db, rc, NULL);
+		sweep_db_start();
 		return;
 	case SWEEP_SAVE:
 		/* Only from where this round started: another gateway may
@@ -258,10 +267,7 @@ sweep_next(void)
 		svc_db_param(&sw.db, sw.next_id);
 		svc_db_param(&sw.db, sw.after_us);
 		svc_db_param(&sw.db, sw.after_id);
-		sw.db.parent = sw.span;
-		if ((rc = svc_db_detached(&sw.db, sweep_db_done, NULL)) !=
-		    SVC_DB_PENDING)
-			sweep_db_done(&sw.db, rc, NULL);
+		sweep_db_start();
 		return;
 	case SWEEP_HELD:
 		base = sw.inventory;
