@@ -285,8 +285,10 @@ int	tracing_context_baggage_at(const struct tracing_context *, size_t,
  * headers of one name joined with ","), or NULL; the setter sets one.
  * Extract never fails on bad input: an invalid traceparent leaves the
  * context without a span context (a new trace starts), and its tracestate
- * is ignored. Inject writes the span's context (or the context's when span
- * is NULL) and the context's baggage.
+ * is ignored; an invalid tracestate is dropped whole, but a repeated key
+ * only loses its later members (the first is kept). Inject writes the
+ * span's context (or the context's when span is NULL) and the context's
+ * baggage.
  */
 #define TRACING_PROPAGATE_TRACECONTEXT	0x01
 #define TRACING_PROPAGATE_BAGGAGE	0x02

@@ -4,7 +4,9 @@
  * them, and extract/inject through the host's getter and setter callbacks.
  * Invalid input never reaches the output: an invalid traceparent leaves no
  * span context (and its tracestate is ignored), an invalid tracestate is
- * dropped whole, an invalid baggage member is skipped.
+ * dropped whole, an invalid baggage member is skipped. A tracestate key
+ * that repeats is not invalid: its first (left-most) member is kept and
+ * the later ones are dropped.
  */
 
 #include <sys/types.h>
@@ -144,50 +146,31 @@ tr_traceparent_format(const struct tr_spanctx *sc, char out[56])
 	out[55] = '\0';
 }
 
+/*
+ * key = ( lcalpha / DIGIT ) 0*255( keychar )
+ * keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+ * lcalpha = %x61-7A
+ * '@' is just another key character (not first): Level 2 has no separate
+ * tenant and system parts with their own length limits.
+ */
 static int
 ts_keychar(char c)
 {
 	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '-' || c == '*' || c == '/');
+	    c == '_' || c == '-' || c == '*' || c == '/' || c == '@');
 }
 
-/*
- * key = simple-key / multi-tenant-key
- * simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
- * multi-tenant-key = tenant-id "@" system-id
- * tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
- * system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
- */
 int
 tr_tracestate_key_valid(const char *k, size_t len)
 {
-	const char	*at;
-	size_t		 i, tl, sl;
+	size_t	i;
 
-	if (len == 0)
-		return (0);
-	at = memchr(k, '@', len);
-	if (at == NULL) {
-		if (len > 256 || k[0] < 'a' || k[0] > 'z')
-			return (0);
-		for (i = 1; i < len; i++)
-			if (!ts_keychar(k[i]))
-				return (0);
-		return (1);
-	}
-	tl = (size_t)(at - k);
-	sl = len - tl - 1;
-	if (tl == 0 || tl > 241 || sl == 0 || sl > 14)
+	if (len == 0 || len > 256)
 		return (0);
 	if (!((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= '0' && k[0] <= '9')))
 		return (0);
-	for (i = 1; i < tl; i++)
+	for (i = 1; i < len; i++)
 		if (!ts_keychar(k[i]))
-			return (0);
-	if (at[1] < 'a' || at[1] > 'z')
-		return (0);
-	for (i = 2; i <= sl; i++)
-		if (!ts_keychar(at[i]))
 			return (0);
 	return (1);
 }
@@ -211,48 +194,59 @@ tr_tracestate_value_valid(const char *v, size_t len)
 
 /*
  * Parse a (possibly combined) tracestate into at most 32 members.
- * Empty members are allowed; a bad key or value, a duplicate key or more
- * than 32 members make the whole value invalid.
+ * Empty members are skipped. A key seen before is a duplicate: the first
+ * (left-most) member with that key is kept, the later ones are checked
+ * like any other and then dropped, the others keep their order (the spec
+ * lets a receiver discard duplicates; since its 2022 revision they no
+ * longer make the list invalid). A member without '=', a bad key or value,
+ * or more than 32 members make the whole value invalid.
+ *
+ * The 32-member limit counts distinct members, after duplicates are
+ * dropped: it bounds what we keep and send on, and a list that only went
+ * past 32 by repetition (e.g. a header line sent twice) is still a valid
+ * list of at most 32 members once its duplicates are gone. 33 distinct
+ * members are invalid either way.
  */
 int
 tr_tracestate_parse(const char *s, size_t len, struct tr_tsmember *m,
     size_t *np)
 {
-	const char	*p, *end, *comma, *eq;
-	size_t		 n, i, ml;
+	const char	*p, *next, *end, *comma, *eq;
+	size_t		 n, i, ml, kl;
 
 	*np = 0;
 	if (len > TRACESTATE_MAX_INPUT)
 		return (TRACING_ERR_INVALID);
 	n = 0;
-	p = s;
 	end = s + len;
-	while (p <= end) {
+	for (p = s; p != NULL; p = next) {
 		comma = memchr(p, ',', (size_t)(end - p));
+		next = comma != NULL ? comma + 1 : NULL;
 		if (comma == NULL)
 			comma = end;
 		ml = (size_t)(comma - p);
 		trim(&p, &ml);
-		if (ml > 0) {
-			if (n == TRACESTATE_MAX_MEMBERS)
-				return (TRACING_ERR_INVALID);
-			if ((eq = memchr(p, '=', ml)) == NULL)
-				return (TRACING_ERR_INVALID);
-			m[n].key = p;
-			m[n].klen = (size_t)(eq - p);
-			m[n].val = eq + 1;
-			m[n].vlen = ml - m[n].klen - 1;
-			if (!tr_tracestate_key_valid(m[n].key, m[n].klen) ||
-			    !tr_tracestate_value_valid(m[n].val, m[n].vlen))
-				return (TRACING_ERR_INVALID);
-			for (i = 0; i < n; i++) {
-				if (m[i].klen == m[n].klen &&
-				    memcmp(m[i].key, m[n].key, m[n].klen) == 0)
-					return (TRACING_ERR_INVALID);
-			}
-			n++;
+		if (ml == 0)
+			continue;
+		if ((eq = memchr(p, '=', ml)) == NULL)
+			return (TRACING_ERR_INVALID);
+		kl = (size_t)(eq - p);
+		if (!tr_tracestate_key_valid(p, kl) ||
+		    !tr_tracestate_value_valid(eq + 1, ml - kl - 1))
+			return (TRACING_ERR_INVALID);
+		for (i = 0; i < n; i++) {
+			if (m[i].klen == kl && memcmp(m[i].key, p, kl) == 0)
+				break;
 		}
-		p = comma + 1;
+		if (i < n)
+			continue;
+		if (n == TRACESTATE_MAX_MEMBERS)
+			return (TRACING_ERR_INVALID);
+		m[n].key = p;
+		m[n].klen = kl;
+		m[n].val = eq + 1;
+		m[n].vlen = ml - kl - 1;
+		n++;
 	}
 	*np = n;
 	return (TRACING_OK);
