@@ -21,7 +21,7 @@ deps:
 	@scripts/deps.sh
 
 kore: $(BIN)/kore
-$(BIN)/kore: /usr/share/kore/RELEASE scripts/build-kore.sh
+$(BIN)/kore: /usr/share/kore/RELEASE scripts/build-kore.sh $(wildcard scripts/kore-patches/*.patch)
 	@scripts/build-kore.sh $(BUILD)/kore-src $@
 
 jaeger: $(BIN)/jaeger

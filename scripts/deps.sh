@@ -4,7 +4,7 @@
 # neither can be used. Go (for Jaeger) and Node's npm (for the OTLP protos)
 # are expected on the machine; their absence is reported, not installed.
 set -euo pipefail
-pkgs=(build-essential pkg-config kore libssl-dev libcurl4-openssl-dev libjansson-dev
+pkgs=(build-essential patch pkg-config kore libssl-dev libcurl4-openssl-dev libjansson-dev
 	libncurses-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libpq-dev
 	postgresql postgresql-client python3 wrk jq tmux valgrind clang
 	libclang-rt-14-dev docker-compose curl ca-certificates procps time)

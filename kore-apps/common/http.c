@@ -22,6 +22,13 @@
 
 static void	faults_init(void);
 
+/* A header's lines joined (svc_header_join), owned by the request. */
+struct svc_joined {
+	struct svc_joined	*next;
+	char			value[];
+};
+
+
 static const char		*svc_service = "service";
 static const struct svc_route	*svc_table;
 static size_t			 svc_table_len;
@@ -242,10 +249,15 @@ static void
 request_free(struct http_request *req)
 {
 	struct svc_request	*sr = http_state_get(req);
+	struct svc_joined	*j;
 
 	if (sr->timer != NULL) {
 		kore_timer_remove(sr->timer);
 		sr->timer = NULL;
+	}
+	while ((j = sr->joined) != NULL) {
+		sr->joined = j->next;
+		kore_free(j);
 	}
 	if (sr->state != NULL) {
 		if (sr->state_free != NULL)
@@ -426,6 +438,7 @@ svc_reply_error(struct http_request *req, int status, const char *code,
 	svc_reply_error_obj(req, status, code, msg, NULL);
 }
 
+/* The first line of a header, or NULL. */
 const char *
 svc_header(struct http_request *req, const char *name)
 {
@@ -434,6 +447,52 @@ svc_header(struct http_request *req, const char *name)
 	if (!http_request_header(req, name, &value))
 		return (NULL);
 	return (value);
+}
+
+/*
+ * Every line of a header, joined with "," in their order (RFC 9110
+ * section 5.3: the lines of a list-valued field are one list): the line
+ * itself when there is one, else a copy the request keeps until it ends.
+ * NULL when the header is absent. Lines are bounded by http_header_max.
+ */
+const char *
+svc_header_join(struct http_request *req, const char *name)
+{
+	struct http_header	*hdr;
+	struct svc_request	*sr;
+	struct svc_joined	*j;
+	const char		*first;
+	size_t			lines, len, o, n;
+
+	first = NULL;
+	lines = 0;
+	len = 0;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (strcasecmp(hdr->header, name))
+			continue;
+		if (first == NULL)
+			first = hdr->value;
+		lines++;
+		len += strlen(hdr->value) + 1;
+	}
+	if (lines <= 1 || (sr = http_state_get(req)) == NULL)
+		return (first);
+
+	j = kore_malloc(sizeof(*j) + len);
+	o = 0;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (strcasecmp(hdr->header, name))
+			continue;
+		if (o > 0)
+			j->value[o++] = ',';
+		n = strlen(hdr->value);
+		memcpy(j->value + o, hdr->value, n);
+		o += n;
+	}
+	j->value[o] = '\0';
+	j->next = sr->joined;
+	sr->joined = j;
+	return (j->value);
 }
 
 /*

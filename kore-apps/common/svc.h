@@ -58,6 +58,8 @@ struct svc_request {
 
 	void			*state;
 	void			(*state_free)(struct http_request *);
+
+	struct svc_joined	*joined;	/* svc_header_join's copies */
 };
 
 extern int	svc_access_log;
@@ -79,6 +81,7 @@ void		svc_reply_error_obj(struct http_request *, int, const char *,
 		    const char *, json_t *);
 json_t		*svc_body_json(struct http_request *, size_t);
 const char	*svc_header(struct http_request *, const char *);
+const char	*svc_header_join(struct http_request *, const char *);
 int		svc_health(struct http_request *, struct svc_match *);
 
 /* call.c: one outbound HTTP call with a JSON body, async on a request. */

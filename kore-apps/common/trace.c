@@ -107,10 +107,11 @@ kore_worker_teardown(void)
 	tracer = NULL;
 }
 
+/* traceparent, tracestate and baggage: every line of each (one list). */
 static const char *
 header_get(void *carrier, const char *name)
 {
-	return (svc_header(carrier, name));
+	return (svc_header_join(carrier, name));
 }
 
 static void

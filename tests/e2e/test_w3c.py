@@ -3,14 +3,18 @@
 the way the official harness (github.com/w3c/trace-context, test/) drives
 it: POST /test with a list of {url, arguments}; the service must call each
 url with the arguments as body and propagate the trace context. A local
-HTTP server plays the harness's callback. Prints TAP."""
+HTTP server plays the harness's callback. The cases of data/w3c.cases go
+over a raw socket, each header line as written. Prints TAP."""
 
 import http.server
 import json
+import os
 import re
 import secrets
+import socket
 import sys
 import threading
+import urllib.parse
 
 from tap import env, ok, request, run
 
@@ -25,6 +29,9 @@ class Callback(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         received.append({"traceparent": self.headers.get("traceparent"),
                          "tracestate": self.headers.get("tracestate"),
+                         "traceparents": self.headers.get_all("traceparent") or [],
+                         "tracestates": self.headers.get_all("tracestate") or [],
+                         "path": self.path,
                          "body": json.loads(body) if body else None})
         self.send_response(200)
         self.send_header("Content-Length", "0")
@@ -87,6 +94,172 @@ def test_restart():
            "invalid traceparent (%s): a new trace, its tracestate dropped" % what, got)
 
 
+TID, PID = "12345678901234567890123456789012", "1234567890123456"
+HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def unescape(text):
+    """The escapes of data/w3c.cases: {rep:N:text}, {seq:A:B:fmt}, then
+    \\s \\t \\| \\\\ \\xHH; TID and PID."""
+    text = text.replace("TID", TID).replace("PID", PID)
+    text = re.sub(r"\{rep:(\d+):([^{}]*)\}", lambda m: m.group(2) * int(m.group(1)), text)
+    text = re.sub(r"\{seq:(\d+):(\d+):([^{}]*)\}",
+                  lambda m: ",".join(m.group(3).replace("%02d", "%02d" % i)
+                                     for i in range(int(m.group(1)), int(m.group(2)) + 1)), text)
+    out, i = bytearray(), 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            n = text[i + 1]
+            if n == "x":
+                out.append(int(text[i + 2:i + 4], 16))
+                i += 4
+                continue
+            out += {"s": b" ", "t": b"\t", "|": b"|", "\\": b"\\"}[n]
+            i += 2
+            continue
+        out += c.encode()
+        i += 1
+    return bytes(out)
+
+
+def split_bars(line):
+    """Fields separated by " | " (an escaped bar stays in its field)."""
+    parts, cur, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            cur += line[i:i + 2]
+            i += 2
+        elif line[i] == "|":
+            parts.append(cur.strip(" "))
+            cur = ""
+            i += 1
+        else:
+            cur += line[i]
+            i += 1
+    parts.append(cur.strip(" "))
+    return parts
+
+
+def load_cases():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "w3c.cases")
+    cases = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = split_bars(line)
+            cases.append((n, parts[0].split(), parts[1], [unescape(h) for h in parts[2:] if h]))
+    return cases
+
+
+def raw_post(lines, body):
+    """POST /test with these header lines as written; the status line."""
+    u = urllib.parse.urlsplit(SERVICE)
+    head = [b"POST /test HTTP/1.1", b"Host: " + u.netloc.encode(), b"Content-Type: application/json",
+            b"Content-Length: %d" % len(body), b"Connection: close"] + lines
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    try:
+        s.sendall(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    finally:
+        s.close()
+    return data.split(b"\r\n", 1)[0].decode("latin-1")
+
+
+def members(ts):
+    out = []
+    for m in (ts or "").split(","):
+        m = m.strip(" \t")
+        if m:
+            k, _, v = m.partition("=")
+            out.append((k, v))
+    return out
+
+
+def check(expect, lines, call):
+    """The expectations that do not hold (an empty list: all hold)."""
+    bad = []
+    tps = call["traceparents"]
+    if len(tps) != 1:
+        return ["%d traceparent headers" % len(tps)]
+    m = TP.match(tps[0])
+    if not m:
+        return ["traceparent %r is not version 00" % tps[0]]
+    tid, pid, flags = m.group(1), m.group(2), int(m.group(3), 16)
+    ts = ",".join(call["tracestates"]) if call["tracestates"] else None
+    sent = b"\n".join(lines).decode("latin-1").lower()
+    mem = members(ts)
+    for e in expect:
+        if e == "continue" and not (tid == TID and pid != PID):
+            bad.append("expected trace %s with a new parent, got %s-%s" % (TID, tid, pid))
+        elif e == "restart" and (tid in sent or tid == "0" * 32):
+            bad.append("expected a new trace, got %s" % tid)
+        elif e == "sampled" and not flags & 1:
+            bad.append("expected sampled, flags %02x" % flags)
+        elif e == "unsampled" and flags & 1:
+            bad.append("expected unsampled, flags %02x" % flags)
+        elif e == "random" and not flags & 2:
+            bad.append("expected the random flag, flags %02x" % flags)
+        elif e.startswith("ts="):
+            want = e[3:]
+            if want == "-":
+                if ts is not None:
+                    bad.append("expected no tracestate, got %r" % ts)
+            elif ts != unescape(want).decode("latin-1"):
+                bad.append("expected tracestate %r, got %r" % (unescape(want).decode("latin-1"), ts))
+        elif e.startswith("has="):
+            k, _, v = unescape(e[4:]).decode("latin-1").partition("=")
+            if (k, v) not in mem:
+                bad.append("expected member %s=%s in %r" % (k, v, ts))
+        elif e.startswith("lacks="):
+            if any(k == e[6:] for k, _ in mem):
+                bad.append("expected no member %s in %r" % (e[6:], ts))
+        elif e.startswith("members="):
+            if len(mem) != int(e[8:]):
+                bad.append("expected %s members, got %d" % (e[8:], len(mem)))
+        elif e not in ("continue", "restart", "sampled", "unsampled", "random"):
+            bad.append("unknown expectation %r" % e)
+    return bad
+
+
+def test_cases():
+    """Every line of data/w3c.cases: header lines as written, over a raw socket."""
+    for n, expect, what, lines in load_cases():
+        del received[:]
+        body = json.dumps([{"url": CB + "?case=%d" % n, "arguments": []}]).encode()
+        status = raw_post(lines, body)
+        got = [r for r in received if r["path"].endswith("?case=%d" % n)]
+        if not got:
+            ok(False, "w3c.cases:%d %s" % (n, what), "answer %r, no call made" % status)
+            continue
+        bad = check(expect, lines, got[0])
+        ok(not bad and status.startswith("HTTP/1.1 200"), "w3c.cases:%d %s" % (n, what),
+           "\n".join(bad + ["answer: " + status, "sent: %r" % lines,
+                            "call: %r %r" % (got[0]["traceparents"], got[0]["tracestates"])]))
+
+
+def test_multiple_calls():
+    """As the harness's AdvancedTest: several calls from one request."""
+    tp = "00-%s-%s-01" % (TID, PID)
+    for what, headers, same in [("a valid traceparent", {"traceparent": tp}, True),
+                                ("no traceparent", {}, False),
+                                ("an invalid traceparent", {"traceparent": "00-%s-%s-01" % ("0" * 32, PID)}, False)]:
+        r, got = drive(headers, [{"url": CB, "arguments": []}] * 3)
+        ms = [TP.match(g["traceparent"] or "") for g in got]
+        tids = {m.group(1) for m in ms if m}
+        pids = {m.group(2) for m in ms if m}
+        good = len(got) == 3 and all(ms) and len(pids) == 3 and len(tids) == 1
+        good = good and ((TID in tids) if same else ("0" * 32 not in tids and TID not in tids))
+        ok(good, "three calls, %s: one trace id, three parent ids" % what, got)
+
+
 def test_bad_input():
     r = request("POST", SERVICE + "/test", {"url": CB}, {})
     ok(r.status == 400 and r.error().get("code") == "invalid_json", "not a list: 400 JSON error", r)
@@ -95,4 +268,5 @@ def test_bad_input():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_continue, test_unsampled, test_future_version, test_restart, test_bad_input]))
+    sys.exit(run([test_continue, test_unsampled, test_future_version, test_restart, test_cases,
+                  test_multiple_calls, test_bad_input]))
