@@ -138,6 +138,7 @@ order_validate(const json_t *body, struct order_error *err)
 {
 	const json_t	*v, *item;
 	const char	*s;
+	long double	total;
 	size_t		i, n;
 
 	memset(err, 0, sizeof(*err));
@@ -159,10 +160,18 @@ order_validate(const json_t *body, struct order_error *err)
 	if (!json_is_array(v) || n < 1 || n > ORDER_ITEMS_MAX)
 		return (fail(err, "invalid_field", "items",
 		    "items must be an array of 1 to %d items", ORDER_ITEMS_MAX));
+	total = 0;
 	json_array_foreach(v, i, item) {
 		if (!item_validate(item, i, err))
 			return (0);
+		total += (long double)json_integer_value(json_object_get(item,
+		    "quantity")) * json_number_value(json_object_get(item,
+		    "price"));
 	}
+	if (total > ORDER_TOTAL_MAX)
+		return (fail(err, "invalid_field", "items", "the order total"
+		    " (quantity times price, summed) must be at most %.0f",
+		    ORDER_TOTAL_MAX));
 
 	if ((v = json_object_get(body, "email")) == NULL)
 		return (fail(err, "missing_field", "email", "email is required"));

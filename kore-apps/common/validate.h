@@ -12,6 +12,7 @@
 #define ORDER_SKU_MAX		64
 #define ORDER_QTY_MAX		1000
 #define ORDER_PRICE_MAX		1000000000.0
+#define ORDER_TOTAL_MAX		1000000000000.0	/* the orders table holds 1e14 */
 #define ORDER_EMAIL_MAX		254
 
 struct order_error {

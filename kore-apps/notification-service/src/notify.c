@@ -277,6 +277,48 @@ maildir_finish(struct http_request *req, struct notify *st)
 }
 
 /*
+ * The contract's bounds, as the gateway's public ones: orderId 1 to 64
+ * characters, currency three capital letters (ISO 4217), 1 to
+ * ORDER_ITEMS_MAX items of a valid sku, a quantity and a price, a total
+ * within ORDER_TOTAL_MAX. NULL when the body keeps them, else the field.
+ */
+static const char *
+notify_invalid(const json_t *body)
+{
+	const json_t	*items, *item, *v;
+	const char	*s;
+	size_t		i, n;
+
+	s = json_string_value(json_object_get(body, "orderId"));
+	if (s == NULL || (n = strlen(s)) == 0 || n > 64)
+		return ("orderId");
+	if ((v = json_object_get(body, "currency")) != NULL) {
+		s = json_string_value(v);
+		if (s == NULL || strlen(s) != 3 || s[0] < 'A' || s[0] > 'Z' ||
+		    s[1] < 'A' || s[1] > 'Z' || s[2] < 'A' || s[2] > 'Z')
+			return ("currency");
+	}
+	v = json_object_get(body, "total");
+	if (!json_is_number(v) || json_number_value(v) < 0 ||
+	    json_number_value(v) > ORDER_TOTAL_MAX)
+		return ("total");
+	items = json_object_get(body, "items");
+	n = json_array_size(items);
+	if (!json_is_array(items) || n < 1 || n > ORDER_ITEMS_MAX)
+		return ("items");
+	json_array_foreach(items, i, item) {
+		s = json_string_value(json_object_get(item, "sku"));
+		v = json_object_get(item, "quantity");
+		if (s == NULL || !sku_valid(s) || !json_is_integer(v) ||
+		    json_integer_value(v) < 1 ||
+		    json_integer_value(v) > ORDER_QTY_MAX ||
+		    !json_is_number(json_object_get(item, "price")))
+			return ("items");
+	}
+	return (NULL);
+}
+
+/*
  * POST /v1/notifications {"orderId","email","total","currency"?,"items"}:
  * 201 {"messageId","status":"sent","transport":"maildir"|"smtp"};
  * 400 bad input; 502 the SMTP server refused; 503 the Maildir failed.
@@ -286,7 +328,7 @@ notify(struct http_request *req, struct svc_match *m)
 {
 	struct notify		*st;
 	struct tracing_span	*span;
-	const char		*email;
+	const char		*email, *field;
 	char			unique[17];
 
 	(void)m;
@@ -299,6 +341,14 @@ notify(struct http_request *req, struct svc_match *m)
 			svc_reply_error_obj(req, 400, "invalid_field",
 			    "email must be a plausible address",
 			    json_pack("{s:s}", "field", "email"));
+			return (KORE_RESULT_OK);
+		}
+		if ((field = notify_invalid(st->body)) != NULL) {
+			svc_reply_error_obj(req, 400, "invalid_field",
+			    "orderId (1-64 characters), currency (3 capital"
+			    " letters), total and 1-100 items (sku, quantity,"
+			    " price) must keep the contract's bounds",
+			    json_pack("{s:s}", "field", field));
 			return (KORE_RESULT_OK);
 		}
 		svc_random_hex(unique, sizeof(unique) - 1);
