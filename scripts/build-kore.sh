@@ -21,6 +21,8 @@ cp -r /usr/share/kore/. "$src/"
 #     and 431 beyond; pipelining; chunked bodies; one Content-Length; no
 #     Transfer-Encoding with it; case-sensitive methods) and every answer
 #     Kore gives by itself as a JSON error.
+#   0003-pgsql-conn-error: a statement bound to a callback hears that its
+#     connection failed (it waited for good after a PostgreSQL crash).
 patches=$(dirname "$0")/kore-patches
 for p in "$patches"/*.patch; do
 	patch -s -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \

@@ -11,11 +11,12 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 import sys
 import time
 import urllib.parse
 
-from tap import (GATEWAY, INVENTORY, ORDERS, env, ok, order_body, post_order, psql,
+from tap import (GATEWAY, INVENTORY, ORDERS, TOP, env, ok, order_body, post_order, psql,
                  request, run, stock)
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -254,6 +255,8 @@ def test_compensation():
         r = post_order(order_body(sku="SKU789", qty=2, user=user))
         ok(r.status in (502, 503) and r.error().get("code") in ("order_service_unavailable", "order_rejected"),
            "compensation: order creation failed -> 502/503 JSON error", r)
+        ok(r.error().get("reservation") == "released" and "the reservation was released" in r.error().get("message", ""),
+           "compensation: the answer says the reservation was released", r)
         ok(stock("SKU789") == before, "compensation: the reservation was released (stock unchanged)")
         ok(psql(INVENTORY_DB, "SELECT count(*) FROM reservations WHERE state = 'reserved'") == reserved,
            "compensation: no reservation left reserved")
@@ -261,6 +264,31 @@ def test_compensation():
            "compensation: no confirmed order")
     finally:
         psql(ORDER_DB, "ALTER TABLE orders DROP CONSTRAINT IF EXISTS e2e_block")
+
+
+def test_compensation_fails():
+    """Order creation fails and so does the cancellation (the order service
+    answers 503 to everything): the answer must not claim the reservation
+    was released; it says it is held, and so does the inventory."""
+    fault = os.path.join(TOP, "scripts", "fault.sh")
+    before = stock("SKU789")
+    subprocess.run([fault, "order-service", '{"error_percent":100,"error_status":503}'], check=True)
+    try:
+        r = post_order(order_body(sku="SKU789", qty=2, user=987654322))
+    finally:
+        subprocess.run([fault, "order-service", "clear"], check=True)
+    err = r.error()
+    ok(r.status == 503 and err.get("code") == "order_service_unavailable", "failed compensation: 503 JSON error", r)
+    ok(err.get("reservation") == "held" and "was released" not in err.get("message", ""),
+       "failed compensation: the answer says the stock stays reserved, not that it was released", r)
+    held = psql(INVENTORY_DB, "SELECT id FROM reservations WHERE state = 'reserved' AND items @> "
+                "'[{\"sku\": \"SKU789\", \"quantity\": 2}]' AND created_at > now() - interval '1 minute'"
+                " ORDER BY created_at DESC LIMIT 1")
+    ok(held != "" and stock("SKU789") == before - 2, "failed compensation: the inventory holds the 2 units, as answered",
+       (held, stock("SKU789"), before))
+    if held:
+        request("POST", INVENTORY + "/v1/reservations/%s/release" % held)
+    ok(stock("SKU789") == before, "failed compensation: released by hand afterwards (test cleanup)")
 
 
 def test_race():
@@ -375,5 +403,5 @@ def test_header_timeout():
 
 if __name__ == "__main__":
     sys.exit(run([test_health, test_happy_path, test_multi_item_total, test_trace_context, test_out_of_stock,
-                  test_bad_requests, test_idempotency, test_compensation, test_internal_contracts, test_race,
+                  test_bad_requests, test_idempotency, test_compensation, test_compensation_fails, test_internal_contracts, test_race,
                   test_header_timeout]))

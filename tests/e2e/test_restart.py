@@ -253,6 +253,67 @@ def test_crash_recovery():
        "the gateway is ready again with its usual settings", g.stderr[-400:])
 
 
+def kill_postmaster():
+    """SIGKILL to PostgreSQL's postmaster, then started again (retried
+    while its dying backends still hold the shared memory)."""
+    with open(os.path.join(RUN_DIR, "pg", "data", "postmaster.pid")) as f:
+        os.kill(int(f.readline().strip()), signal.SIGKILL)
+    time.sleep(1.0)
+    for _ in range(20):
+        p = script("pg.sh", "start")
+        if p.returncode == 0:
+            return p
+        time.sleep(0.5)
+    return p
+
+
+def test_sweeper_after_postgres_kill():
+    # The sweeper keeps sweeping through a PostgreSQL crash: its rounds fail
+    # while the server is down (logged), then it recovers on its own, and a
+    # reservation abandoned after the restart is given back within two
+    # sweep periods of growing stale.
+    script("services.sh", "stop-service", "api-gateway")
+    g = restart_gateway({"RESERVATION_SWEEP_S": "1", "RESERVATION_STALE_S": "10"})
+    ok(g.returncode == 0, "the gateway starts, sweeping every second", g.stderr[-400:])
+    start = gateway_log_size()
+    deadline = time.time() + 10
+    while time.time() < deadline and "sweeper: round" not in gateway_log_since(start):
+        time.sleep(0.5)
+    ok("sweeper: round" in gateway_log_since(start), "each sweep round logs a line",
+       gateway_log_since(start)[-400:])
+    mark = gateway_log_size()
+    p = kill_postmaster()
+    ok(p.returncode == 0, "PostgreSQL killed with SIGKILL and started again", p.stderr[-400:])
+    deadline = time.time() + 30
+    while time.time() < deadline and request("GET", GATEWAY + "/ready").status != 200:
+        time.sleep(0.5)
+    rid = "res_e2e_sweep_%d" % int(time.time() * 1000)
+    r = request("POST", INVENTORY + "/v1/reservations",
+                {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]})
+    made = time.time()
+    ok(r.status == 201, "a reservation is made after the restart and abandoned (no order)", r)
+
+    def state():
+        return psql(INVENTORY_DB, "SELECT state FROM reservations WHERE id = '%s'" % rid)
+
+    # Stale after RESERVATION_STALE_S (10 s), then two sweep periods (1 s
+    # each); a second of slack for the clocks of PostgreSQL and this test.
+    while time.time() < made + 10 + 2 + 1 and state() != "released":
+        time.sleep(0.25)
+    took = time.time() - made
+    ok(state() == "released", "the sweeper gives it back within two sweep periods of it growing stale"
+       " (%.1f s after it was made)" % took, state())
+    log = gateway_log_since(mark)
+    failed = "sweeper: round" in log and " failed after " in log
+    ok(" done in " in log and (not failed or "sweeper: recovered after" in log),
+       "rounds run again after the restart; %s" % ("the failed ones were logged, then the recovery"
+                                                   if failed else "none failed"), log[-600:])
+    script("services.sh", "stop-service", "api-gateway")
+    g = restart_gateway()
+    ok(g.returncode == 0 and request("GET", GATEWAY + "/ready").status == 200,
+       "the gateway is ready again with its usual settings", g.stderr[-400:])
+
+
 def test_persistence():
     r = post_order(order_body(sku="SKU456", qty=1, price=3.0))
     ok(r.status == 201, "an order is accepted", r)
@@ -269,4 +330,5 @@ def test_persistence():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_postgres_restart, test_graceful_stop, test_crash_recovery, test_persistence]))
+    sys.exit(run([test_postgres_restart, test_graceful_stop, test_crash_recovery,
+                  test_sweeper_after_postgres_kill, test_persistence]))

@@ -685,14 +685,12 @@ step_create(struct http_request *req, struct flow *st)
 	    st->reservation, st->call.status, st->call.error);
 	if (st->call.status >= 400 && st->call.status < 500) {
 		flow_error(st, HTTP_STATUS_BAD_GATEWAY, "order_rejected",
-		    "the order service rejected the order; the reservation"
-		    " was released", NULL, STEP_CANCEL);
+		    "the order service rejected the order", NULL, STEP_CANCEL);
 	} else {
 		flow_error(st, st->call.timed_out ?
 		    HTTP_STATUS_GATEWAY_TIMEOUT :
 		    HTTP_STATUS_SERVICE_UNAVAILABLE, "order_service_unavailable",
-		    "the order could not be created; the reservation was"
-		    " released", NULL, STEP_CANCEL);
+		    "the order could not be created", NULL, STEP_CANCEL);
 	}
 	return (KORE_RESULT_OK);
 }
@@ -758,6 +756,31 @@ step_notify(struct http_request *req, struct flow *st)
 	return (KORE_RESULT_OK);
 }
 
+/*
+ * What the compensation did, said in the error answer once it happened:
+ * "reservation": "released", or "held" (an order may stand, or the release
+ * failed: the stock stays reserved until the reservation sweeper finds no
+ * order for it and gives it back).
+ */
+static void
+flow_compensated(struct flow *st, int released)
+{
+	json_t		*err;
+	const char	*msg;
+	char		 text[384];
+
+	err = json_object_get(st->answer, "error");
+	if ((msg = json_string_value(json_object_get(err, "message"))) == NULL)
+		return;
+	(void)snprintf(text, sizeof(text), "%s; %s", msg, released ?
+	    "the reservation was released" : "the reservation could not be"
+	    " released yet: its stock stays reserved until the gateway's"
+	    " sweeper gives it back");
+	json_object_set_new(err, "message", json_string(text));
+	json_object_set_new(err, "reservation", json_string(released ?
+	    "released" : "held"));
+}
+
 /* Compensation 1: no order may stand for this reservation. */
 static int
 step_cancel(struct http_request *req, struct flow *st)
@@ -780,6 +803,7 @@ step_cancel(struct http_request *req, struct flow *st)
 		kore_log(LOG_ERR, "compensation: cannot cancel the order of %s"
 		    " (status %ld %s); its stock stays reserved",
 		    st->reservation, st->call.status, st->call.error);
+		flow_compensated(st, 0);
 		st->step = STEP_IDEM_ABANDON;
 	}
 	return (KORE_RESULT_OK);
@@ -801,6 +825,7 @@ step_release(struct http_request *req, struct flow *st)
 		kore_log(LOG_ERR, "compensation: cannot release %s (status %ld"
 		    " %s)", st->reservation, st->call.status, st->call.error);
 	}
+	flow_compensated(st, st->call.status == 200);
 	st->step = STEP_IDEM_ABANDON;
 	return (KORE_RESULT_OK);
 }

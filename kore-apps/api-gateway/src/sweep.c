@@ -11,8 +11,16 @@
  * The cursor moves past a page once every reservation of it was given back;
  * a page with one that could not be is read again in the next round. Each
  * reservation is otherwise read once: one pass over the new ones.
+ *
+ * A round never blocks the next ones: whatever fails (a statement, a call,
+ * the database restarting under it) ends the round, logged, and the next
+ * tick starts afresh; a round still running past its deadline (a statement
+ * or call whose answer never comes) is abandoned, its statement and call
+ * torn down. Every round logs one line with what it did; a round that
+ * succeeds after failed ones says the sweeper recovered.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +59,45 @@ static struct {
 	size_t		 outstanding;	/* recoveries of this page running */
 	size_t		 failed;
 	int		 waiting;	/* for them, before saving the cursor */
+
+	u_int64_t	 started_ms;	/* of the round running */
+	u_int64_t	 deadline_ms;	/* a round running longer is abandoned */
+	u_int64_t	 rounds;
+	u_int64_t	 failures;	/* rounds failed in a row */
 } sw;
 
 static void	sweep_next(void);
 
+static const char *sweep_step_name[] = {
+	"reading the cursor", "listing held reservations",
+	"looking the orders up", "saving the cursor",
+};
+
 static void
 sweep_end(const char *error)
 {
+	u_int64_t	ms = svc_now_ms() - sw.started_ms;
+
+	sw.rounds++;
 	if (error != NULL) {
-		kore_log(LOG_WARNING, "sweeper: %s; again in the next round",
+		sw.failures++;
+		kore_log(LOG_WARNING, "sweeper: round %llu failed after %llu ms"
+		    " (%s, %llu in a row): %s; again in the next round",
+		    (unsigned long long)sw.rounds, (unsigned long long)ms,
+		    sweep_step_name[sw.step], (unsigned long long)sw.failures,
 		    error);
 		(void)tracing_span_set_status(sw.span, TRACING_STATUS_ERROR,
 		    error);
-	} else if (sw.recovered > 0) {
-		kore_log(LOG_NOTICE, "sweeper: %zu reservations checked, %zu"
-		    " held with no order handed to compensation", sw.checked,
-		    sw.recovered);
+	} else {
+		if (sw.failures > 0) {
+			kore_log(LOG_NOTICE, "sweeper: recovered after %llu"
+			    " failed rounds", (unsigned long long)sw.failures);
+		}
+		sw.failures = 0;
+		kore_log(LOG_NOTICE, "sweeper: round %llu done in %llu ms: %zu"
+		    " held reservations checked, %zu with no order handed to"
+		    " compensation", (unsigned long long)sw.rounds,
+		    (unsigned long long)ms, sw.checked, sw.recovered);
 	}
 	(void)tracing_span_set_int(sw.span, "sweep.checked",
 	    (long long)sw.checked);
@@ -78,6 +109,8 @@ sweep_end(const char *error)
 	svc_db_cleanup(&sw.db);
 	json_decref(sw.page);
 	sw.page = NULL;
+	sw.outstanding = 0;
+	sw.waiting = 0;
 	sw.running = 0;
 }
 
@@ -158,7 +191,9 @@ sweep_page_done(void)
 static void
 sweep_recovered(void *arg, int ok)
 {
-	(void)arg;
+	/* A recovery of a round abandoned meanwhile counts for nothing. */
+	if ((u_int64_t)(uintptr_t)arg != sw.rounds || !sw.running)
+		return;
 	sw.outstanding--;
 	if (!ok)
 		sw.failed++;
@@ -188,7 +223,8 @@ sweep_lookup(struct svc_call *call)
 		kore_log(LOG_NOTICE, "sweeper: reservation %s is held with %s;"
 		    " cancelling and releasing it", id, status != NULL ?
 		    "a cancelled order" : "no order");
-		sw.recover(id, sw.span, sweep_recovered, NULL);
+		sw.recover(id, sw.span, sweep_recovered,
+		    (void *)(uintptr_t)sw.rounds);
 	}
 }
 
@@ -304,9 +340,16 @@ sweep_tick(void *arg, u_int64_t now)
 {
 	(void)arg;
 	(void)now;
-	if (sw.running || svc_stopping())
+	if (svc_stopping())
 		return;
+	if (sw.running) {
+		if (svc_now_ms() - sw.started_ms < sw.deadline_ms)
+			return;
+		/* Tears the statement and call down (callbacks unbound). */
+		sweep_end("no answer before the round's deadline: abandoned");
+	}
 	sw.running = 1;
+	sw.started_ms = svc_now_ms();
 	sw.checked = sw.recovered = sw.failed = 0;
 	sw.span = svc_span_root("sweep held reservations",
 	    TRACING_SPAN_INTERNAL);
@@ -343,6 +386,8 @@ sweep_init(const char *inventory, long inventory_ms, const char *order,
 	sw.order = order;
 	sw.order_ms = order_ms;
 	sw.recover = recover;
+	/* Every step of a round, each at its longest, and then some. */
+	sw.deadline_ms = (u_int64_t)(2 * (inventory_ms + order_ms) + 30000);
 	svc_on_drain(sweep_pending);
 	(void)kore_timer_add(sweep_tick, (u_int64_t)every_s * 1000, NULL, 0);
 }
