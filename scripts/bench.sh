@@ -231,7 +231,7 @@ overhead() {
 	awk -v u="${orders[untraced]}" -v t="${orders[traced]}" 'BEGIN {
 		printf "   all windows together: %.3f\n", (u > 0 ? t / u : 0) }'
 	echo "   spans: $e ended, $x exported, $d dropped by the traced workers; Jaeger accepted $((a1 - a0)) (goal: none lost;"
-	echo "   Jaeger also counts the readiness checks of the W3C test service, restarted with the main stack)"
+	echo "   Jaeger also counts the readiness checks of the W3C test service when W3C_TEST_SERVICE=on)"
 	# A worker that dies takes its counters with it (Jaeger then holds more).
 	echo "   workers that died and were restarted: $(( $(restarts) - r0 ))"
 	echo "   rss after the first windows (KiB), untraced:${rss[untraced]}"

@@ -28,6 +28,21 @@ case "$MAILDIR" in /*) ;; *) MAILDIR="$top/$MAILDIR" ;; esac
 case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$top/$FAULTS_DIR" ;; esac
 export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR TOP="$top" BIN="$top/bin"
 
+# The gateway's key for its calls to the other services, and what they
+# accept: made once per checkout (in $RUN_DIR/secrets, mode 0600) unless
+# SERVICE_AUTH_KEY and SERVICE_AUTH_ACCEPT are given.
+if [ -z "${SERVICE_AUTH_KEY:-}" ] || [ -z "${SERVICE_AUTH_ACCEPT:-}" ]; then
+	keyfile="$RUN_DIR/secrets/service-auth.key"
+	if [ ! -s "$keyfile" ]; then
+		mkdir -p "$RUN_DIR/secrets"
+		chmod 700 "$RUN_DIR/secrets"
+		(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$keyfile")
+	fi
+	[ -n "${SERVICE_AUTH_KEY:-}" ] || SERVICE_AUTH_KEY="k1:$(cat "$keyfile")"
+	[ -n "${SERVICE_AUTH_ACCEPT:-}" ] || SERVICE_AUTH_ACCEPT="api-gateway/k1:$(cat "$keyfile")"
+fi
+export SERVICE_AUTH_KEY SERVICE_AUTH_ACCEPT
+
 # A libpq keyword/value string, each value single-quoted and escaped.
 pgq() { local v=${1//\\/\\\\}; v=${v//\'/\\\'}; printf "'%s'" "$v"; }
 conninfo() {

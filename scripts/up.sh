@@ -12,7 +12,7 @@ The stack is up:
   inventory-service     http://$BIND_HOST:$INVENTORY_PORT
   order-service         http://$BIND_HOST:$ORDER_PORT
   notification-service  http://$BIND_HOST:$NOTIFICATION_PORT   (mail: $MAILDIR${SMTP_URL:+, SMTP $SMTP_URL})
-  w3c-test-service      http://$BIND_HOST:$W3C_TEST_PORT/test   (W3C trace-context harness)
+$([ "${W3C_TEST_SERVICE:-off}" = on ] && echo "  w3c-test-service      http://$BIND_HOST:$W3C_TEST_PORT/test   (W3C trace-context harness)")
   PostgreSQL            $DB_HOST:$DB_PORT (databases $INVENTORY_DB, $ORDER_DB, $GATEWAY_DB)
   Jaeger API            http://$JAEGER_HOST:$JAEGER_QUERY_PORT/api/services   (OTLP: grpc :$JAEGER_OTLP_GRPC_PORT, http :$JAEGER_OTLP_HTTP_PORT)
   logs                  $RUN_DIR/log/

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 mkdir -p "$RUN_DIR"
 
+# The suites drive the W3C test service too.
+export W3C_TEST_SERVICE=on
 if ! scripts/up.sh >"$RUN_DIR/up-for-tests.log" 2>&1; then
 	echo "not ok 1 - make up brought the stack up"
 	sed 's/^/#   /' "$RUN_DIR/up-for-tests.log" | tail -40
@@ -27,7 +29,9 @@ JAEGER_URL="http://$JAEGER_HOST:$JAEGER_QUERY_PORT" GATEWAY_URL="http://$BIND_HO
 	E2E_SLOW_OFF="'$TOP/scripts/fault.sh' inventory-service clear" \
 	bash cli/tests/e2e.sh || rc=1
 
-# Last: these restart PostgreSQL and the whole stack.
-echo "# tests/e2e/test_restart.py"
-python3 tests/e2e/test_restart.py || rc=1
+# Last: these restart services, PostgreSQL and the whole stack.
+for t in tests/e2e/test_auth.py tests/e2e/test_restart.py; do
+	echo "# $t"
+	python3 "$t" || rc=1
+done
 exit $rc

@@ -155,6 +155,8 @@ call_setup(struct svc_call *call, int method, const char *url,
 	 * connection turns out to be closed.
 	 */
 	kore_curl_http_setup(&call->curl, method, NULL, 0);
+	svc_auth_sign(&call->curl, method, url, text,
+	    text != NULL ? strlen(text) : 0);
 	if (text != NULL) {
 		curl_easy_setopt(call->curl.handle, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)strlen(text));

@@ -348,6 +348,10 @@ svc_dispatch(struct http_request *req)
 		sr->start_ns = svc_now_ns();
 		sr->route = route;
 		svc_trace_request_begin(req, sr);
+		if (route != NULL && !svc_auth_check(req, route)) {
+			request_finish(req, sr, 0);
+			return (KORE_RESULT_OK);
+		}
 		fault_decide(req, sr);
 		if (sr->fault.latency_ms > 0) {
 			sr->timer = kore_timer_add(fault_wake,

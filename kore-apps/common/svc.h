@@ -84,6 +84,14 @@ const char	*svc_header(struct http_request *, const char *);
 const char	*svc_header_join(struct http_request *, const char *);
 int		svc_health(struct http_request *, struct svc_match *);
 
+/* auth.c: service-to-service authentication (HMAC-SHA256 signatures). */
+void		svc_auth_sign_calls(void);
+void		svc_auth_require(void);
+void		svc_auth_sign(struct kore_curl *, int, const char *,
+		    const char *, size_t);
+int		svc_auth_check(struct http_request *,
+		    const struct svc_route *);
+
 /* call.c: one outbound HTTP call with a JSON body, async on a request. */
 struct svc_call {
 	struct kore_curl	curl;

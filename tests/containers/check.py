@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -832,6 +833,7 @@ def live_checks(live):
         return
 
     ports = {s: free_port() for s in SERVICES}
+    ct_secret = secrets.token_hex(24)
     common = {
         "GATEWAY_PORT": str(ports["api-gateway"]),
         "INVENTORY_PORT": str(ports["inventory-service"]),
@@ -844,6 +846,8 @@ def live_checks(live):
         "INVENTORY_URL": "http://inventory.ct.test:%d" % ports["inventory-service"],
         "ORDER_URL": "http://order.ct.test:%d" % ports["order-service"],
         "NOTIFICATION_URL": "http://notification.ct.test:%d" % ports["notification-service"],
+        "SERVICE_AUTH_KEY": "ct:" + ct_secret,
+        "SERVICE_AUTH_ACCEPT": "api-gateway/ct:" + ct_secret,
     }
     for s in SERVICES:
         live.start(s, common)

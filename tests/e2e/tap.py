@@ -3,11 +3,14 @@
 Every test talks to the real running stack; the addresses come from the
 same environment variables the services use (see .env.example)."""
 
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import subprocess
 import sys
+import time
 import traceback
 import urllib.parse
 
@@ -56,6 +59,7 @@ GATEWAY = env("TEST_GATEWAY_URL", "http://%s:%s" % (env("BIND_HOST", "127.0.0.1"
                                                     env("GATEWAY_PORT", "8080")))
 INVENTORY = env("INVENTORY_URL", "http://127.0.0.1:8081")
 ORDERS = env("ORDER_URL", "http://127.0.0.1:8082")
+NOTIFICATION = env("NOTIFICATION_URL", "http://127.0.0.1:8083")
 
 
 class Response:
@@ -77,7 +81,42 @@ class Response:
         return "%d %s" % (self.status, self.raw[:400])
 
 
-def request(method, url, body=None, headers=None, timeout=30):
+def service_key():
+    """The gateway's key for internal calls, as scripts/env.sh sets it:
+    (caller, id, secret)."""
+    v = os.environ.get("SERVICE_AUTH_KEY")
+    if not v:
+        run_dir = env("RUN_DIR", ".run")
+        if not os.path.isabs(run_dir):
+            run_dir = os.path.join(TOP, run_dir)
+        with open(os.path.join(run_dir, "secrets", "service-auth.key")) as f:
+            v = "k1:" + f.read().strip()
+    kid, _, secret = v.partition(":")
+    return "api-gateway", kid, secret
+
+
+def auth_header(method, path, body, key=None, ts=None):
+    """The authorization header the gateway sends (kore-apps/common/auth.c)."""
+    caller, kid, secret = key or service_key()
+    ts = int(time.time()) if ts is None else ts
+    text = "%s\n%s\n%d\n%s" % (method, path, ts, hashlib.sha256(body or b"").hexdigest())
+    sig = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return "SVC-HMAC-SHA256 caller=%s,key=%s,ts=%d,sig=%s" % (caller, kid, ts, sig)
+
+
+INTERNAL_PORTS = None
+
+
+def internal(u):
+    global INTERNAL_PORTS
+    if INTERNAL_PORTS is None:
+        INTERNAL_PORTS = {urllib.parse.urlsplit(b).port for b in (INVENTORY, ORDERS, NOTIFICATION)}
+    return u.port in INTERNAL_PORTS
+
+
+def request(method, url, body=None, headers=None, timeout=30, sign=True):
+    """One HTTP request; a call to an internal service is signed as the
+    gateway signs its own (sign=False: as anyone else would send it)."""
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     h = {}
@@ -86,6 +125,8 @@ def request(method, url, body=None, headers=None, timeout=30):
         h["Content-Type"] = "application/json"
     elif isinstance(body, str):
         body = body.encode()
+    if sign and internal(u):
+        h["Authorization"] = auth_header(method, u.path, body)
     h.update(headers or {})
     try:
         conn.request(method, u.path + ("?" + u.query if u.query else ""), body=body, headers=h)

@@ -265,6 +265,12 @@ def test_bad_input():
     ok(r.status == 400 and r.error().get("code") == "invalid_json", "not a list: 400 JSON error", r)
     r = request("POST", SERVICE + "/test", [{"url": "ftp://x"}], {})
     ok(r.status == 400, "a url that is not http: 400", r)
+    for url in ["http://10.1.2.3/x", "http://example.com/", "http://127.0.0.1.example.com/",
+                "http://[2001:db8::1]/", "http://localhost.example.com/", "http://127.0.0.1:80@example.com/"]:
+        del received[:]
+        r = request("POST", SERVICE + "/test", [{"url": CB, "arguments": []}, {"url": url, "arguments": []}], {})
+        ok(r.status == 403 and r.error().get("code") == "host_not_allowed" and not received,
+           "a url off loopback (%s): 403, no call made at all" % url, r)
 
 
 if __name__ == "__main__":

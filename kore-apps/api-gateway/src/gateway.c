@@ -145,6 +145,7 @@ void
 kore_worker_configure(void)
 {
 	svc_init("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
+	svc_auth_sign_calls();
 	cfg.inventory = svc_env_str("INVENTORY_URL", "http://127.0.0.1:8081");
 	cfg.order = svc_env_str("ORDER_URL", "http://127.0.0.1:8082");
 	cfg.notification = svc_env_str("NOTIFICATION_URL",
@@ -1018,6 +1019,8 @@ orders_get(struct http_request *req, struct svc_match *m)
 	svc_call_finish(&st->call);
 
 	if (st->call.status == 200 && st->call.body != NULL) {
+		/* The reservation is the services' business, not the client's. */
+		(void)json_object_del(st->call.body, "reservationId");
 		svc_reply_json(req, HTTP_STATUS_OK, json_incref(st->call.body));
 	} else if (st->call.status == 404) {
 		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",

@@ -56,6 +56,7 @@ kore_worker_configure(void)
 {
 	svc_init("inventory-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
+	svc_auth_require();
 	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));

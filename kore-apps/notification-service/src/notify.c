@@ -65,6 +65,7 @@ kore_worker_configure(void)
 
 	svc_init("notification-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
+	svc_auth_require();
 	mail_from = svc_env_str("MAIL_FROM",
 	    "Coffee Shop <orders@shop.example>");
 	maildir = svc_env_str("MAILDIR", ".run/maildir");

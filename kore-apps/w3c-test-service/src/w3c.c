@@ -4,10 +4,13 @@
  * JSON list of {"url", "arguments"}: for each entry, in order, POST
  * arguments as the JSON body to url, carrying the trace context extracted
  * from this request (the front door's SERVER span; each call gets a CLIENT
- * span under it, and traceparent/tracestate go out from that span).
+ * span under it, and traceparent/tracestate go out from that span). It
+ * calls loopback URLs only (127.0.0.0/8, [::1], localhost) unless
+ * W3C_CALL_ANY_HOST=1: whoever reaches it cannot make it call elsewhere.
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include "svc.h"
 
@@ -32,18 +35,44 @@ static const struct svc_route routes[] = {
 };
 
 static long	call_timeout_ms;
+static int	call_any_host;
 
 void
 kore_worker_configure(void)
 {
 	svc_init("w3c-test-service", routes, sizeof(routes) / sizeof(routes[0]));
 	call_timeout_ms = svc_env_int("W3C_CALL_TIMEOUT_MS", 5000, 1, 600000);
+	call_any_host = svc_env_int("W3C_CALL_ANY_HOST", 0, 0, 1);
 }
 
 int
 svc_route(struct http_request *req)
 {
 	return (svc_dispatch(req));
+}
+
+/* Is the host of an http:// URL a loopback one? */
+static int
+url_loopback(const char *url)
+{
+	const char	*h = url + 7;
+	size_t		n;
+
+	/* user@host: what looks like the host may be user information. */
+	n = strcspn(h, "/?#");
+	if (memchr(h, '@', n) != NULL)
+		return (0);
+	n = strcspn(h, ":/?#");
+	if (h[0] == '[')
+		return (strncmp(h, "[::1]", 5) == 0 &&
+		    (h[5] == '\0' || strchr(":/?#", h[5]) != NULL));
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return (1);
+	/* 127.a.b.c, digits and dots only. */
+	if (n < 9 || strncmp(h, "127.", 4) != 0 ||
+	    strspn(h, "0123456789.") != n)
+		return (0);
+	return (1);
 }
 
 static void
@@ -96,6 +125,14 @@ run_test(struct http_request *req, struct svc_match *m)
 				svc_reply_error(req, HTTP_STATUS_BAD_REQUEST,
 				    "invalid_field", "entry %zu needs an http://"
 				    " url", i);
+				return (KORE_RESULT_OK);
+			}
+			if (!call_any_host && !url_loopback(url)) {
+				json_decref(body);
+				svc_reply_error(req, HTTP_STATUS_FORBIDDEN,
+				    "host_not_allowed", "entry %zu: this service"
+				    " calls loopback URLs only"
+				    " (W3C_CALL_ANY_HOST=1 lifts that)", i);
 				return (KORE_RESULT_OK);
 			}
 		}
