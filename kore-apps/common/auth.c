@@ -126,19 +126,6 @@ svc_auth_require(void)
 		    " every call is refused");
 }
 
-static void
-hex(const u_int8_t *in, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[i * 2] = digits[in[i] >> 4];
-		out[i * 2 + 1] = digits[in[i] & 0xf];
-	}
-	out[len * 2] = '\0';
-}
-
 /* sig into out (65 bytes) for key k over the call's parts. */
 static void
 sign(const struct auth_key *k, const char *method, const char *path,
@@ -156,7 +143,7 @@ sign(const struct auth_key *k, const char *method, const char *path,
 	maclen = 0;
 	(void)HMAC(EVP_sha256(), k->secret, (int)k->secret_len,
 	    (const u_int8_t *)text, (size_t)n, mac, &maclen);
-	hex(mac, maclen > 32 ? 32 : maclen, out);
+	svc_hex(mac, maclen > 32 ? 32 : maclen, out);
 }
 
 /* The path of a URL: what follows scheme://host[:port], without a query. */
@@ -191,7 +178,7 @@ svc_auth_sign(struct kore_curl *curl, int method, const char *url,
 	now = (long long)time(NULL);
 	(void)SHA256((const u_int8_t *)(body != NULL ? body : ""), body_len,
 	    digest);
-	hex(digest, sizeof(digest), body_sha);
+	svc_hex(digest, sizeof(digest), body_sha);
 	url_path(url, path, sizeof(path));
 	sign(&sign_key, http_method_text(method), path, now, body_sha, sig);
 	(void)snprintf(value, sizeof(value), AUTH_SCHEME " caller=%s,key=%s,"

@@ -81,6 +81,55 @@ class Response:
         return "%d %s" % (self.status, self.raw[:400])
 
 
+def split_bars(line):
+    """The fields of a data-file line, separated by "|" and trimmed of
+    spaces; an escaped bar ("\\|") stays in its field."""
+    parts, cur, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            cur += line[i:i + 2]
+            i += 2
+        elif line[i] == "|":
+            parts.append(cur.strip(" "))
+            cur = ""
+            i += 1
+        else:
+            cur += line[i]
+            i += 1
+    parts.append(cur.strip(" "))
+    return parts
+
+
+def case_lines(name):
+    """(line number, fields) of each case of tests/e2e/data/NAME: one a
+    line, fields split by split_bars; blank lines and # comments skipped."""
+    with open(os.path.join(TOP, "tests", "e2e", "data", name), encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.strip() and not line.startswith("#"):
+                yield n, split_bars(line)
+
+
+def unescape_bytes(text):
+    """The bytes of a data-file field: \\r \\n \\t \\s (space) \\| \\\\ and
+    \\xHH escapes, everything else as written (Latin-1)."""
+    out, i = bytearray(), 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            n = text[i + 1]
+            if n == "x":
+                out.append(int(text[i + 2:i + 4], 16))
+                i += 4
+                continue
+            out += {"r": b"\r", "n": b"\n", "t": b"\t", "s": b" ", "|": b"|", "\\": b"\\"}[n]
+            i += 2
+            continue
+        out += c.encode("latin-1")
+        i += 1
+    return bytes(out)
+
+
 def service_key():
     """The gateway's key for internal calls, as scripts/env.sh sets it:
     (caller, id, secret)."""

@@ -12,7 +12,7 @@ import socket
 import sys
 import time
 
-from tap import GATEWAY, env, ok, order_body, run
+from tap import GATEWAY, env, ok, order_body, run, case_lines, unescape_bytes
 
 HOST = env("BIND_HOST", "127.0.0.1")
 SERVICES = [("api-gateway", int(env("GATEWAY_PORT", "8080"))),
@@ -22,6 +22,7 @@ SERVICES = [("api-gateway", int(env("GATEWAY_PORT", "8080"))),
 
 
 def unescape(text):
+    """{num:N:text} and {rep:N:text} (nested), then the byte escapes."""
     text = re.sub(r"\{num:(\d+):([^{}]*)\}",
                   lambda m: "".join(m.group(2).replace("%d", str(i)) for i in range(int(m.group(1)))), text)
     while True:
@@ -29,51 +30,14 @@ def unescape(text):
         if t == text:
             break
         text = t
-    out, i = bytearray(), 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            n = text[i + 1]
-            if n == "x":
-                out.append(int(text[i + 2:i + 4], 16))
-                i += 4
-                continue
-            out += {"r": b"\r", "n": b"\n", "t": b"\t", "s": b" ", "|": b"|", "\\": b"\\"}[n]
-            i += 2
-            continue
-        out += c.encode("latin-1")
-        i += 1
-    return bytes(out)
-
-
-def split_bars(line):
-    parts, cur, i = [], "", 0
-    while i < len(line):
-        if line[i] == "\\" and i + 1 < len(line):
-            cur += line[i:i + 2]
-            i += 2
-        elif line[i] == "|":
-            parts.append(cur.strip(" "))
-            cur = ""
-            i += 1
-        else:
-            cur += line[i]
-            i += 1
-    parts.append(cur.strip(" "))
-    return parts
+    return unescape_bytes(text)
 
 
 def load_cases():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "http.cases")
     cases = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            expect, what, data = split_bars(line)
-            words = unescape(expect).decode().split()
-            cases.append((n, [int(s) for s in words[0].split(",")], "close" in words[1:], what, unescape(data)))
+    for n, (expect, what, data) in case_lines("http.cases"):
+        words = unescape(expect).decode().split()
+        cases.append((n, [int(s) for s in words[0].split(",")], "close" in words[1:], what, unescape(data)))
     return cases
 
 

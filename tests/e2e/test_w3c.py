@@ -8,7 +8,6 @@ over a raw socket, each header line as written. Prints TAP."""
 
 import http.server
 import json
-import os
 import re
 import secrets
 import socket
@@ -16,7 +15,7 @@ import sys
 import threading
 import urllib.parse
 
-from tap import env, ok, request, run
+from tap import env, ok, request, run, case_lines, unescape_bytes
 
 SERVICE = "http://%s:%s" % (env("BIND_HOST", "127.0.0.1"), env("W3C_TEST_PORT", "8090"))
 TP = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -99,59 +98,18 @@ HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def unescape(text):
-    """The escapes of data/w3c.cases: {rep:N:text}, {seq:A:B:fmt}, then
-    \\s \\t \\| \\\\ \\xHH; TID and PID."""
+    """TID and PID, {rep:N:text} and {seq:A:B:fmt}, then the byte escapes."""
     text = text.replace("TID", TID).replace("PID", PID)
     text = re.sub(r"\{rep:(\d+):([^{}]*)\}", lambda m: m.group(2) * int(m.group(1)), text)
     text = re.sub(r"\{seq:(\d+):(\d+):([^{}]*)\}",
                   lambda m: ",".join(m.group(3).replace("%02d", "%02d" % i)
                                      for i in range(int(m.group(1)), int(m.group(2)) + 1)), text)
-    out, i = bytearray(), 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            n = text[i + 1]
-            if n == "x":
-                out.append(int(text[i + 2:i + 4], 16))
-                i += 4
-                continue
-            out += {"s": b" ", "t": b"\t", "|": b"|", "\\": b"\\"}[n]
-            i += 2
-            continue
-        out += c.encode()
-        i += 1
-    return bytes(out)
-
-
-def split_bars(line):
-    """Fields separated by " | " (an escaped bar stays in its field)."""
-    parts, cur, i = [], "", 0
-    while i < len(line):
-        if line[i] == "\\" and i + 1 < len(line):
-            cur += line[i:i + 2]
-            i += 2
-        elif line[i] == "|":
-            parts.append(cur.strip(" "))
-            cur = ""
-            i += 1
-        else:
-            cur += line[i]
-            i += 1
-    parts.append(cur.strip(" "))
-    return parts
+    return unescape_bytes(text)
 
 
 def load_cases():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "w3c.cases")
-    cases = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = split_bars(line)
-            cases.append((n, parts[0].split(), parts[1], [unescape(h) for h in parts[2:] if h]))
-    return cases
+    return [(n, parts[0].split(), parts[1], [unescape(h) for h in parts[2:] if h])
+            for n, parts in case_lines("w3c.cases")]
 
 
 def raw_post(lines, body):
