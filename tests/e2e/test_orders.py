@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.parse
 
-from tap import (GATEWAY, INVENTORY, ORDERS, TOP, env, ok, order_body, post_order, psql,
+from tap import (GATEWAY, INVENTORY, NOTIFICATION, ORDERS, TOP, env, ok, order_body, post_order, psql,
                  request, run, stock)
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -291,6 +291,26 @@ def test_compensation_fails():
     ok(stock("SKU789") == before, "failed compensation: released by hand afterwards (test cleanup)")
 
 
+def test_internal_bounds():
+    """Every string of the internal contracts is bounded, as the public ones are."""
+    big = "X" * 10240
+    note = {"orderId": "o1", "email": "a@b.co", "total": 1, "currency": "USD",
+            "items": [{"sku": "SKU123", "quantity": 1, "price": 1}]}
+    for field, value in [("currency", big), ("currency", "usd"), ("orderId", big), ("total", 1e13),
+                         ("items", []), ("items", [{"sku": big, "quantity": 1, "price": 1}])]:
+        r = request("POST", NOTIFICATION + "/v1/notifications", dict(note, **{field: value}))
+        ok(r.status == 400 and r.error().get("field") == field,
+           "notification: %s %s is a JSON 400 naming it" % (field, json.dumps(value)[:20]), r)
+    order = {"reservationId": "res_e2e_" + secrets.token_hex(6), "userId": 1, "email": "a@b.co",
+             "items": [{"sku": "SKU123", "quantity": 1, "price": 1}], "traceId": big}
+    r = request("POST", ORDERS + "/v1/orders", order)
+    ok(r.status == 400 and r.error().get("field") == "traceId", "orders: a 10 KB traceId is a JSON 400", r)
+    r = request("POST", ORDERS + "/v1/orders", dict(order, reservationId=big, traceId=""))
+    ok(r.status == 400 and r.error().get("field") == "reservationId", "orders: a 10 KB reservationId is a JSON 400", r)
+    r = request("POST", INVENTORY + "/v1/reservations", {"reservationId": big, "items": [{"sku": "SKU123", "quantity": 1}]})
+    ok(r.status == 400, "inventory: a 10 KB reservationId is a JSON 400", r)
+
+
 def test_race():
     sku = "RACE-" + secrets.token_hex(4).upper()
     psql(INVENTORY_DB, "INSERT INTO stock (sku, name, available) VALUES ('%s', 'race test', 50)" % sku)
@@ -403,5 +423,5 @@ def test_header_timeout():
 
 if __name__ == "__main__":
     sys.exit(run([test_health, test_happy_path, test_multi_item_total, test_trace_context, test_out_of_stock,
-                  test_bad_requests, test_idempotency, test_compensation, test_compensation_fails, test_internal_contracts, test_race,
-                  test_header_timeout]))
+                  test_bad_requests, test_idempotency, test_compensation, test_compensation_fails,
+                  test_internal_contracts, test_internal_bounds, test_race, test_header_timeout]))

@@ -150,7 +150,17 @@ create(struct http_request *req, struct svc_match *m)
 		(void)snprintf(st->user, sizeof(st->user), "%lld",
 		    (long long)json_integer_value(json_object_get(st->body,
 		    "userId")));
+		/* Absent, empty (untraced), or 32 lower-case hex digits. */
 		s = json_string_value(json_object_get(st->body, "traceId"));
+		if (json_object_get(st->body, "traceId") != NULL && (s == NULL ||
+		    (*s != '\0' && (strlen(s) != 32 ||
+		    strspn(s, "0123456789abcdef") != 32)))) {
+			process_end(st, NULL, "traceId malformed");
+			svc_reply_error_obj(req, 400, "invalid_field",
+			    "traceId must be 32 lower-case hex digits",
+			    json_pack("{s:s}", "field", "traceId"));
+			return (KORE_RESULT_OK);
+		}
 		(void)snprintf(st->trace, sizeof(st->trace), "%s",
 		    s != NULL ? s : "");
 		st->items = json_dumps(json_object_get(st->body, "items"),
