@@ -30,7 +30,7 @@ JAEGER_URL="http://$JAEGER_HOST:$JAEGER_QUERY_PORT" GATEWAY_URL="http://$BIND_HO
 	bash cli/tests/e2e.sh || rc=1
 
 # Last: these restart services, PostgreSQL and the whole stack.
-for t in tests/e2e/test_auth.py tests/e2e/test_restart.py; do
+for t in tests/e2e/test_faults.py tests/e2e/test_auth.py tests/e2e/test_restart.py; do
 	echo "# $t"
 	python3 "$t" || rc=1
 done
