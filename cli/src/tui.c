@@ -96,12 +96,6 @@ tui_end(void)
 	term = NULL;
 }
 
-int
-tui_has_color(void)
-{
-	return (colors);
-}
-
 void
 tui_size(int *w, int *h)
 {

@@ -15,6 +15,5 @@ void	 tui_size(int *, int *);
 /* Wait up to ms (-1: forever) for a key; BK_TIMEOUT when none came. */
 int	 tui_getkey(int);
 void	 tui_draw(const struct screen *);
-int	 tui_has_color(void);
 
 #endif

@@ -378,7 +378,7 @@ svc_db_answer(struct http_request *req, struct svc_db *db)
 
 /*
  * Drives the statement; call it from a state until it stops answering
- * SVC_DB_PENDING (then return HTTP_STATE_RETRY). SVC_DB_DONE: rows are in
+ * SVC_DB_PENDING (then return KORE_RESULT_RETRY). SVC_DB_DONE: rows are in
  * db->rows. SVC_DB_ERROR: db->error, db->sqlstate and db->unavailable.
  */
 int

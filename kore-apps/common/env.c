@@ -5,7 +5,6 @@
  */
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "svc.h"
@@ -38,25 +37,4 @@ svc_env_int(const char *name, long long def, long long min, long long max)
 		return (def);
 	}
 	return (n);
-}
-
-double
-svc_env_double(const char *name, double def, double min, double max)
-{
-	const char	*v;
-	char		*end;
-	double		d;
-
-	if ((v = getenv(name)) == NULL || *v == '\0')
-		return (def);
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || !isfinite(d) ||
-	    d < min || d > max) {
-		kore_log(LOG_WARNING, "%s=%s is not a number in [%g, %g],"
-		    " using %g", name, v, min, max, def);
-		return (def);
-	}
-	return (d);
 }

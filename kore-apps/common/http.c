@@ -327,6 +327,13 @@ fault_decide(struct http_request *req, struct svc_request *sr)
 	svc_trace_fault(req, sr);
 }
 
+/* The route every service's Kore configuration names (route ^/.*$ svc_route). */
+int
+svc_route(struct http_request *req)
+{
+	return (svc_dispatch(req));
+}
+
 /*
  * The catch-all Kore route of every service: per request, a SERVER span
  * and a JSON log line; the fault knobs; then the matching handler, or a

@@ -34,7 +34,6 @@ struct svc_route {
 /* env.c: every setting is an environment variable with a default. */
 const char	*svc_env_str(const char *, const char *);
 long long	svc_env_int(const char *, long long, long long, long long);
-double		svc_env_double(const char *, double, double, double);
 
 /*
  * What the front door keeps per request (Kore's request state): timing,
@@ -73,6 +72,7 @@ int		svc_state_exists(struct http_request *);
 struct svc_request *svc_request_get(struct http_request *);
 const char	*svc_name(void);
 int		svc_dispatch(struct http_request *);
+int		svc_route(struct http_request *);	/* Kore's route */
 void		svc_reply_json(struct http_request *, int, json_t *);
 void		svc_reply_error(struct http_request *, int, const char *,
 		    const char *, ...)

@@ -11,6 +11,7 @@ restart by hand. Prints TAP."""
 import concurrent.futures
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -40,6 +41,9 @@ def test_slow_heads():
     """500 connections send half a head and stall; a normal client's orders
     keep their pace, and each stalled one gets a JSON 408."""
     port = int(env("GATEWAY_PORT", "8080"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1024 and hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
     slow = []
     for _ in range(500):
         s = socket.create_connection((HOST, port), timeout=30)

@@ -91,7 +91,6 @@ struct tr_attr {
 		double		 d;
 		int		 b;
 		const char	**sa;
-		uint32_t	*salen;	/* unused; kept for symmetry */
 		uint8_t		*ba;
 		int64_t		*ia;
 		double		*da;

@@ -1,7 +1,7 @@
 /*
  * export_check.c: exports one small trace with every kind of field to a
  * real collector (endpoint and protocol from the command line) and prints
- * what it sent as JSON, so tests/jaeger_check.py can read the trace back
+ * what it sent as JSON, so tests/e2e/test_export.py can read the trace back
  * through Jaeger's query API and compare every field. Also used with a
  * dead endpoint to measure that ending spans never waits on export, and
  * with "resume N" to show that one provider whose collector was down goes

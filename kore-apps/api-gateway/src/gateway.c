@@ -113,7 +113,6 @@ struct readiness {
 	int		started;
 };
 
-int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
 static int	orders_post(struct http_request *, struct svc_match *);
@@ -164,12 +163,6 @@ kore_worker_configure(void)
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
 	sweep_init(cfg.inventory, cfg.inventory_ms, cfg.order, cfg.order_ms,
 	    orphan_recover);
-}
-
-int
-svc_route(struct http_request *req)
-{
-	return (svc_dispatch(req));
 }
 
 static void	orphan_next(struct orphan *);

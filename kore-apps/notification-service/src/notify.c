@@ -32,7 +32,6 @@ struct notify {
 	struct tracing_span	*deliver;	/* deliver_email */
 };
 
-int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
 static int	notify(struct http_request *, struct svc_match *);
@@ -129,12 +128,6 @@ mailq_teardown(void)
 {
 	mailq_stop(mailq);
 	mailq_complete(mailq_done(mailq));
-}
-
-int
-svc_route(struct http_request *req)
-{
-	return (svc_dispatch(req));
 }
 
 static void

@@ -32,7 +32,6 @@ struct create {
 	struct svc_db	db;
 };
 
-int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
 static int	create(struct http_request *, struct svc_match *);
@@ -59,12 +58,6 @@ kore_worker_configure(void)
 	svc_db_register(DB, svc_env_str("ORDER_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=orders user=tracing"
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
-}
-
-int
-svc_route(struct http_request *req)
-{
-	return (svc_dispatch(req));
 }
 
 static void

@@ -23,7 +23,6 @@ struct harness {
 	struct svc_call	call;
 };
 
-int		svc_route(struct http_request *);
 void		kore_worker_configure(void);
 
 static int	run_test(struct http_request *, struct svc_match *);
@@ -43,12 +42,6 @@ kore_worker_configure(void)
 	svc_init("w3c-test-service", routes, sizeof(routes) / sizeof(routes[0]));
 	call_timeout_ms = svc_env_int("W3C_CALL_TIMEOUT_MS", 5000, 1, 600000);
 	call_any_host = svc_env_int("W3C_CALL_ANY_HOST", 0, 0, 1);
-}
-
-int
-svc_route(struct http_request *req)
-{
-	return (svc_dispatch(req));
 }
 
 /* Is the host of an http:// URL a loopback one? */
