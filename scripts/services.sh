@@ -128,6 +128,10 @@ stop)
 stop-service)
 	stop_pidfile "$RUN_DIR/$2.pid" "$2"
 	;;
+start-jaeger)
+	mkdir -p "$RUN_DIR/log"
+	start_jaeger
+	;;
 start-service)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
 	start_service "$2"
@@ -135,7 +139,7 @@ start-service)
 	ours "$2"
 	;;
 *)
-	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME" >&2
+	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME|start-jaeger" >&2
 	exit 2
 	;;
 esac

@@ -7,10 +7,11 @@
  * where sig is HMAC-SHA256(secret of key ID, "METHOD\nPATH\nUNIX\n" +
  * hex SHA-256 of the body). A service that requires it (svc_auth_require:
  * the three internal ones) verifies every call to a route of its own but
- * /health and /ready: the caller and key are among SERVICE_AUTH_ACCEPT
- * (caller/id:secret, comma-separated: two keys of one caller are accepted
- * at once while it rotates), the time within SERVICE_AUTH_SKEW_S of ours,
- * the signature right (compared in constant time). A call signed with a
+ * /health, /ready and /metrics: the caller and key are among
+ * SERVICE_AUTH_ACCEPT (caller/id:secret, comma-separated: two keys of one
+ * caller are accepted at once while it rotates), the time within
+ * SERVICE_AUTH_SKEW_S of ours, the signature right (compared in constant
+ * time). A call signed with a
  * key of one caller cannot pass as another's. What is refused gets a JSON
  * 401 saying why, never what the right answer would have been.
  */
@@ -226,6 +227,7 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 	size_t			i;
 
 	if (!requiring || route->handler == svc_health ||
+	    route->handler == svc_metrics ||
 	    strcmp(route->pattern, "/ready") == 0)
 		return (1);
 

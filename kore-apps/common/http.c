@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,12 +42,42 @@ method_name(int method)
 
 int	svc_access_log = 1;
 
-/* Wakes the worker once a second (see svc_init). */
+/* The Kore parent of this worker (see svc_tick). */
+static pid_t	svc_parent;
+
+void	kore_parent_configure(int, char **);
+
+/* Kore calls this in the parent, before it forks the workers. */
+void
+kore_parent_configure(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	svc_parent = getpid();
+	svc_metrics_map();
+}
+
+/*
+ * Wakes the worker once a second (see svc_init), and stops it when its
+ * parent is gone. Kore 4.1's workers outlive a parent killed with SIGKILL:
+ * left alone they hold the service's port, and if a worker died holding
+ * the accept lock (which only the parent releases) none of them accepts
+ * again, so connections wait in the backlog forever and a new instance
+ * cannot bind. The worker stops as at SIGTERM: it drains and exits.
+ */
 static void
 svc_tick(void *arg, u_int64_t now)
 {
+	static int	told;
+
 	(void)arg;
 	(void)now;
+	if (told || getppid() == svc_parent)
+		return;
+	told = 1;
+	kore_log(LOG_NOTICE, "parent %d gone: stopping", (int)svc_parent);
+	if (kill(getpid(), SIGTERM) == -1)
+		kore_log(LOG_ERR, "kill(SIGTERM): %s", errno_s);
 }
 
 /*
@@ -70,6 +101,7 @@ svc_init(const char *service, const struct svc_route *routes, size_t n)
 	svc_access_log = svc_env_int("ACCESS_LOG", 1, 0, 1);
 	faults_init();
 	svc_trace_init(service);
+	svc_metrics_init();
 }
 
 const char *

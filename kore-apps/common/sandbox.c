@@ -3,8 +3,8 @@
  * the tracing library's list (tracing_sandbox_syscalls(): its export
  * thread, clone3 failing with ENOSYS so glibc falls back to clone; its
  * sockets cover libpq's and libcurl's too) minus mmap and mprotect, which
- * Kore's filter allows only without PROT_EXEC, and what the Maildir
- * delivery needs.
+ * Kore's filter allows only without PROT_EXEC, what the Maildir
+ * delivery needs and getppid for the parent watch.
  */
 
 #include <sys/syscall.h>
@@ -21,6 +21,8 @@ static struct sock_filter	svc_filter[] = {
 	KORE_SYSCALL_ALLOW(rename),
 	KORE_SYSCALL_ALLOW(fsync),
 	KORE_SYSCALL_ALLOW(fdatasync),
+	/* The parent watch (svc_tick). */
+	KORE_SYSCALL_ALLOW(getppid),
 };
 
 void	kore_seccomp_hook(void);

@@ -174,6 +174,12 @@ struct tracing_provider *svc_tracing_provider(void);
 /* Runs fn as the worker exits, before the last spans are flushed. */
 void		svc_on_teardown(void (*)(void));
 
+/* metrics.c: GET /metrics, every worker's export counters. */
+void		svc_metrics_map(void);
+void		svc_metrics_init(void);
+void		svc_metrics_final(void);
+int		svc_metrics(struct http_request *, struct svc_match *);
+
 /* drain.c: the worker finishes what it holds before it exits. */
 void		svc_drain(void);
 /* fn counts work that outlives its request; the drain waits for it. */

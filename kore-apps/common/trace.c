@@ -98,6 +98,7 @@ kore_worker_teardown(void)
 		return;
 	(void)tracing_provider_shutdown(provider, 3000);
 	tracing_provider_stats(provider, &st);
+	svc_metrics_final();
 	kore_log(LOG_NOTICE, "tracing: %llu spans ended, %llu exported, "
 	    "%llu dropped", (unsigned long long)st.spans_ended,
 	    (unsigned long long)st.spans_exported,

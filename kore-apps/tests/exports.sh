@@ -10,7 +10,7 @@ for m in api-gateway inventory-service order-service notification-service w3c-te
 	syms=$(nm -D --defined-only "$bin/$m.so" 2>/dev/null | awk 'NF == 3 { print $3 }')
 	n=$((n + 1))
 	missing=""
-	for s in kore_worker_configure kore_worker_teardown kore_seccomp_hook svc_route; do
+	for s in kore_parent_configure kore_worker_configure kore_worker_teardown kore_seccomp_hook svc_route; do
 		grep -qx "$s" <<<"$syms" || missing="$missing $s"
 	done
 	if [ -n "$syms" ] && [ -z "$missing" ]; then

@@ -182,7 +182,9 @@ def kill_gateway():
     with open(pidfile) as f:
         parent = int(f.read().strip())
     kids = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
-    for pid in [int(k) for k in kids] + [parent]:
+    # The parent first: killed after a worker, it could fork a replacement
+    # the list above does not hold.
+    for pid in [parent] + [int(k) for k in kids]:
         os.kill(pid, signal.SIGKILL)
     os.unlink(pidfile)
 

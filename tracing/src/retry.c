@@ -19,8 +19,13 @@
 
 #include "tracing_private.h"
 
+/*
+ * Short on purpose: the wait in progress is what delays the first export
+ * after a collector comes back, while the queue is full and new spans are
+ * dropped. See the README (Retries).
+ */
 #define BACKOFF_INITIAL_MS	1000
-#define BACKOFF_MAX_MS		30000
+#define BACKOFF_MAX_MS		2000
 #define RETRY_AFTER_MAX_MS	(3600ULL * 1000)
 
 int
@@ -70,7 +75,7 @@ tr_grpc_from_http(long status)
 }
 
 /*
- * Delay before retry number attempt (0-based): 1 s doubling up to 30 s,
+ * Delay before retry number attempt (0-based): 1 s doubling up to 2 s,
  * with jitter: uniformly in [d/2, 3d/2).
  */
 uint64_t

@@ -126,6 +126,7 @@ static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/api/orders", orders_post },
 	{ HTTP_METHOD_GET, "/api/orders/:id", orders_get },
 	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/metrics", svc_metrics },
 	{ HTTP_METHOD_GET, "/ready", ready },
 };
 

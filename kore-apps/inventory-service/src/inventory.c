@@ -47,6 +47,7 @@ static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/reservations/held", held },
 	{ HTTP_METHOD_GET, "/v1/stock/:sku", stock },
 	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/metrics", svc_metrics },
 	{ HTTP_METHOD_GET, "/ready", ready },
 };
 

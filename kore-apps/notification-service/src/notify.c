@@ -40,6 +40,7 @@ static int	ready(struct http_request *, struct svc_match *);
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/notifications", notify },
 	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/metrics", svc_metrics },
 	{ HTTP_METHOD_GET, "/ready", ready },
 };
 

@@ -46,6 +46,7 @@ static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/reservations/:id/cancel-order", cancel },
 	{ HTTP_METHOD_POST, "/v1/orders/lookup", lookup },
 	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/metrics", svc_metrics },
 	{ HTTP_METHOD_GET, "/ready", ready },
 };
 

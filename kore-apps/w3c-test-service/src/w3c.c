@@ -30,6 +30,7 @@ static int	run_test(struct http_request *, struct svc_match *);
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/test", run_test },
 	{ HTTP_METHOD_GET, "/health", svc_health },
+	{ HTTP_METHOD_GET, "/metrics", svc_metrics },
 	{ HTTP_METHOD_GET, "/ready", svc_health },
 };
 
