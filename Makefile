@@ -51,8 +51,9 @@ test: deps all jaeger
 bench: deps all jaeger
 	@scripts/bench.sh
 
-fuzz:
+fuzz: kore
 	@$(MAKE) -s -C tracing fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
+	@$(MAKE) -s -C kore-apps fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
 install: cli
 	@$(MAKE) -s -C cli install PREFIX=$(PREFIX)

@@ -24,7 +24,7 @@ void
 tr_arena_init(struct tr_arena *a, void *mem, size_t len)
 {
 	a->cur = mem;
-	a->end = (char *)mem + len;
+	a->end = mem != NULL ? (char *)mem + len : NULL;	/* NULL + 0 is UB */
 	a->chunks = NULL;
 	a->total = len;
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds kore-apps/fuzz/fuzz_front_door: the patched Kore tree that
+# scripts/build-kore.sh prepared ($BUILD/kore-src), the notification service
+# with the shared front door (kore-apps/common) and the tracing library's
+# fuzz objects, all compiled by clang with libFuzzer, ASan and UBSan, in one
+# executable. Kore's main() is renamed: libFuzzer brings its own.
+set -euo pipefail
+top=$1 out=$2
+build=$top/build/fuzz-front-door
+san="-fsanitize=fuzzer-no-link,address,undefined"
+cc="clang -g -O1 -fno-omit-frame-pointer $san"
+mkdir -p "$build/obj"
+
+# Kore, with the features bin/kore has.
+if [ ! -f "$build/kore/kore" ] || [ "$top/bin/kore" -nt "$build/kore/kore" ]; then
+	rm -rf "$build/kore"
+	cp -r "$top/build/kore-src" "$build/kore"
+	rm -rf "$build/kore/obj" "$build/kore/kore"
+	mkdir -p "$build/kore/obj"
+	# Kore's pools hand out entries at 4-byte offsets (pool.c): UBSan's
+	# alignment check is off for Kore's own code only.
+	make -s -C "$build/kore" platform.h obj/version.c kore CURL=1 PGSQL=1 TASKS=1 \
+	    SANITIZE= CC="$cc -fno-sanitize=alignment -Wno-error" -j"$(nproc)" >"$build/kore.log" 2>&1 ||
+		{ tail -30 "$build/kore.log" >&2; exit 1; }
+fi
+features=$(cat "$top/bin/kore.features")
+# Kore's pools take their regions from mmap, where LeakSanitizer does not
+# look for pointers: what only pool memory points to would pass for leaked.
+# Rebuilt here, pool.c takes them from the heap (fuzz_pool_mmap, in the
+# harness) so that every reference is seen.
+if [ ! -f "$build/obj/pool.o" ] || [ "$build/kore/obj/pool.o" -nt "$build/obj/pool.o" ]; then
+	(cd "$build/kore" && $cc -fno-sanitize=alignment $features -Iinclude/kore -Iobj \
+	    -D_FILE_OFFSET_BITS=64 -Dmmap=fuzz_pool_mmap -Dmunmap=fuzz_pool_munmap \
+	    -c src/pool.c -o "$build/obj/pool.o")
+fi
+kore_objs=()
+for o in "$build/kore/obj/"*.o; do
+	case $(basename "$o") in
+	kore.o)
+		objcopy --redefine-sym main=kore_main "$o" "$build/obj/kore-nomain.o"
+		kore_objs+=("$build/obj/kore-nomain.o") ;;
+	pool.o) kore_objs+=("$build/obj/pool.o") ;;
+	*) kore_objs+=("$o") ;;
+	esac
+done
+
+# The service, against the patched Kore headers.
+flags=(-std=c11 -D_GNU_SOURCE $features -DSVC_VERSION="\"$(cat "$top/VERSION")\""
+    -I"$build/kore/include" -I"$(pg_config --includedir)" -I"$top/kore-apps/common"
+    -I"$top/kore-apps/notification-service/src" -I"$top/tracing/include"
+    $(pkg-config --cflags jansson libcurl))
+objs=()
+for c in "$top"/kore-apps/common/*.c "$top"/kore-apps/notification-service/src/*.c \
+    "$top/kore-apps/fuzz/fuzz_front_door.c"; do
+	o=$build/obj/$(basename "$(dirname "$c")")-$(basename "${c%.c}").o
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$top/kore-apps/common/svc.h" -nt "$o" ]; then
+		$cc "${flags[@]}" -c "$c" -o "$o"
+	fi
+	objs+=("$o")
+done
+
+tracing_objs=("$top"/build/tracing/fuzz/obj/*.o "$top"/build/tracing/fuzz/obj/gen/*.o)
+clang -g -fsanitize=fuzzer,address,undefined -rdynamic -o "$out.tmp" \
+    "${objs[@]}" "${kore_objs[@]}" "${tracing_objs[@]}" \
+    -L"$(pg_config --libdir)" -lpq -lssl -lcrypto \
+    $(pkg-config --libs jansson libcurl libprotobuf-c zlib) -lpthread -ldl -lm
+mv "$out.tmp" "$out"
