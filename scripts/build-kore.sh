@@ -22,7 +22,9 @@ cp -r /usr/share/kore/. "$src/"
 #     Transfer-Encoding with it; case-sensitive methods) and every answer
 #     Kore gives by itself as a JSON error.
 #   0003-pgsql-conn-error: a statement bound to a callback hears that its
-#     connection failed (it waited for good after a PostgreSQL crash).
+#     connection failed (it waited for good after a PostgreSQL crash); a
+#     statement abandoned mid-flight closes its connection instead of a
+#     blocking cancel (a worker froze when the server hung).
 patches=$(dirname "$0")/kore-patches
 for p in "$patches"/*.patch; do
 	patch -s -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \

@@ -204,7 +204,17 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 		}
 		if (lg.done >= (size_t)total)
 			break;
+		/*
+		 * Closed loop (no --rate): a slot just freed starts its next
+		 * order at once; only a full house waits for an answer.
+		 */
 		wait_ms = 100;
+		if (rate <= 0 && started < total) {
+			for (i = 0; i < conc && slots[i].busy; i++)
+				;
+			if (i < conc)
+				continue;
+		}
 		if (rate > 0 && started < total) {
 			next = t0 + (int64_t)((double)started / rate *
 			    USEC_PER_SEC) - mono_us();

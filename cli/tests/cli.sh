@@ -167,6 +167,23 @@ else
 	echo "not ok $n - --rate 20 spreads 10 orders over 0.45 s or more"
 	fail=1
 fi
+check 0 "load generator: a closed loop at concurrency 1" "$T" --gateway "$GW" \
+    order submit --count 20 --json
+n=$((n + 1))
+if printf '%s\n' "$LAST" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+# One order after the other: the run lasts what their answers take (each
+# at most maxUs) plus a little per order, not a pause after each (it
+# idled 100 ms after every answer).
+assert d["ok"] == 20 and d["elapsedUs"] <= 20 * d["maxUs"] + 20 * 20000, d
+'; then
+	echo "ok $n - a closed-loop run is bounded by its latency, not by a sleep"
+else
+	echo "not ok $n - a closed-loop run is bounded by its latency, not by a sleep"
+	printf '%s\n' "$LAST" | sed 's/^/# /'
+	fail=1
+fi
 
 # Windowed search against a stand-in Jaeger (fake-jaeger.py): 2500 traces,
 # every 10th 200 ms long; answers hold at most --page traces.

@@ -5,7 +5,10 @@
  * broken connection, so a connection found broken after an error is reset
  * here, once it is back in the pool, and the service heals by itself. A
  * statement can also run without a request (svc_db_detached), with a
- * callback.
+ * callback. Each statement has a deadline (DB_STATEMENT_TIMEOUT_MS, its
+ * retries included): a server that does not answer (hung, partitioned)
+ * fails the statement as unavailable, and Kore (patched) closes the
+ * connection it ran on instead of waiting for it.
  */
 
 #include <stdio.h>
@@ -29,6 +32,9 @@ struct db_info {
 
 static struct db_info	dbs[4];
 static int		ndbs;
+static long long	statement_timeout_ms = -1;
+
+static int	db_drive(struct http_request *, struct svc_db *);
 
 /* The value of key in a libpq keyword/value string (quotes handled). */
 static void
@@ -158,7 +164,11 @@ db_span_end(struct svc_db *db, int ok)
 {
 	if (db->span == NULL)
 		return;
-	if (ok) {
+	if (!ok && db->timed_out) {
+		(void)tracing_span_set_str(db->span, "error.type", "timeout");
+		(void)tracing_span_set_status(db->span, TRACING_STATUS_ERROR,
+		    db->error);
+	} else if (ok) {
 		(void)tracing_span_set_int(db->span, "db.response.returned_rows",
 		    (int64_t)json_array_size(db->rows));
 	} else {
@@ -292,6 +302,67 @@ db_fail(struct svc_db *db)
 }
 
 static void	db_detached_cb(struct kore_pgsql *, void *);
+static int	db_step(struct http_request *, struct svc_db *);
+
+static void
+db_disarm(struct svc_db *db)
+{
+	if (db->deadline != NULL) {
+		kore_timer_remove(db->deadline);
+		db->deadline = NULL;
+	}
+}
+
+/* The statement's deadline passed: its owner hears it now. */
+static void
+db_deadline(void *arg, u_int64_t now)
+{
+	struct svc_db	*db = arg;
+	int		 rc;
+
+	(void)now;
+	db->deadline = NULL;	/* a one-shot timer: Kore frees it */
+	db->timed_out = 1;
+	if (db->sql.req != NULL) {
+		http_request_wakeup(db->sql.req);
+		return;
+	}
+	if (db->driving)
+		return;
+	db->driving = 1;
+	rc = db_drive(NULL, db);
+	db->driving = 0;
+	if (rc != SVC_DB_PENDING)
+		db->done(db, rc, db->done_arg);
+}
+
+static void
+db_arm(struct svc_db *db)
+{
+	if (statement_timeout_ms < 0)
+		statement_timeout_ms = svc_env_int("DB_STATEMENT_TIMEOUT_MS",
+		    3000, 0, 600000);
+	if (statement_timeout_ms > 0 && db->deadline == NULL && !db->timed_out)
+		db->deadline = kore_timer_add(db_deadline,
+		    (u_int64_t)statement_timeout_ms, db, KORE_TIMER_ONESHOT);
+}
+
+/* Gives up on the statement: no answer came in time. */
+static int
+db_give_up(struct svc_db *db)
+{
+	(void)snprintf(db->error, sizeof(db->error), "the database did not"
+	    " answer within %lld ms (DB_STATEMENT_TIMEOUT_MS)",
+	    statement_timeout_ms);
+	db->sqlstate[0] = '\0';
+	db->unavailable = 1;
+	/* Kore calls a bound callback as it lets go: not now. */
+	db->sql.cb = NULL;
+	kore_pgsql_cleanup(&db->sql);
+	db->started = 0;
+	db_span_end(db, 0);
+	return (SVC_DB_ERROR);
+}
 
 /*
  * Drives the statement, for a request (req) or detached (req NULL: Kore
@@ -300,6 +371,19 @@ static void	db_detached_cb(struct kore_pgsql *, void *);
 static int
 db_drive(struct http_request *req, struct svc_db *db)
 {
+	int	rc;
+
+	if ((rc = db_step(req, db)) != SVC_DB_PENDING)
+		db_disarm(db);
+	return (rc);
+}
+
+static int
+db_step(struct http_request *req, struct svc_db *db)
+{
+	if (db->timed_out)
+		return (db_give_up(db));
+
 	if (db->span == NULL && !db->started && !db->retried &&
 	    (req != NULL || db->parent != NULL))
 		db_span_start(req, db);
@@ -313,6 +397,7 @@ db_drive(struct http_request *req, struct svc_db *db)
 				kore_pgsql_bind_callback(&db->sql,
 				    db_detached_cb, db);
 		}
+		db_arm(db);
 		if (!kore_pgsql_setup(&db->sql, db->dbname,
 		    KORE_PGSQL_ASYNC)) {
 			/* Queued for a free connection: we are woken up. */
@@ -453,6 +538,7 @@ svc_db_int(struct svc_db *db, int row, const char *field)
 void
 svc_db_cleanup(struct svc_db *db)
 {
+	db_disarm(db);
 	if (db->sql.req != NULL || db->sql.cb != NULL || db->sql.conn != NULL) {
 		/* Kore calls a bound callback as it lets go: not now. */
 		db->sql.cb = NULL;

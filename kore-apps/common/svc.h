@@ -139,6 +139,8 @@ struct svc_db {
 	void			(*done)(struct svc_db *, int, void *);
 	void			*done_arg;	/* detached statements */
 	int			driving;
+	struct kore_timer	*deadline;	/* DB_STATEMENT_TIMEOUT_MS */
+	int			timed_out;
 };
 
 void		svc_db_register(const char *, const char *);

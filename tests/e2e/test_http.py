@@ -183,5 +183,43 @@ def test_stalled_head():
        "a stalled head is answered 408 (JSON) and closed, after %.1f s" % (time.monotonic() - t0), buf[:200])
 
 
+def test_chunked_error_later():
+    """A chunked body refused in a later read than its head (a bad chunk
+    size after a good chunk), then more bytes: the JSON 400, the close, and
+    the worker unharmed (the bytes after the error are never fed to the
+    request it already let go)."""
+    for name, port in SERVICES:
+        s = socket.create_connection((HOST, port), timeout=10)
+        s.sendall(b"POST /health HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n")
+        time.sleep(0.2)
+        buf, closed = b"", False
+        try:
+            s.sendall(b"zz\r\n")
+            time.sleep(0.2)
+            s.sendall(b"5\r\n:1}\r\n0\r\n\r\n" * 200)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    closed = True
+                    break
+                buf += d
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            pass
+        s.close()
+        answers, rest = parse(buf)
+        h = exchange(port, b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n", 1)[0]
+        ok([a[0] for a in answers] == [400] and closed and not judge(answers, rest, closed, [400], True)
+           and h.startswith(b"HTTP/1.1 200"),
+           "%s: a chunk size refused after the head was read: one JSON 400, closed, the worker unharmed"
+           % name, (buf[:300], h[:60]))
+
+
 if __name__ == "__main__":
-    sys.exit(run([test_cases, test_pipelined_orders, test_idempotency_key_values, test_stalled_head]))
+    sys.exit(run([test_cases, test_pipelined_orders, test_idempotency_key_values, test_stalled_head,
+                  test_chunked_error_later]))
