@@ -1,7 +1,9 @@
 -- wrk script for POST /api/orders: one item per order, drawn from a
 -- catalogue of 100 SKUs (BENCH-00 .. BENCH-99, seeded by scripts/bench.sh),
--- so that orders do not all queue on one stock row's lock. Prints one BENCH
--- line: orders/s counts 201 answers only (a 5xx or a timeout is no order).
+-- so that orders do not all queue on one stock row's lock; or, with
+-- BENCH_SKU set, every order that SKU, BENCH_QTY (2) of it: the seed's own
+-- request is BENCH_SKU=SKU123, the hot SKU. Prints one BENCH line: orders/s
+-- counts 201 answers only (a 5xx or a timeout is no order).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 
@@ -12,6 +14,8 @@ function setup(thread)
 end
 
 local seeded = false
+hot_sku = os.getenv("BENCH_SKU")
+hot_qty = tonumber(os.getenv("BENCH_QTY") or "2")
 created = 0	-- per thread (each has its own Lua state), read by done()
 failed = 0
 
@@ -21,8 +25,14 @@ request = function()
 		math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 		seeded = true
 	end
-	local body = string.format('{"userId":42,"items":[{"sku":"BENCH-%02d","quantity":1,"price":9.5}],' ..
-	    '"email":"bench@example.com"}', math.random(0, 99))
+	local body
+	if hot_sku ~= nil and hot_sku ~= "" then
+		body = string.format('{"userId":1,"items":[{"sku":"%s","quantity":%d,"price":50.0}],' ..
+		    '"email":"customer@example.com"}', hot_sku, hot_qty)
+	else
+		body = string.format('{"userId":42,"items":[{"sku":"BENCH-%02d","quantity":1,"price":9.5}],' ..
+		    '"email":"bench@example.com"}', math.random(0, 99))
+	end
 	return wrk.format(nil, nil, nil, body)
 end
 

@@ -95,6 +95,37 @@ BEGIN
 END;
 $$;
 
+-- reserve_stock_batch: several reservations in one statement, so in one
+-- transaction and one commit (inventory-service's group commit: a hot SKU
+-- is updated by a whole batch per WAL flush, not by one reservation). Each
+-- reservation is reserve_stock's, in its own subtransaction: one out of
+-- stock rolls back only itself. Every stock row the batch touches is
+-- locked first, in SKU order, so two batches never wait on each other in a
+-- cycle. p_batch: [{"i": n, "id": ..., "skus": "{...}", "qtys": "{...}"}];
+-- answers reserve_stock's rows, each with the i of its reservation.
+CREATE OR REPLACE FUNCTION reserve_stock_batch(p_batch jsonb)
+RETURNS TABLE (idx int, status text, sku text, requested int, available int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	m	record;
+BEGIN
+	PERFORM 1 FROM stock s
+	 WHERE s.sku IN (SELECT DISTINCT unnest((e->>'skus')::text[])
+			   FROM jsonb_array_elements(p_batch) e)
+	 ORDER BY s.sku
+	   FOR UPDATE;
+	FOR m IN SELECT (e->>'i')::int AS i, e->>'id' AS id,
+		    (e->>'skus')::text[] AS skus, (e->>'qtys')::int[] AS qtys
+		   FROM jsonb_array_elements(p_batch) e
+		  ORDER BY (e->>'i')::int
+	LOOP
+		RETURN QUERY SELECT m.i, r.status, r.sku, r.requested,
+		    r.available
+		  FROM reserve_stock(m.id, m.skus, m.qtys) r;
+	END LOOP;
+END;
+$$;
+
 -- release_reservation: gives the stock back once. Releasing an unknown id
 -- leaves a tombstone, so a reservation arriving late with that id fails.
 CREATE OR REPLACE FUNCTION release_reservation(p_id text)

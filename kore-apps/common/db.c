@@ -159,6 +159,22 @@ db_span_start(struct http_request *req, struct svc_db *db)
 	(void)tracing_span_set_attrs(db->span, a, n);
 }
 
+/*
+ * The span a statement of req would get, for a statement run on its
+ * behalf by someone else (the inventory's batched reservations).
+ */
+struct tracing_span *
+svc_db_span(struct http_request *req, const char *dbname, const char *query)
+{
+	struct svc_db	tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.dbname = dbname;
+	tmp.query = query;
+	db_span_start(req, &tmp);
+	return (tmp.span);
+}
+
 static void
 db_span_end(struct svc_db *db, int ok)
 {

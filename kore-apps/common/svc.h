@@ -144,6 +144,8 @@ struct svc_db {
 };
 
 void		svc_db_register(const char *, const char *);
+struct tracing_span *svc_db_span(struct http_request *, const char *,
+		    const char *);
 void		svc_db_prepare(struct svc_db *, const char *, const char *);
 void		svc_db_param(struct svc_db *, const char *);
 int		svc_db_run(struct http_request *, struct svc_db *);

@@ -1,7 +1,8 @@
 /*
  * fuzz_front_door.c: libFuzzer over a real worker's request path. Kore
  * (patched as bin/kore is) and the notification service are linked into
- * one process, set up as Kore sets up a worker, listening on loopback;
+ * one process, set up as Kore sets up a worker, listening on an abstract
+ * Unix socket;
  * each input is written as raw bytes on a new connection, the worker's
  * event loop runs until it has answered all it can, and what came back is
  * checked: a sequence of HTTP/1.x responses, each with a status, headers
@@ -17,8 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +57,8 @@ void		 kore_worker_configure(void);
 #define REPLY_MAX	(4 * 1024 * 1024)
 
 static struct kore_worker	 fake_worker;
-static struct sockaddr_in	 listen_addr;
+static struct sockaddr_un	 listen_addr;
+static socklen_t		 listen_len;
 static char			 tmpdir[PATH_MAX];
 static char			 maildir[PATH_MAX];
 static unsigned long		 inputs;
@@ -100,28 +101,6 @@ die(const char *what, const uint8_t *data, size_t len)
 	abort();
 }
 
-static int
-free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			fd, port;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = sizeof(sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		port = -1;
-	else
-		port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* The delivered messages go; the Maildir's directories stay. */
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -136,9 +115,8 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	conf[PATH_MAX + 16];
+	char	conf[PATH_MAX + 16], name[64];
 	FILE	*fp;
-	int	port;
 
 	(void)argc;
 	(void)argv;
@@ -151,14 +129,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	snprintf(maildir, sizeof(maildir), "%s/maildir", tmpdir);
-	if ((port = free_port()) == -1) {
-		perror("free_port");
-		exit(1);
-	}
+	/*
+	 * An abstract Unix socket, not TCP: a run opens hundreds of thousands
+	 * of connections, and loopback TCP would cycle every ephemeral port
+	 * through TIME_WAIT (PostgreSQL then failed to bind its port).
+	 */
+	snprintf(name, sizeof(name), "fuzz-front-door-%d", (int)getpid());
 	memset(&listen_addr, 0, sizeof(listen_addr));
-	listen_addr.sin_family = AF_INET;
-	listen_addr.sin_port = htons((u_int16_t)port);
-	listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listen_addr.sun_family = AF_UNIX;
+	memcpy(listen_addr.sun_path + 1, name, strlen(name));
+	listen_len = (socklen_t)(sizeof(listen_addr.sun_family) + 1 +
+	    strlen(name));
 
 	/* The service's settings: no exporter reachable, no access log. */
 	setenv("MAILDIR", maildir, 1);
@@ -177,7 +158,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	/* As kore-apps/notification-service/conf/, less the module load. */
 	fprintf(fp,
-	    "server default {\n\tbind 127.0.0.1 %d\n\ttls no\n}\n"
+	    "server default {\n\tunix @%s\n\ttls no\n}\n"
 	    "workers 1\nworker_max_connections 64\n"
 	    "pidfile %s/kore.pid\n"
 	    "http_hsts_enable 0\nhttp_server_version notification-service\n"
@@ -186,7 +167,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "http_keepalive_time 60\nhttp_request_limit 1000\n"
 	    "curl_timeout 30\ncurl_recv_max 1048576\n"
 	    "domain * {\n\tattach default\n\troute ^/.*$ svc_route\n}\n",
-	    port, tmpdir);
+	    name, tmpdir);
 	fclose(fp);
 
 	if (getenv("FUZZ_VERBOSE") == NULL)
@@ -391,10 +372,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ssize_t		n;
 	int		fd, idle, half;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
 		abort();
-	if (connect(fd, (struct sockaddr *)&listen_addr,
-	    sizeof(listen_addr)) == -1 && errno != EINPROGRESS)
+	if (connect(fd, (struct sockaddr *)&listen_addr, listen_len) == -1 &&
+	    errno != EINPROGRESS && errno != EAGAIN)
 		abort();
 
 	sent = got = 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "svc.h"
+#include "batch.h"
 
 #include <tracing.h>
 
@@ -31,6 +32,7 @@ struct reserve {
 	char		*qtys;
 	char		id[80];
 	struct svc_db	db;
+	struct batch_member *member;	/* batched (batch.c) */
 };
 
 void		kore_worker_configure(void);
@@ -57,6 +59,7 @@ kore_worker_configure(void)
 	svc_init("inventory-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
 	svc_auth_require();
+	batch_init(DB);
 	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"
 	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
@@ -78,6 +81,7 @@ reserve_free(struct http_request *req)
 	json_decref(st->body);
 	kore_free(st->skus);
 	kore_free(st->qtys);
+	batch_leave(st->member);
 	svc_db_cleanup(&st->db);
 }
 
@@ -175,9 +179,9 @@ reserve(struct http_request *req, struct svc_match *m)
 {
 	struct reserve	*st;
 	json_t		*row, *items, *extra;
-	const char	*status;
+	const char	*status, *err;
 	size_t		i;
-	int		rc;
+	int		rc, unavailable;
 
 	(void)m;
 
@@ -193,10 +197,24 @@ reserve(struct http_request *req, struct svc_match *m)
 		svc_db_param(&st->db, st->id);
 		svc_db_param(&st->db, st->skus);
 		svc_db_param(&st->db, st->qtys);
+		st->member = batch_join(req, st->id, st->skus, st->qtys);
 	}
 	st = svc_state_get(req);
 
-	if ((rc = svc_db_answer(req, &st->db)) != SVC_DB_DONE)
+	if (st->member != NULL) {
+		/* Batched: its rows come back as the statement's would. */
+		if (!batch_done(st->member))
+			return (KORE_RESULT_RETRY);
+		if ((err = batch_error(st->member, &unavailable)) != NULL) {
+			(void)snprintf(st->db.error, sizeof(st->db.error), "%s",
+			    err);
+			st->db.unavailable = unavailable;
+			svc_reply_db_error(req, &st->db);
+			return (KORE_RESULT_OK);
+		}
+		if (st->db.rows == NULL)
+			st->db.rows = json_incref(batch_rows(st->member));
+	} else if ((rc = svc_db_answer(req, &st->db)) != SVC_DB_DONE)
 		return (rc == SVC_DB_PENDING ? KORE_RESULT_RETRY : KORE_RESULT_OK);
 
 	status = svc_db_value(&st->db, 0, "status");
