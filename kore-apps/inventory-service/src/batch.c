@@ -12,6 +12,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "svc.h"
@@ -130,7 +131,7 @@ batch_finished(struct svc_db *db, int rc, void *arg)
 			member_free(m);
 	}
 	svc_db_cleanup(&b->db);
-	kore_free(b->param);
+	free(b->param);		/* json_dumps: jansson's allocator */
 	kore_free(b);
 	in_flight = NULL;
 	batch_kick();
