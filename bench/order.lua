@@ -50,11 +50,11 @@ done = function(summary, latency, requests)
 		ok = ok + t:get("created")
 		bad = bad + t:get("failed")
 	end
-	io.write(string.format("BENCH orders_per_s=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f requests=%d orders=%d " ..
-	    "non201=%d errors=%d\n",
+	io.write(string.format("BENCH orders_per_s=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f p999_ms=%.2f requests=%d " ..
+	    "orders=%d non201=%d errors=%d\n",
 	    ok / (summary.duration / 1e6),
 	    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-	    latency:percentile(99) / 1000, summary.requests, ok, bad,
+	    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, summary.requests, ok, bad,
 	    summary.errors.connect + summary.errors.read + summary.errors.write +
 	    summary.errors.timeout))
 end

@@ -17,24 +17,10 @@ TWIN_DIR=$RUN_DIR/bench-twin
 TWIN_OFFSET=${BENCH_TWIN_OFFSET:-1000}
 BENCH_MAILDIR=$RUN_DIR/bench-maildir
 SERVICES="api-gateway inventory-service order-service notification-service"
+source scripts/bench-lib.sh
 
-scripts/up.sh >"$RUN_DIR/up-for-bench.log" 2>&1 || { echo "bench: make up failed, see $RUN_DIR/up-for-bench.log" >&2; exit 1; }
-scripts/pg.sh psql "$INVENTORY_DB" -c "INSERT INTO stock (sku, name, available)
-	SELECT format('BENCH-%s', lpad(i::text, 2, '0')), 'benchmark', 1000000000 FROM generate_series(0, 99) i
-	ON CONFLICT (sku) DO UPDATE SET available = 1000000000" >/dev/null
+bench_prepare || exit 1
 
-# Runs a command with the twin stack's settings: its own run directory
-# (pid files, configurations, logs), ports and Maildir.
-twin() {
-	(
-		export RUN_DIR="$TWIN_DIR" MAILDIR="$TWIN_DIR/maildir"
-		export GATEWAY_PORT=$((GATEWAY_PORT + TWIN_OFFSET)) INVENTORY_PORT=$((INVENTORY_PORT + TWIN_OFFSET))
-		export ORDER_PORT=$((ORDER_PORT + TWIN_OFFSET)) NOTIFICATION_PORT=$((NOTIFICATION_PORT + TWIN_OFFSET))
-		export INVENTORY_URL="http://$BIND_HOST:$INVENTORY_PORT" ORDER_URL="http://$BIND_HOST:$ORDER_PORT"
-		export NOTIFICATION_URL="http://$BIND_HOST:$NOTIFICATION_PORT"
-		"$@"
-	)
-}
 stack_dir() { if [ "$1" = main ]; then echo "$RUN_DIR"; else echo "$TWIN_DIR"; fi; }
 stack_port() { if [ "$1" = main ]; then echo "$GATEWAY_PORT"; else echo $((GATEWAY_PORT + TWIN_OFFSET)); fi; }
 
@@ -63,45 +49,23 @@ main_stop() {
 	done
 }
 
-# Processes: a stack's Kore services (parents and workers), PostgreSQL (the
-# postmaster, first line of its pid file, and its backends), Jaeger.
+# Processes: a stack's Kore services (parents and workers), PostgreSQL,
+# Jaeger.
 group_pids() {	# main|twin|postgres|jaeger
-	local pids d s
+	local d s
 	case $1 in
 	jaeger) cat "$RUN_DIR/jaeger.pid" 2>/dev/null ;;
-	postgres) pids=$(head -n 1 "$RUN_DIR/pg/data/postmaster.pid" 2>/dev/null) &&
-		echo "$pids $(pgrep -P "$pids")" ;;
+	postgres) pg_pids ;;
 	*) d=$(stack_dir "$1")
-		for s in $SERVICES; do
-			pids=$(cat "$d/$s.pid" 2>/dev/null) && echo "$pids $(pgrep -P "$pids")"
-		done ;;
+		for s in $SERVICES; do pid_tree "$d/$s.pid"; done ;;
 	esac
 }
-# CPU time (clock ticks, user + system, all threads) of a group.
-ticks() {
-	local t=0 p f
-	for p in $(group_pids "$1"); do
-		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		set -- $f
-		t=$((t + ${12} + ${13}))
-	done
-	echo $t
-}
-# Resident memory (KiB) of one service of a stack: parent and workers.
-rss_of() {	# stack, service
-	local pid total=0 p
-	pid=$(cat "$(stack_dir "$1")/$2.pid" 2>/dev/null) || { echo 0; return; }
-	for p in $pid $(pgrep -P "$pid"); do
-		total=$((total + $(awk '/VmRSS/ { print $2 }' /proc/$p/status 2>/dev/null || echo 0)))
-	done
-	echo $total
-}
+# CPU time (clock ticks) of a group.
+ticks() { pid_ticks $(group_pids "$1"); }
+# Memory (PSS, KiB: the workers share pages) of one service ($2) of a
+# stack ($1).
+pss_of() { pid_pss $(pid_tree "$(stack_dir "$1")/$2.pid"); }
 
-# Spans Jaeger's OTLP receiver accepted so far (its own metrics).
-accepted() {
-	curl -s "http://$JAEGER_HOST:$JAEGER_METRICS_PORT/metrics" |
-	    awk '/^otelcol_receiver_accepted_spans/ { s += $2 } END { printf "%d\n", s }'
-}
 # The span counters a stack's workers logged when they last stopped.
 span_counts() {	# stack
 	local s
@@ -124,8 +88,6 @@ place() {
 	taskset -a -cp "$jcpus" "$(cat "$RUN_DIR/jaeger.pid")" >/dev/null 2>&1
 }
 wrk_cpus() { if [ "$SCENARIO" = pinned ]; then echo 0; else echo "0-$(($(nproc) - 1))"; fi; }
-
-field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 
 # Worker restarts (a worker that died) logged so far by both stacks.
 restarts() {
@@ -156,7 +118,7 @@ window() {	# stack, arm (traced|untraced)
 # each pair's orders/s and what they add up to.
 overhead() {
 	local half pair traced untraced tmode a b ratios="" hz j0 j1 a0 a1 r0 e x d s warm rate
-	local -A cpu orders failed p99s rss
+	local -A cpu orders failed p99s pss
 	SCENARIO=$1
 	hz=$(getconf CLK_TCK)
 	[ "${BENCH_AA:-0}" = 1 ] && echo "   (BENCH_AA=1: both arms untraced, the noise floor)"
@@ -189,8 +151,8 @@ overhead() {
 			fi
 			if [ $half = 1 ] && [ $pair = 1 ]; then
 				for s in $SERVICES; do
-					rss[traced]+=" ${s%-service} $(rss_of "$traced" "$s")"
-					rss[untraced]+=" ${s%-service} $(rss_of "$untraced" "$s")"
+					pss[traced]+=" ${s%-service} $(pss_of "$traced" "$s")"
+					pss[untraced]+=" ${s%-service} $(pss_of "$untraced" "$s")"
 				done
 			fi
 			ratios="$ratios $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
@@ -234,8 +196,8 @@ overhead() {
 	echo "   Jaeger also counts the readiness checks of the W3C test service when W3C_TEST_SERVICE=on)"
 	# A worker that dies takes its counters with it (Jaeger then holds more).
 	echo "   workers that died and were restarted: $(( $(restarts) - r0 ))"
-	echo "   rss after the first windows (KiB), untraced:${rss[untraced]}"
-	echo "   rss after the first windows (KiB), traced:  ${rss[traced]}"
+	echo "   PSS after the first windows (KiB), untraced:${pss[untraced]}"
+	echo "   PSS after the first windows (KiB), traced:  ${pss[traced]}"
 	awk -v hz="$hz" -v us="${cpu[untraced,svc]}" -v up="${cpu[untraced,pg]}" -v un="${orders[untraced]}" \
 	    -v ts="${cpu[traced,svc]}" -v tp="${cpu[traced,pg]}" -v tn="${orders[traced]}" \
 	    -v j=$((j1 - j0)) -v sp=$((a1 - a0)) -v shared=$([ "$SCENARIO" = shared ] && echo 1 || echo 0) -v all=$(( ${orders[traced]:-0} + warm )) 'function per(v, n) { return (n > 0 ? v * 1e6 / hz / n : 0) } BEGIN {
@@ -305,6 +267,8 @@ place
 twin_stop
 scripts/services.sh start >/dev/null	# the stack as `make up` left it
 rm -rf "$BENCH_MAILDIR" "$TWIN_DIR/maildir"
+# Against the seed's own Node.js + Python stack (BENCH_PEER=0: skipped).
+[ "${BENCH_PEER:-1}" = 1 ] && scripts/bench-peer.sh
 [ "${BENCH_ORDERS_ONLY:-0}" = 1 ] && exit 0
 
 for part in tracing cli; do

@@ -13,6 +13,9 @@
 
 #include "http.h"
 
+/* A kept-alive connection idle longer is not reused (seconds). */
+#define HTTP_IDLE_REUSE_S	5L
+
 static size_t	write_cb(char *, size_t, size_t, void *);
 
 void
@@ -84,6 +87,13 @@ http_easy_setup(CURL *h, long timeout_ms, struct buf *body, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "tracectl/1.0");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/*
+	 * Kore closes a kept-alive connection idle for its
+	 * http_header_timeout (10 s in our configurations) with a 408; a
+	 * request sent on it just then reads that 408 (a load run at a low
+	 * rate over many connections did). Never reuse one idle that long.
+	 */
+	curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, HTTP_IDLE_REUSE_S);
 }
 
 int
