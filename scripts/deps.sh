@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential patch pkg-config kore libssl-dev libcurl4-openssl-dev libjansson-dev
 	libncurses-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libpq-dev
 	postgresql postgresql-client python3 wrk jq tmux valgrind clang
-	libclang-rt-14-dev docker-compose curl ca-certificates procps time)
+	libclang-rt-14-dev docker-compose curl ca-certificates procps time prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,7 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -qq
-	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# The packages' own daemons (Prometheus on *:9090, a PostgreSQL
+	# cluster on 5432) stay stopped: the stack runs its own, on loopback.
+	# A policy-rc.d that refuses every start, unless one is in place.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+		"${sudo[@]}" chmod 755 "$policy"
+	fi
+	rc=0
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	[ -z "$policy" ] || "${sudo[@]}" rm -f "$policy"
+	[ "$rc" -eq 0 ] || exit "$rc"
 fi
 command -v go >/dev/null || { echo "deps: Go (1.24 or newer) is needed to build Jaeger: https://go.dev/dl/" >&2; exit 1; }
 command -v npm >/dev/null || { echo "deps: npm is needed to fetch the OTLP .proto files" >&2; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts and stops the native stack's processes: Jaeger and the four Kore
+# Starts and stops the native stack's processes: Prometheus, Jaeger and the four Kore
 # services. `services.sh start` renders each Kore configuration into
 # $RUN_DIR/conf, starts what is not running (restarting a service whose
 # module or configuration changed since it started) and waits until each
@@ -61,7 +61,9 @@ render() {
 }
 
 start_jaeger() {
-	local conf="$TOP/conf/jaeger.yaml"
+	local conf="$TOP/conf/jaeger.yaml" spm=""
+	# RED metrics: the spanmetrics pipeline and the SPM API over Prometheus.
+	[ "$PROMETHEUS" = on ] && spm="--config $TOP/conf/jaeger-spm.yaml"
 	[ "$JAEGER_STORAGE" = badger ] && conf="$TOP/conf/jaeger-badger.yaml" && mkdir -p "$JAEGER_BADGER_DIR"
 	if alive "$RUN_DIR/jaeger.pid"; then
 		echo "==> Jaeger: already running"
@@ -70,10 +72,33 @@ start_jaeger() {
 		# Jaeger's own tracing stays off: it would read the OTEL_* settings
 		# meant for the services and send its spans over gRPC to 4318.
 		OTEL_SDK_DISABLED=true OTEL_TRACES_EXPORTER=none \
-			nohup "$BIN/jaeger" --config "$conf" >"$RUN_DIR/log/jaeger.log" 2>&1 &
+			nohup "$BIN/jaeger" --config "$conf" $spm >"$RUN_DIR/log/jaeger.log" 2>&1 &
 		echo $! >"$RUN_DIR/jaeger.pid"
 	fi
 	wait_http "http://$JAEGER_HOST:$JAEGER_HEALTH_PORT/status" Jaeger
+}
+
+# Prometheus (unless PROMETHEUS=off): its configuration rendered from
+# conf/prometheus.yml, its data under $RUN_DIR/prometheus, loopback only.
+start_prometheus() {
+	[ "$PROMETHEUS" = on ] || return 0
+	command -v prometheus >/dev/null ||
+		{ echo "services: prometheus is not installed (scripts/deps.sh installs it; PROMETHEUS=off goes without)" >&2; return 1; }
+	mkdir -p "$RUN_DIR/prometheus"
+	render "$TOP/conf/prometheus.yml" >"$RUN_DIR/conf/prometheus.yml"
+	if alive "$RUN_DIR/prometheus.pid"; then
+		echo "==> Prometheus: already running (reloading its configuration)"
+		kill -HUP "$(cat "$RUN_DIR/prometheus.pid")"
+	else
+		echo "==> Prometheus: starting on $PROMETHEUS_HOST:$PROMETHEUS_PORT"
+		nohup prometheus --config.file="$RUN_DIR/conf/prometheus.yml" \
+			--storage.tsdb.path="$RUN_DIR/prometheus" \
+			--storage.tsdb.retention.time="$PROMETHEUS_RETENTION" \
+			--web.listen-address="$PROMETHEUS_HOST:$PROMETHEUS_PORT" \
+			>"$RUN_DIR/log/prometheus.log" 2>&1 &
+		echo $! >"$RUN_DIR/prometheus.pid"
+	fi
+	wait_http "http://$PROMETHEUS_HOST:$PROMETHEUS_PORT/-/ready" Prometheus
 }
 
 start_service() {
@@ -112,6 +137,7 @@ ours() {
 case "${1:-}" in
 start)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
+	start_prometheus
 	start_jaeger
 	for s in $SERVICES; do start_service "$s"; done
 	for s in $SERVICES; do
@@ -124,12 +150,13 @@ stop)
 		stop_pidfile "$RUN_DIR/$s.pid" "$s"
 	done
 	stop_pidfile "$RUN_DIR/jaeger.pid" Jaeger
+	stop_pidfile "$RUN_DIR/prometheus.pid" Prometheus
 	;;
 stop-service)
 	stop_pidfile "$RUN_DIR/$2.pid" "$2"
 	;;
 start-jaeger)
-	mkdir -p "$RUN_DIR/log"
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log"
 	start_jaeger
 	;;
 start-service)
@@ -138,8 +165,12 @@ start-service)
 	wait_http "http://$BIND_HOST:$(svc_port "$2")/ready" "$2"
 	ours "$2"
 	;;
+start-prometheus)
+	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log"
+	start_prometheus
+	;;
 *)
-	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME|start-jaeger" >&2
+	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME|start-jaeger|start-prometheus" >&2
 	exit 2
 	;;
 esac

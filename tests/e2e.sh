@@ -18,7 +18,7 @@ echo "# the stack is up (see $RUN_DIR/up-for-tests.log)"
 
 rc=0
 for t in tests/e2e/test_orders.py tests/e2e/test_traces.py tests/e2e/test_w3c.py tests/e2e/test_http.py \
-    tests/e2e/test_export.py; do
+    tests/e2e/test_export.py tests/e2e/test_metrics.py; do
 	echo "# $t"
 	python3 "$t" || rc=1
 done

@@ -2,6 +2,7 @@
  * browse.c: the browser's state machine: the stack of screens (search form,
  * trace list, trace, span), what a key does before the screen's view gets
  * it (help overlay, the id popup, the '/' prompt, the form's line editor),
+ * the metrics screen's refresh,
  * the frame every screen shares (title and status lines), how far the
  * cursor keys move in the list and trace views, and the answers the I/O
  * side hands back (a failed search keeps the list from before it).  It
@@ -19,7 +20,8 @@
 #include "browse.h"
 
 static const struct view_ops *const views[SCR_COUNT] = {
-	&view_search_ops, &view_list_ops, &view_waterfall_ops, &view_span_ops
+	&view_search_ops, &view_list_ops, &view_waterfall_ops, &view_span_ops,
+	&view_metrics_ops
 };
 
 void
@@ -49,6 +51,7 @@ browse_cleanup(struct browse *b)
 	tlist_clear(&b->list);
 	tlist_clear(&b->kept);
 	sform_cleanup(&b->form);
+	red_cleanup(&b->red);
 }
 
 enum scr
@@ -137,6 +140,9 @@ browse_key(struct browse *b, int key)
 		    !b->help && now_us() - b->last_search_us >=
 		    b->req.refresh_us)
 			return (REQ_SEARCH);
+		if (scr == SCR_METRICS && !b->help && now_us() -
+		    b->red_updated_us >= METRICS_REFRESH_US)
+			return (REQ_METRICS);
 		return (REQ_NONE);
 	}
 	if (b->help) {
@@ -184,6 +190,9 @@ browse_key(struct browse *b, int key)
 		return (REQ_QUIT);
 	case A_BACK:
 		return (go_back(b));
+	case A_METRICS:
+		browse_push(b, SCR_METRICS);
+		return (REQ_METRICS);
 	case A_FIND:
 		if (scr != SCR_TRACE)
 			break;
@@ -385,6 +394,24 @@ browse_draw(struct browse *b, struct screen *s)
 }
 
 void
+browse_set_metrics(struct browse *b, struct red *r, const char *err)
+{
+	b->red_updated_us = now_us();
+	if (err != NULL) {
+		snprintf(b->red_error, sizeof(b->red_error), "%s", err);
+		browse_status(b, ST_ERROR, "%s", err);
+		return;
+	}
+	b->red_error[0] = '\0';
+	red_cleanup(&b->red);
+	b->red = *r;
+	memset(r, 0, sizeof(*r));
+	red_sort(&b->red, b->red_sort);
+	if (b->red_cursor >= b->red.n)
+		b->red_cursor = b->red.n > 0 ? b->red.n - 1 : 0;
+}
+
+void
 browse_set_trace(struct browse *b, struct trace *t, const char *err)
 {
 	struct trace	*old;
@@ -487,10 +514,13 @@ browse_wait_ms(const struct browse *b, int64_t now)
 {
 	int64_t	 left;
 
-	if (browse_screen(b) != SCR_LIST || !b->have_req ||
+	if (browse_screen(b) == SCR_METRICS)
+		left = b->red_updated_us + METRICS_REFRESH_US - now;
+	else if (browse_screen(b) != SCR_LIST || !b->have_req ||
 	    b->req.refresh_us <= 0)
 		return (-1);
-	left = b->last_search_us + b->req.refresh_us - now;
+	else
+		left = b->last_search_us + b->req.refresh_us - now;
 	if (left <= 0)
 		return (0);
 	/* A refresh of weeks still wakes up, never blocks for good. */

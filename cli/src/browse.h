@@ -2,7 +2,8 @@
  * browse.h: the parts of `tracectl browse` that need no terminal: an
  * in-memory screen of styled cells (screen.c), the view models (browse_model.c:
  * trace rows and collapse state, bar geometry, the key table, in-trace search,
- * the trace list and the search form), the screens' state machine
+ * the trace list and the search form; RED metrics rows come from red.h), the
+ * screens' state machine
  * (browse.c) and one file per view drawing into a screen (view_*.c).  Only
  * tui.c talks to curses and only cmd_browse.c does I/O, so tests drive
  * keys and compare screens as text.
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "red.h"
 
 /* Keys: Unicode code points, and these above the Unicode range. */
 enum {
@@ -123,7 +125,7 @@ enum action {
 	A_EXPAND_ALL, A_PARENT, A_NEXT_ERR, A_PREV_ERR, A_NEXT_CRIT,
 	A_PREV_CRIT, A_FIND, A_FIND_NEXT, A_FIND_PREV, A_YANK, A_REFRESH,
 	A_SORT, A_AUTO, A_SEARCH, A_PREV_VAL, A_NEXT_VAL, A_PREV_SPAN,
-	A_NEXT_SPAN, A_COUNT
+	A_NEXT_SPAN, A_METRICS, A_COUNT
 };
 
 /* The screens. */
@@ -132,10 +134,11 @@ enum scr {
 	SCR_LIST,
 	SCR_TRACE,
 	SCR_SPAN,
+	SCR_METRICS,	/* RED metrics per operation */
 	SCR_COUNT
 };
 #define SCRMASK(s)	(1 << (s))
-#define SCR_ALL		0xf
+#define SCR_ALL		0x1f
 
 struct binding {
 	int		 screens;	/* SCRMASK bits */
@@ -286,8 +289,12 @@ enum request {
 	REQ_QUIT,
 	REQ_SEARCH,	/* run browse->req */
 	REQ_TRACE,	/* fetch browse->want_trace */
-	REQ_OPERATIONS	/* fetch the operations of the form's service */
+	REQ_OPERATIONS,	/* fetch the operations of the form's service */
+	REQ_METRICS	/* fetch browse->red */
 };
+
+/* The metrics screen redraws this often. */
+#define METRICS_REFRESH_US	(5 * USEC_PER_SEC)
 
 struct browse {
 	enum scr	 stack[SCR_COUNT];
@@ -314,6 +321,11 @@ struct browse {
 	int		 loading;
 	char		 progress[160];	/* while loading */
 	int		 page;		/* body rows last drawn */
+	struct red	 red;		/* the metrics screen's rows */
+	size_t		 red_cursor, red_top;
+	int		 red_sort;	/* enum red_sort */
+	int64_t		 red_updated_us;	/* 0: never fetched */
+	char		 red_error[256];	/* the last fetch failed */
 };
 
 /* A view: draws into rows [y, y + h) of a screen and takes actions. */
@@ -327,6 +339,7 @@ extern const struct view_ops view_search_ops;
 extern const struct view_ops view_list_ops;
 extern const struct view_ops view_waterfall_ops;
 extern const struct view_ops view_span_ops;
+extern const struct view_ops view_metrics_ops;
 
 void		 browse_init(struct browse *, const char *);
 void		 browse_cleanup(struct browse *);
@@ -344,6 +357,11 @@ void		 browse_search_start(struct browse *);
 void		 browse_search_done(struct browse *, const char *);
 void		 browse_status(struct browse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+/*
+ * The metrics fetched for the metrics screen (taken; err not NULL when the
+ * fetch failed: the rows from before stay).
+ */
+void		 browse_set_metrics(struct browse *, struct red *, const char *);
 /* Auto-refresh: how long the loop may wait for a key (-1: forever). */
 int		 browse_wait_ms(const struct browse *, int64_t);
 /* The help overlay, drawn over the whole screen. */

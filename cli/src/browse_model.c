@@ -21,8 +21,9 @@
 #define LIST_ONLY	SCRMASK(SCR_LIST)
 #define FORM_ONLY	SCRMASK(SCR_SEARCH)
 #define SPAN_ONLY	SCRMASK(SCR_SPAN)
+#define METRICS_ONLY	SCRMASK(SCR_METRICS)
 #define MOVERS		(SCRMASK(SCR_LIST) | SCRMASK(SCR_TRACE) | \
-			    SCRMASK(SCR_SPAN))
+			    SCRMASK(SCR_SPAN) | SCRMASK(SCR_METRICS))
 
 /*
  * The key table.  The help overlay is made from it, so a key cannot be
@@ -100,6 +101,16 @@ const struct binding browse_keys[] = {
 
 	{ SPAN_ONLY, '[', A_PREV_SPAN, "[", "previous span" },
 	{ SPAN_ONLY, ']', A_NEXT_SPAN, "]", "next span" },
+
+	{ FORM_ONLY | LIST_ONLY, 'm', A_METRICS, "m",
+	  "RED metrics per operation (rate, errors, p50/p95/p99)" },
+	{ METRICS_ONLY, BK_ENTER, A_OPEN, "Enter",
+	  "list the traces of that operation" },
+	{ METRICS_ONLY, 'l', A_OPEN, "l", NULL },
+	{ METRICS_ONLY, BK_RIGHT, A_OPEN, "Right", NULL },
+	{ METRICS_ONLY, 'o', A_SORT, "o", "sort: worst, rate, p99, name" },
+	{ METRICS_ONLY, 'r', A_REFRESH, "r", "fetch again (every 5 s anyway)" },
+	{ METRICS_ONLY, BK_F5, A_REFRESH, "F5", NULL },
 };
 const size_t browse_nkeys = sizeof(browse_keys) / sizeof(browse_keys[0]);
 

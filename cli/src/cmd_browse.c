@@ -15,6 +15,8 @@
 
 #include "tracectl.h"
 #include "browse.h"
+#include "jaeger.h"
+#include "red.h"
 #include "tui.h"
 
 struct run {
@@ -31,6 +33,44 @@ redraw(struct run *r)
 {
 	browse_draw(r->b, r->scr);
 	tui_draw(r->scr);
+}
+
+/* The metrics screen's rows: every known service, the last minute. */
+static void
+do_metrics(struct run *r)
+{
+	struct jaeger	*j = ctx_jaeger(r->c);
+	struct red	 red;
+	char		**names, msg[1200];
+	size_t		 n;
+	int		 rc;
+
+	r->b->loading = 1;
+	snprintf(r->b->progress, sizeof(r->b->progress), "Reading the span "
+	    "metrics from Jaeger...");
+	redraw(r);
+	r->b->loading = 0;
+	r->b->progress[0] = '\0';
+	if ((rc = jaeger_services(j, &names, &n)) != JAEGER_OK) {
+		browse_set_metrics(r->b, NULL, j->error);
+		return;
+	}
+	rc = n == 0 ? JAEGER_OK : red_fetch(j, (const char **)names, n, NULL,
+	    0, 60 * 1000, &red);
+	jaeger_free_strings(names, n);
+	if (n == 0)
+		memset(&red, 0, sizeof(red));
+	if (rc == JAEGER_ENOMETRICS)
+		snprintf(msg, sizeof(msg), "Jaeger has no metrics storage "
+		    "(PROMETHEUS=off?): %s", j->error);
+	else if (rc == JAEGER_ESERVER)
+		snprintf(msg, sizeof(msg), "Jaeger could not read the span "
+		    "metrics (is Prometheus up?): %s", j->error);
+	else
+		snprintf(msg, sizeof(msg), "%s", j->error);
+	browse_set_metrics(r->b, &red, rc == JAEGER_OK ? NULL : msg);
+	if (rc == JAEGER_OK)
+		red_cleanup(&red);
 }
 
 static int
@@ -343,6 +383,9 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 			break;
 		case REQ_OPERATIONS:
 			load_choices(&r, F_OPERATION);
+			break;
+		case REQ_METRICS:
+			do_metrics(&r);
 			break;
 		case REQ_NONE:
 			break;

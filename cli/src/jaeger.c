@@ -629,6 +629,114 @@ jaeger_dependencies(struct jaeger *j, int64_t end_us, int64_t lookback_us,
 	return (JAEGER_OK);
 }
 
+/* The newest numeric point of a series; Jaeger writes NaN as "NaN". */
+static int
+series_newest(json_t *points, double *v)
+{
+	json_t	*pt, *d;
+	size_t	 i;
+	int	 have;
+
+	have = 0;
+	json_array_foreach(points, i, pt) {
+		d = json_object_get(json_object_get(pt, "gaugeValue"),
+		    "doubleValue");
+		if (json_is_number(d)) {
+			*v = json_number_value(d);
+			have = 1;
+		}
+	}
+	return (have);
+}
+
+int
+jaeger_metrics(struct jaeger *j, const struct jaeger_metrics_query *q,
+    struct jaeger_series **out, size_t *nout)
+{
+	static const char *const paths[] = { "calls", "errors", "latencies" };
+	struct jaeger_series	*v;
+	struct buf		 url;
+	json_t			*js, *arr, *it, *lab;
+	const char		*name, *val, *svc, *op;
+	char			*e, what[32];
+	long			 status;
+	size_t			 i, k, n;
+	int			 rc, bad;
+
+	*out = NULL;
+	*nout = 0;
+	buf_init(&url, 64 * 1024);
+	bad = buf_appendf(&url, "%s/api/metrics/%s?groupByOperation=true"
+	    "&endTs=%lld&lookback=%lld&step=%lld&ratePer=%lld", j->base,
+	    paths[q->metric],
+	    (long long)q->end_ms, (long long)q->step_ms, (long long)q->step_ms,
+	    (long long)q->window_ms);
+	if (q->metric == JAEGER_M_LATENCY)
+		bad |= buf_appendf(&url, "&quantile=%.4g", q->quantile);
+	for (i = 0; i < q->nservices; i++) {
+		e = http_escape(q->services[i]);
+		bad |= buf_appendf(&url, "&service=%s", e);
+		free(e);
+	}
+	for (i = 0; i < q->nspan_kinds; i++)
+		bad |= buf_appendf(&url, "&spanKind=%s", q->span_kinds[i]);
+	if (bad) {
+		buf_cleanup(&url);
+		snprintf(j->error, sizeof(j->error), "too many services for "
+		    "one metrics query (a URL over 64 KiB)");
+		return (JAEGER_EQUERY);
+	}
+	rc = fetch_json(j, url.data, &js, &status);
+	buf_cleanup(&url);
+	if (rc != JAEGER_OK)
+		return (rc);
+	if (status != 200 || !json_is_object(js)) {
+		snprintf(what, sizeof(what), "metrics/%s", paths[q->metric]);
+		rc = answer_error(j, what, status, js);
+		json_decref(js);
+		return (status == 501 ? JAEGER_ENOMETRICS : rc);
+	}
+	arr = json_object_get(js, "metrics");
+	v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
+	n = 0;
+	json_array_foreach(arr, i, it) {
+		svc = op = NULL;
+		json_array_foreach(json_object_get(it, "labels"), k, lab) {
+			name = json_string_value(json_object_get(lab, "name"));
+			val = json_string_value(json_object_get(lab, "value"));
+			if (name == NULL || val == NULL)
+				continue;
+			if (strcmp(name, "service_name") == 0)
+				svc = val;
+			else if (strcmp(name, "operation") == 0)
+				op = val;
+		}
+		if (svc == NULL || op == NULL)
+			continue;
+		v[n].service = xstrdup(svc);
+		v[n].operation = xstrdup(op);
+		v[n].has = series_newest(json_object_get(it, "metricPoints"),
+		    &v[n].value);
+		n++;
+	}
+	json_decref(js);
+	*out = v;
+	*nout = n;
+	return (JAEGER_OK);
+}
+
+void
+jaeger_free_series(struct jaeger_series *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].service);
+		free(v[i].operation);
+	}
+	free(v);
+}
+
 void
 jaeger_free_strings(char **v, size_t n)
 {

@@ -62,6 +62,39 @@ struct jaeger_dep {
 	long long	 calls;
 };
 
+/*
+ * RED metrics from Jaeger's metrics API (/api/metrics/..., Jaeger's SPM:
+ * spanmetrics -> Prometheus -> Jaeger), one series per service and
+ * operation, reduced to its newest point.
+ */
+enum jaeger_metric {
+	JAEGER_M_CALLS,		/* calls per second */
+	JAEGER_M_ERRORS,	/* errors / calls, 0 to 1 */
+	JAEGER_M_LATENCY	/* the quantile's duration, in ms */
+};
+
+struct jaeger_metrics_query {
+	int		 metric;	/* enum jaeger_metric */
+	double		 quantile;	/* JAEGER_M_LATENCY: 0 < q < 1 */
+	const char	**services;	/* at least one */
+	size_t		 nservices;
+	const char	**span_kinds;	/* "server", ...; none: Jaeger's (server) */
+	size_t		 nspan_kinds;
+	int64_t		 end_ms;	/* the newest point's time */
+	int64_t		 window_ms;	/* each point: rate over this window */
+	int64_t		 step_ms;	/* points this far apart */
+};
+
+struct jaeger_series {
+	char	*service;
+	char	*operation;
+	double	 value;		/* the newest point with a number */
+	int	 has;		/* 0: no number in the answer (NaN: no data) */
+};
+
+/* Metrics storage not configured (HTTP 501), apart from other failures. */
+#define JAEGER_ENOMETRICS	(-4)
+
 void	 jaeger_init(struct jaeger *, const char *, long, int);
 void	 jaeger_cleanup(struct jaeger *);
 int	 jaeger_get_trace(struct jaeger *, const char *, struct trace **);
@@ -72,7 +105,10 @@ int	 jaeger_operations(struct jaeger *, const char *, struct jaeger_op **,
 	    size_t *);
 int	 jaeger_dependencies(struct jaeger *, int64_t, int64_t,
 	    struct jaeger_dep **, size_t *);
+int	 jaeger_metrics(struct jaeger *, const struct jaeger_metrics_query *,
+	    struct jaeger_series **, size_t *);
 void	 jaeger_free_strings(char **, size_t);
+void	 jaeger_free_series(struct jaeger_series *, size_t);
 void	 jaeger_free_ops(struct jaeger_op *, size_t);
 void	 jaeger_free_deps(struct jaeger_dep *, size_t);
 

@@ -43,6 +43,15 @@ static const struct command {
 	  "stats [--service S] [--since D | --start T --end T]",
 	  "Per service and operation: span count, error rate, p50, p90, p99\n"
 	  "and max duration (nearest-rank percentiles).\n" },
+	{ "top", cmd_top,
+	  "top [--service S]... [--window D] [--span-kind K] [--sort worst|rate|"
+	  "p99|name] [--limit N] [--refresh D | --once]",
+	  "RED metrics per service and operation: requests/s, error rate and\n"
+	  "p50/p95/p99 over the last --window (default 1m), from Jaeger's\n"
+	  "metrics API (spanmetrics -> Prometheus), worst first (errors, then\n"
+	  "p99).  Server spans unless --span-kind (repeatable; \"all\").  On a\n"
+	  "terminal it redraws every --refresh (5s) until Ctrl-C; otherwise it\n"
+	  "prints once (with --refresh, a round every D).\n" },
 	{ "errors", cmd_errors,
 	  "errors [--service S] [--since D | --start T --end T]",
 	  "Traces with error spans, and their messages.\n" },

@@ -112,5 +112,6 @@ int	cmd_errors(struct ctx *, int, char **);
 int	cmd_deps(struct ctx *, int, char **);
 int	cmd_order(struct ctx *, int, char **);
 int	cmd_browse(struct ctx *, int, char **);
+int	cmd_top(struct ctx *, int, char **);
 
 #endif

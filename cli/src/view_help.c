@@ -12,7 +12,7 @@
 #include "browse.h"
 
 static const char *const screen_names[SCR_COUNT] = {
-	"search form", "trace list", "trace", "span detail"
+	"search form", "trace list", "trace", "span detail", "RED metrics"
 };
 
 void

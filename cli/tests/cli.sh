@@ -101,7 +101,7 @@ python3 "$here/mock-gateway.py" --port 0 >"$portf" 2>/dev/null &
 mock=$!
 fj=""
 fj2=""
-trap 'kill $mock $fj $fj2 2>/dev/null; rm -f "$portf" "$portf.j" "$portf.j2"' EXIT
+trap 'kill $mock $fj $fj2 $fj3 2>/dev/null; rm -f "$portf" "$portf.j" "$portf.j2" "$portf.j3"' EXIT
 i=0
 while [ ! -s "$portf" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 GW=http://127.0.0.1:$(cat "$portf")
@@ -191,13 +191,16 @@ python3 "$here/fake-jaeger.py" >"$portf.j" 2>/dev/null &
 fj=$!
 python3 "$here/fake-jaeger.py" --no-v3 >"$portf.j2" 2>/dev/null &
 fj2=$!
+python3 "$here/fake-jaeger.py" --traces 1 --no-metrics >"$portf.j3" 2>/dev/null &
+fj3=$!
 i=0
-while { [ ! -s "$portf.j" ] || [ ! -s "$portf.j2" ]; } && [ $i -lt 50 ]; do
+while { [ ! -s "$portf.j" ] || [ ! -s "$portf.j2" ] || [ ! -s "$portf.j3" ]; } && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 FJ=http://127.0.0.1:$(cat "$portf.j")
 FJ2=http://127.0.0.1:$(cat "$portf.j2")
+FJ3=http://127.0.0.1:$(cat "$portf.j3")
 W="--start 2026-11-24T00:00:00Z --end 2026-11-25T00:00:00Z"
 counts() {	# counts "what" MATCHED SCANNED: of the last slow --json
 	n=$((n + 1))
@@ -244,4 +247,48 @@ else
 	echo "not ok $n - stats: 2500 traces, nearest-rank p50/p90/p99 20/20/200 ms"
 	fail=1
 fi
+
+# top: RED metrics from the stand-in's /api/metrics (Jaeger's SPM answers).
+jsonok() {	# jsonok "what" PYTHON: asserts on d, the last output as JSON
+	n=$((n + 1))
+	if printf '%s\n' "$LAST" | python3 -c "import json, sys
+d = json.load(sys.stdin)
+$2"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		printf '%s\n' "$LAST" | sed 's/^/# /'
+		fail=1
+	fi
+}
+check 0 "top --once --json against Jaeger's metrics API" "$T" --jaeger "$FJ" top --once --json
+jsonok "top: worst first (errors, then p99), idle operations counted, not listed" '
+ops = [(x["service"], x["operation"]) for x in d["operations"]]
+assert ops == [("order-service", "POST /v1/orders"), ("api-gateway", "POST /api/orders"),
+               ("order-service", "POST /v1/orders/lookup")], ops
+assert d["idle"] == 1 and d["windowS"] == 60 and d["spanKinds"] == ["server"], d
+o = d["operations"][0]
+assert (o["ratePerSecond"], o["errorRate"]) == (5.0, 0.2), o
+assert (o["p50Us"], o["p95Us"], o["p99Us"]) == (1000, 3000, 250000), o
+l = d["operations"][2]
+assert l["p50Us"] is None and l["errorRate"] == 0, l'
+check 0 "top --sort rate --service api-gateway" "$T" --jaeger "$FJ" top --once --json \
+    --sort rate --service api-gateway --window 5m --span-kind server --span-kind client
+jsonok "top: only the service asked for; --window and --span-kind reach the query" '
+assert [x["operation"] for x in d["operations"]] == ["POST /api/orders"], d
+assert d["windowS"] == 300 and d["spanKinds"] == ["server", "client"], d'
+check 0 "top --verbose shows the metrics query" "$T" --jaeger "$FJ" --verbose top --once \
+    --service api-gateway --window 5m --span-kind client
+has "the query asks for rates over the window, the span kind, grouped by operation" \
+    "metrics/calls?groupByOperation=true.*ratePer=300000.*service=api-gateway&spanKind=client"
+check 0 "top as a table off a terminal" "$T" --jaeger "$FJ" --color never top
+has "top's table: rate, error share and percentiles" \
+    "order-service  *POST /v1/orders  *5.00  *20.0%  *1.00ms  *3.00ms  *250ms"
+check 3 "top against a Jaeger without metrics storage exits 3" "$T" --jaeger "$FJ3" top --once
+has "top says metrics storage is not configured, and how" "no metrics storage: run it with conf/jaeger-spm.yaml"
+check 3 "top with Jaeger unreachable exits 3" "$T" --jaeger "$DEAD" top --once --service x
+check 2 "top --window under two scrapes is refused" "$T" top --window 5s
+check 2 "top --sort wants worst, rate, p99 or name" "$T" top --sort fast
+check 2 "top --span-kind wants a kind" "$T" top --span-kind sideways
+check 2 "top --once and --refresh exclude each other" "$T" top --once --refresh 2s
 exit $fail

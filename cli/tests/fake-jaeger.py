@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for Jaeger's query API, for tracectl's paging tests.
+"""A stand-in for Jaeger's query API, for tracectl's paging and metrics tests.
 
 Holds N synthetic two-span traces (api-gateway SERVER with an order-service
 child), trace i starting at BASE + i ms; every 10th lasts 200 ms, the others
@@ -93,6 +93,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     no_v3 = False
+    no_metrics = False
 
     def log_message(self, *args):
         pass
@@ -106,9 +107,33 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def metrics(self, what, q):
+        Handler.last_metrics = self.path
+        if self.no_metrics:
+            return self.answer(501, {"data": None, "errors": [{"code": 501,
+                "msg": "metrics querying is currently disabled"}]})
+        if "service" not in q:
+            return self.answer(400, {"data": None, "errors": [{"code": 400,
+                "msg": "please provide at least one service name"}]})
+        rows = [(k, v) for k, v in sorted(METRICS.items()) if k[0] in q["service"]]
+        if what == "calls":
+            return self.answer(200, family("service_operation_call_rate", rows,
+                                           lambda v: v[0]))
+        if what == "errors":    # Jaeger lists only the operations with errors
+            return self.answer(200, family("service_operation_error_rate",
+                                           [r for r in rows if r[1][1] > 0],
+                                           lambda v: v[1]))
+        if what == "latencies":
+            i = {"0.5": 0, "0.95": 1, "0.99": 2}[q["quantile"][0]]
+            return self.answer(200, family("service_operation_latencies", rows,
+                                           lambda v: v[2][i]))
+        return self.answer(404, "404 page not found\n", "text/plain")
+
     def do_GET(self):
         u = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
+        if u.path.startswith("/api/metrics/"):
+            return self.metrics(u.path[len("/api/metrics/"):], parse_qs(u.query))
         if u.path.startswith("/api/v3/"):
             if self.no_v3:
                 return self.answer(404, "404 page not found\n", "text/plain")
@@ -139,11 +164,36 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer(404, "404 page not found\n", "text/plain")
 
 
+# RED metrics as Jaeger's SPM API answers them (one family per call; NaN
+# written as "NaN"): (service, operation) -> calls/s, error share, and the
+# latency in ms at 0.5/0.95/0.99 (None: no data).
+METRICS = {
+    ("api-gateway", "POST /api/orders"): (10.0, 0.0, (2.5, 8.0, 12.0)),
+    ("api-gateway", "GET /ready"): (0.0, 0.0, (None, None, None)),
+    ("order-service", "POST /v1/orders"): (5.0, 0.2, (1.0, 3.0, 250.0)),
+    ("order-service", "POST /v1/orders/lookup"): (0.5, 0.0, (None, None, None)),
+}
+
+
+def family(name, rows, key):
+    out = []
+    for (svc, op), v in rows:
+        val = key(v)
+        pt = {"gaugeValue": {"doubleValue": "NaN" if val is None else val},
+              "timestamp": "2026-11-24T10:00:00Z"}
+        out.append({"labels": [{"name": "service_name", "value": svc},
+                               {"name": "operation", "value": op}],
+                    "metricPoints": [pt, pt]})
+    return {"name": name, "type": "GAUGE", "help": "", "metrics": out}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--traces", type=int, default=2500)
     ap.add_argument("--no-v3", action="store_true")
+    ap.add_argument("--no-metrics", action="store_true")
     a = ap.parse_args()
+    Handler.no_metrics = a.no_metrics
     make(a.traces)
     Handler.no_v3 = a.no_v3
     ThreadingHTTPServer.daemon_threads = True

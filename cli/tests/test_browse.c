@@ -1205,6 +1205,100 @@ out:
 	}
 }
 
+
+/* Row y is exactly want (trailing blanks aside). */
+static void
+row_is(const struct screen *s, int y, const char *want, const char *what)
+{
+	char	 row[4096];
+
+	screen_row(s, y, row, sizeof(row));
+	if (!ok(strcmp(row, want) == 0, "%s", what))
+		fprintf(stderr, "# got  [%s]\n# want [%s]\n", row, want);
+}
+
+static void
+red_add(struct red *r, const char *svc, const char *op, double rate,
+    double err, double p50, double p95, double p99)
+{
+	struct red_row	*w;
+
+	r->rows = xrealloc(r->rows, (r->n + 1) * sizeof(*r->rows));
+	w = &r->rows[r->n++];
+	w->service = xstrdup(svc);
+	w->operation = xstrdup(op);
+	w->rate = rate;
+	w->errors = err;
+	w->p[0] = p50;
+	w->p[1] = p95;
+	w->p[2] = p99;
+}
+
+/* The RED metrics screen: rows, sort, refresh, and Enter to the traces. */
+static void
+test_metrics_screen(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct red	 r;
+	int		 y;
+
+	browse_init(&b, "http://127.0.0.1:16686");
+	browse_push(&b, SCR_SEARCH);
+	screen_init(&s, 80, 24, 1);
+	ok(keys(&b, "m") == REQ_METRICS && browse_screen(&b) == SCR_METRICS,
+	    "m on the form: the metrics screen, and a fetch");
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Loading the metrics") &&
+	    screen_has(&s, "RED metrics"), "before the answer: loading");
+	memset(&r, 0, sizeof(r));
+	red_add(&r, "api-gateway", "POST /api/orders", 10, 0, 2.5, 8, 12);
+	red_add(&r, "order-service", "POST /v1/orders", 5, 0.2, 1, 3, 250);
+	red_add(&r, "inventory-service", "POST /v1/reservations", 12, 0,
+	    -1, -1, -1);
+	browse_set_metrics(&b, &r, NULL);
+	ok(r.rows == NULL && b.red.n == 3, "the rows are taken");
+	browse_draw(&b, &s);
+	row_is(&s, 3,
+	    " order-service     POST /v1/orders          5.00  20.0%"
+	    "  1.00ms  3.00ms   250ms", "80 columns: the worst first, "
+	    "all columns");
+	row_is(&s, 4,
+	    " api-gateway       POST /api/orders         10.0   0.0%"
+	    "  2.50ms  8.00ms  12.0ms", "then by p99");
+	row_is(&s, 5,
+	    " inventory-service POST /v1/reservations    12.0   0.0%"
+	    "       -       -       -", "no data: a dash");
+	ok(row_selected(&s, 3) && !row_selected(&s, 4), "the cursor on the "
+	    "first row");
+	y = row_with(&s, "20.0%");
+	ok(y == 3 && s.cells[(size_t)y * (size_t)s.w + 51].style ==
+	    (ST_ERROR | ST_SELECTED) && s.cells[(size_t)y * (size_t)s.w +
+	    45].style == (ST_NORMAL | ST_SELECTED), "an error share is marked");
+	keys(&b, "o");
+	ok(strcmp(b.red.rows[0].service, "inventory-service") == 0 &&
+	    strstr(b.status, "rate") != NULL, "o: sorted by rate");
+	keys(&b, "ooo");
+	ok(b.red_sort == RED_SORT_WORST, "o cycles back to worst first");
+	b.red_updated_us = now_us() - 6 * USEC_PER_SEC;
+	ok(browse_wait_ms(&b, now_us()) == 0 &&
+	    browse_key(&b, BK_TIMEOUT) == REQ_METRICS,
+	    "refreshed every 5 s");
+	browse_set_metrics(&b, NULL, "Jaeger could not read the span metrics");
+	ok(b.red.n == 3 && strstr(b.status, "could not") != NULL,
+	    "a failed fetch keeps the rows and says why");
+	ok(browse_wait_ms(&b, now_us()) > 4000, "and waits for the next round");
+	ok(keys(&b, "j\n") == REQ_SEARCH && browse_screen(&b) == SCR_LIST &&
+	    strcmp(b.req.service, "api-gateway") == 0 &&
+	    strcmp(b.req.operation, "POST /api/orders") == 0 &&
+	    strcmp(b.form.text[F_SERVICE], "api-gateway") == 0,
+	    "Enter: that operation's traces, the form filled in");
+	ok(keys(&b, "q") == REQ_NONE && browse_screen(&b) == SCR_METRICS,
+	    "q: back to the metrics");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1224,5 +1318,6 @@ main(int argc, char *argv[])
 	test_refresh_failure();
 	test_prompt_cursor();
 	test_wrap_wide();
+	test_metrics_screen();
 	return (tap_done());
 }

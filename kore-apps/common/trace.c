@@ -185,6 +185,12 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 	if (ctx_get(&sr->ctx) != 0)
 		return;
 	(void)tracing_extract(provider, sr->ctx, header_get, req);
+	/*
+	 * Prometheus scrapes GET /metrics every few seconds: a trace each
+	 * time would only bury the orders' traces (and their RED metrics).
+	 */
+	if (sr->route != NULL && sr->route->handler == svc_metrics)
+		return;
 
 	method = http_method_text(req->method);
 	o = 0;
