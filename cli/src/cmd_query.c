@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tracectl.h"
 
@@ -38,6 +39,24 @@ struct slow_state {
 	size_t		 n, cap;
 	size_t		 scanned;
 };
+
+
+/*
+ * Fitting a terminal, start times of today are the time of day alone
+ * ("today" goes without saying, as in ls); otherwise with the date.
+ */
+static int
+is_today(int64_t us)
+{
+	struct tm	 a, b;
+	time_t		 t;
+
+	t = time(NULL);
+	localtime_r(&t, &a);
+	t = (time_t)(us / USEC_PER_SEC);
+	localtime_r(&t, &b);
+	return (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday);
+}
 
 static int
 slow_cb(struct trace *t, void *arg)
@@ -129,7 +148,7 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	struct table		 tab;
 	struct jaeger		*j;
 	long long		 limit, page;
-	int			 ch, rc, narrow;
+	int			 ch, rc, narrow, today;
 	size_t			 i, k, shown;
 	char			 id[40], start[40], dur[32], self[32];
 	char			 spans[16], root[512], svcs[1024], maxs[512];
@@ -276,14 +295,18 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		json_object_set_new(o, "traces", arr);
 		json_print(o);
 	} else if (st.n > 0) {
-		table_init(&tab, "TRACE ID|START|>DURATION|ROOT|>SPANS|"
-		    "SERVICES|ERR|LARGEST SELF TIME");
+		table_init(&tab, "TRACE ID|START|>DURATION|~ROOT|->SPANS|"
+		    "~-SERVICES|ERR|~-LARGEST SELF TIME");
+		for (i = 0, today = out.width > 0; i < shown; i++)
+			today &= is_today(st.rows[i].start_us);
 		for (i = 0; i < shown; i++) {
 			struct slow_row *x = &st.rows[i];
 			size_t row;
 
 			fmt_trace_id(x->hi, x->lo, id, sizeof(id));
 			fmt_time_local(x->start_us, start, sizeof(start));
+			if (today)
+				memmove(start, start + 11, strlen(start + 11) + 1);
 			fmt_duration(x->duration_us, dur, sizeof(dur));
 			fmt_duration(x->max_self_us, self, sizeof(self));
 			snprintf(spans, sizeof(spans), "%zu", x->nspans);
@@ -447,7 +470,7 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 	struct jaeger_query	 q;
 	struct window		 w;
 	struct table		 tab;
-	int			 ch, rc;
+	int			 ch, rc, today;
 	size_t			 i, k, nspans, row;
 	char			 id[40], start[40], sid[20], what[512];
 	json_t			*o, *arr, *r, *ea, *e;
@@ -537,12 +560,16 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 		json_object_set_new(o, "traces", arr);
 		json_print(o);
 	} else if (st.n > 0) {
-		table_init(&tab, "TRACE ID|START|ROOT|ERROR SPAN|MESSAGE");
+		table_init(&tab, "TRACE ID|START|~-ROOT|~ERROR SPAN|~MESSAGE");
+		for (i = 0, today = out.width > 0; i < st.n; i++)
+			today &= is_today(st.rows[i].start_us);
 		for (i = 0; i < st.n; i++) {
 			fmt_trace_id(st.rows[i].hi, st.rows[i].lo, id,
 			    sizeof(id));
 			fmt_time_local(st.rows[i].start_us, start,
 			    sizeof(start));
+			if (today)
+				memmove(start, start + 11, strlen(start + 11) + 1);
 			for (k = 0; k < st.rows[i].nspans; k++) {
 				struct err_span *x = &st.rows[i].spans[k];
 

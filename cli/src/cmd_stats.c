@@ -126,7 +126,7 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		json_object_set_new(o, "operations", arr);
 		json_print(o);
 	} else if (ss.st.nops > 0) {
-		table_init(&tab, "SERVICE|OPERATION|>COUNT|>ERRORS|>ERR%|>P50|"
+		table_init(&tab, "~SERVICE|~OPERATION|>COUNT|>ERRORS|>ERR%|>P50|"
 		    ">P90|>P99|>MAX");
 		for (i = 0; i < ss.st.nops; i++) {
 			struct op_stat *x = &ss.st.ops[i];

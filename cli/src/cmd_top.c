@@ -105,7 +105,7 @@ top_table(const struct top_opts *o, const struct red *r)
 	char		 rate[32], err[32], p50[32], p95[32], p99[32];
 	size_t		 i, row;
 
-	table_init(&tab, "SERVICE|OPERATION|>REQ/S|>ERR%|>P50|>P95|>P99");
+	table_init(&tab, "~SERVICE|~OPERATION|>REQ/S|>ERR%|>P50|>P95|>P99");
 	for (i = 0; i < r->n && (o->limit == 0 || i < (size_t)o->limit); i++) {
 		const struct red_row *x = &r->rows[i];
 

@@ -22,7 +22,7 @@ static const struct command {
 } commands[] = {
 	{ "slow", cmd_slow,
 	  "slow [--ms N] [--service S] [--operation O] [--since D | --start T "
-	  "--end T] [--limit N] [--no-narrow]",
+	  "--end T] [--limit N] [--no-narrow] [--page N]",
 	  "List traces whose whole duration is at least N ms (default 200),\n"
 	  "slowest first.  --service/--operation keep traces that contain such\n"
 	  "a span (default service: " DEFAULT_SERVICE "; \"all\" for any).\n"
@@ -69,8 +69,8 @@ static const struct command {
 	  "keys.  --ascii: no UTF-8 glyphs; --color never: monochrome.\n" },
 	{ "order", cmd_order,
 	  "order submit [--sku S --qty N --price P]... [--user N] "
-	  "[--email E] [--file F|-] [--wait] [--count N [--concurrency C] "
-	  "[--rate R]]",
+	  "[--email E] [--file F|-] [--wait [--wait-timeout D]] [--count N "
+	  "[--concurrency C] [--rate R]]",
 	  "Place an order through the gateway; print order id, trace id,\n"
 	  "status and latency.  --wait then shows its trace from Jaeger.\n"
 	  "--count N makes it a load generator (summary with orders/s,\n"
@@ -90,6 +90,8 @@ static const char common_help[] =
     "  --json           machine-readable output\n"
     "  --color WHEN     auto, always or never (NO_COLOR is honoured)\n"
     "  --verbose        print each request to stderr\n"
+    "  --wide           tables at full width (on a terminal they fit it)\n"
+    "  --width N        tables fit N columns\n"
     "Time: D is a duration (500ms, 90s, 15m, 1h, 2d); T is RFC 3339\n"
     "(2026-11-24T19:00:00Z), \"now\" or -D (ago).\n"
     "Exit: 0 found/done, 1 nothing found, 2 usage, 3 Jaeger or gateway\n"
@@ -137,6 +139,8 @@ int
 common_option(struct ctx *c, int ch, const char *arg)
 {
 	int64_t	 us;
+	long	 n;
+	char	*end;
 
 	switch (ch) {
 	case OPT_JSON:
@@ -177,6 +181,18 @@ common_option(struct ctx *c, int ch, const char *arg)
 		return (0);
 	case OPT_VERBOSE:
 		c->verbose = 1;
+		return (0);
+	case OPT_WIDE:
+		out.width = 0;
+		return (0);
+	case OPT_WIDTH:
+		n = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || n < 40 || n > 10000) {
+			warnx("--width: %s: want a number of columns from 40 "
+			    "to 10000", arg);
+			return (-1);
+		}
+		out.width = (int)n;
 		return (0);
 	case OPT_HELP:
 		return (1);

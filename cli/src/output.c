@@ -4,6 +4,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 
 #include <err.h>
 #include <langinfo.h>
@@ -27,6 +28,8 @@ static const char *codes[] = {
 int
 output_init(const char *mode)
 {
+	static int	 width_known;
+	struct winsize	 ws;
 	const char	*nc, *cs;
 	int		 want;
 
@@ -54,6 +57,13 @@ output_init(const char *mode)
 	setlocale(LC_CTYPE, "");
 	cs = nl_langinfo(CODESET);
 	out.utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	/* Once: --color must not undo --width. */
+	if (!width_known) {
+		width_known = 1;
+		if (isatty(STDOUT_FILENO) &&
+		    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+			out.width = ws.ws_col;
+	}
 	return (0);
 }
 
@@ -95,12 +105,20 @@ table_init(struct table *t, const char *spec)
 	t->ncols = n;
 	t->head = xcalloc(n, sizeof(*t->head));
 	t->right = xcalloc(n, sizeof(*t->right));
+	t->shrink = xcalloc(n, sizeof(*t->shrink));
+	t->drop = xcalloc(n, sizeof(*t->drop));
 	p = copy;
 	n = 0;
 	while ((field = strsep(&p, "|")) != NULL) {
-		if (*field == '>') {
-			t->right[n] = 1;
-			field++;
+		for (;; field++) {
+			if (*field == '>')
+				t->right[n] = 1;
+			else if (*field == '~')
+				t->shrink[n] = 1;
+			else if (*field == '-')
+				t->drop[n] = 1;
+			else
+				break;
 		}
 		t->head[n++] = xstrdup(field);
 	}
@@ -118,6 +136,8 @@ table_cleanup(struct table *t)
 		free(t->cells[i]);
 	free(t->head);
 	free(t->right);
+	free(t->shrink);
+	free(t->drop);
 	free(t->cells);
 	free(t->colors);
 	memset(t, 0, sizeof(*t));
@@ -155,18 +175,48 @@ table_color(struct table *t, size_t row, size_t col, enum color c)
 		t->colors[row * t->ncols + col] = c;
 }
 
+/* Narrowest a cut column gets: its head, or this, whichever is wider. */
+#define TABLE_MIN_CUT	8
+
+/* s cut to w columns, its last one an ellipsis (new string). */
+static char *
+cut(const char *s, size_t w)
+{
+	const char	*ell = out.utf8 ? "\xe2\x80\xa6" : "~";
+	const char	*p;
+	size_t		 n;
+	char		*r;
+
+	if (display_width(s) <= w)
+		return (xstrdup(s));
+	/* w - 1 code points, then the ellipsis (one column either way). */
+	for (p = s, n = 0; *p != '\0'; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80) {
+			if (n == w - 1)
+				break;
+			n++;
+		}
+	}
+	xasprintf(&r, "%.*s%s", (int)(p - s), s, ell);
+	return (r);
+}
+
 static void
 cell(struct buf *b, const char *s, size_t w, int right, int last,
     enum color c)
 {
 	size_t	 dw, pad;
+	char	*cs = NULL;
 
+	if (display_width(s) > w && w > 0)
+		s = cs = cut(s, w);
 	dw = display_width(s);
 	pad = w > dw ? w - dw : 0;
 	if (right)
 		buf_appendf(b, "%*s", (int)pad, "");
 	buf_appendf(b, "%s%s%s", color(c), s,
 	    c != C_NONE ? color(C_RESET) : "");
+	free(cs);
 	if (!right && !last)
 		buf_appendf(b, "%*s", (int)pad, "");
 	if (!last)
@@ -184,11 +234,70 @@ line_out(struct buf *b, FILE *fp)
 	buf_reset(b);
 }
 
+/* Columns the shown ones take, with two blanks between. */
+static size_t
+total_width(const struct table *t, const size_t *w, const int *show)
+{
+	size_t	 j, n, sum;
+
+	for (j = n = sum = 0; j < t->ncols; j++)
+		if (show[j]) {
+			sum += w[j];
+			n++;
+		}
+	return (sum + (n > 1 ? 2 * (n - 1) : 0));
+}
+
+/*
+ * Make the table fit width columns: cut the widest cuttable column one
+ * column at a time, down to its minimum; when that is not enough, leave out
+ * the rightmost droppable column (its width goes back to the others) and
+ * cut again.  What still does not fit wraps.
+ */
+static void
+fit(struct table *t, size_t *w, int *show, size_t width)
+{
+	size_t	*full, j, best, min, minj;
+	long	 k;
+
+	full = xcalloc(t->ncols, sizeof(*full));
+	memcpy(full, w, t->ncols * sizeof(*full));
+	for (;;) {
+		while (total_width(t, w, show) > width) {
+			best = t->ncols;
+			for (j = 0; j < t->ncols; j++) {
+				min = display_width(t->head[j]);
+				if (min < TABLE_MIN_CUT)
+					min = TABLE_MIN_CUT;
+				if (!show[j] || !t->shrink[j] || w[j] <= min)
+					continue;
+				if (best == t->ncols || w[j] > w[best])
+					best = j;
+			}
+			if (best == t->ncols)
+				break;
+			w[best]--;
+		}
+		if (total_width(t, w, show) <= width)
+			break;
+		for (k = (long)t->ncols - 1; k >= 0; k--)
+			if (show[k] && t->drop[k])
+				break;
+		if (k < 0)
+			break;
+		show[k] = 0;
+		for (minj = 0; minj < t->ncols; minj++)
+			w[minj] = full[minj];
+	}
+	free(full);
+}
+
 void
 table_print(struct table *t, FILE *fp)
 {
 	struct buf	 b;
-	size_t		*w, i, j, dw;
+	size_t		*w, i, j, dw, last;
+	int		*show;
 
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (j = 0; j < t->ncols; j++)
@@ -199,17 +308,28 @@ table_print(struct table *t, FILE *fp)
 			if (dw > w[j])
 				w[j] = dw;
 		}
+	show = xcalloc(t->ncols, sizeof(*show));
+	for (j = 0; j < t->ncols; j++)
+		show[j] = 1;
+	if (out.width > 0)
+		fit(t, w, show, (size_t)out.width);
+	for (last = t->ncols; last > 0 && !show[last - 1]; last--)
+		continue;
 	buf_init(&b, SIZE_MAX / 2);
 	for (j = 0; j < t->ncols; j++)
-		cell(&b, t->head[j], w[j], t->right[j], j + 1 == t->ncols,
-		    C_BOLD);
+		if (show[j])
+			cell(&b, t->head[j], w[j], t->right[j], j + 1 == last,
+			    C_BOLD);
 	line_out(&b, fp);
 	for (i = 0; i < t->nrows; i++) {
 		for (j = 0; j < t->ncols; j++)
-			cell(&b, t->cells[i * t->ncols + j], w[j], t->right[j],
-			    j + 1 == t->ncols, t->colors[i * t->ncols + j]);
+			if (show[j])
+				cell(&b, t->cells[i * t->ncols + j], w[j],
+				    t->right[j], j + 1 == last,
+				    t->colors[i * t->ncols + j]);
 		line_out(&b, fp);
 	}
+	free(show);
 	buf_cleanup(&b);
 	free(w);
 }

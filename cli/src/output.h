@@ -28,11 +28,15 @@ struct output {
 	int	 color_err;	/* colour on stderr */
 	int	 utf8;		/* box-drawing glyphs */
 	int	 json;		/* --json */
+	int	 width;		/* tables fit this many columns; 0: any */
 };
 
 extern struct output out;
 
-/* mode: "auto", "always" or "never".  Returns -1 on a bad mode. */
+/*
+ * mode: "auto", "always" or "never".  Returns -1 on a bad mode.  Also sets
+ * out.width: the terminal's columns when stdout is one, else 0.
+ */
 int		 output_init(const char *);
 const char	*color(enum color);
 const char	*color_err(enum color);
@@ -41,12 +45,19 @@ struct table {
 	size_t		 ncols;
 	char		**head;
 	int		*right;		/* right-align column */
+	int		*shrink;	/* may be cut short (an ellipsis) */
+	int		*drop;		/* may be left out, rightmost first */
 	char		**cells;	/* nrows * ncols */
 	enum color	*colors;
 	size_t		 nrows, cap;
 };
 
-/* Headers in a "NAME|NAME|>NAME" spec ('>': right-aligned). */
+/*
+ * Headers in a "NAME|NAME|>NAME" spec ('>': right-aligned).  Before it, '~':
+ * the column may be cut short with an ellipsis, '-': it may be left out, when
+ * the table is wider than out.width (rightmost droppable first, only when
+ * cutting is not enough).
+ */
 void	table_init(struct table *, const char *);
 void	table_cleanup(struct table *);
 /* Adds a row; returns its index.  Cells are copied. */

@@ -40,7 +40,9 @@ enum {
 	OPT_COLOR,
 	OPT_API,
 	OPT_VERBOSE,
-	OPT_HELP
+	OPT_HELP,
+	OPT_WIDE,
+	OPT_WIDTH
 };
 
 #define COMMON_LONGOPTS						\
@@ -52,6 +54,8 @@ enum {
 	{ "colour", required_argument, NULL, OPT_COLOR },	\
 	{ "api", required_argument, NULL, OPT_API },		\
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },		\
+	{ "wide", no_argument, NULL, OPT_WIDE },		\
+	{ "width", required_argument, NULL, OPT_WIDTH },	\
 	{ "help", no_argument, NULL, OPT_HELP }
 
 /*

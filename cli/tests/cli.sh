@@ -248,6 +248,36 @@ else
 	fail=1
 fi
 
+# Tables fit --width (a terminal's width by default), full off a terminal.
+widest() { printf '%s\n' "$LAST" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
+check 0 "slow --width 80" "$T" --jaeger "$FJ" --color never slow --ms 0 --limit 5 --width 80 $W
+n=$((n + 1))
+if [ "$(widest)" -le 80 ] && printf '%s\n' "$LAST" | grep -q '^000000000abc09ba  .*api-gateway: P' &&
+    ! printf '%s\n' "$LAST" | grep -q 'SERVICES'; then
+	echo "ok $n - --width 80: every line fits, ids whole, names cut, SERVICES left out"
+else
+	echo "not ok $n - --width 80: every line fits, ids whole, names cut, SERVICES left out"
+	printf '%s\n' "$LAST" | sed 's/^/# /'
+	fail=1
+fi
+check 0 "slow off a terminal" "$T" --jaeger "$FJ" --color never slow --ms 0 --limit 5 $W
+n=$((n + 1))
+if [ "$(widest)" -gt 120 ] && printf '%s\n' "$LAST" | grep -q 'LARGEST SELF TIME'; then
+	echo "ok $n - off a terminal the table is whole"
+else
+	echo "not ok $n - off a terminal the table is whole"
+	fail=1
+fi
+check 0 "slow --width 80 --wide" "$T" --jaeger "$FJ" --color never slow --ms 0 --limit 5 --width 80 --wide $W
+n=$((n + 1))
+if [ "$(widest)" -gt 120 ]; then
+	echo "ok $n - --wide: full width again"
+else
+	echo "not ok $n - --wide: full width again"
+	fail=1
+fi
+check 2 "--width wants 40 columns or more" "$T" --width 10 services
+
 # top: RED metrics from the stand-in's /api/metrics (Jaeger's SPM answers).
 jsonok() {	# jsonok "what" PYTHON: asserts on d, the last output as JSON
 	n=$((n + 1))
@@ -291,4 +321,9 @@ check 2 "top --window under two scrapes is refused" "$T" top --window 5s
 check 2 "top --sort wants worst, rate, p99 or name" "$T" top --sort fast
 check 2 "top --span-kind wants a kind" "$T" top --span-kind sideways
 check 2 "top --once and --refresh exclude each other" "$T" top --once --refresh 2s
+
+# The man page and --help name the same options (docs drift).
+LAST=$(python3 "$here/options-check.py" "$n" "$T" "$here/../tracectl.1") || fail=1
+printf '%s\n' "$LAST" | grep -v '^# next '
+n=$(printf '%s\n' "$LAST" | sed -n 's/^# next //p')
 exit $fail
