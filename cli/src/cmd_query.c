@@ -14,10 +14,6 @@
 
 #include "tracectl.h"
 
-#define WINDOW_LONGOPTS						\
-	{ "since", required_argument, NULL, 'S' },		\
-	{ "start", required_argument, NULL, 'A' },		\
-	{ "end", required_argument, NULL, 'B' }
 
 struct slow_row {
 	uint64_t	 hi, lo;
@@ -33,6 +29,7 @@ struct slow_row {
 
 struct slow_state {
 	int64_t		 min_us;
+	struct filter_opts f;
 	const char	*service;
 	const char	*operation;
 	struct slow_row	*rows;
@@ -40,23 +37,6 @@ struct slow_state {
 	size_t		 scanned;
 };
 
-
-/*
- * Fitting a terminal, start times of today are the time of day alone
- * ("today" goes without saying, as in ls); otherwise with the date.
- */
-static int
-is_today(int64_t us)
-{
-	struct tm	 a, b;
-	time_t		 t;
-
-	t = time(NULL);
-	localtime_r(&t, &a);
-	t = (time_t)(us / USEC_PER_SEC);
-	localtime_r(&t, &b);
-	return (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday);
-}
 
 static int
 slow_cb(struct trace *t, void *arg)
@@ -68,7 +48,7 @@ slow_cb(struct trace *t, void *arg)
 
 	st->scanned++;
 	/* The trace's own duration decides, not any one span's. */
-	if (t->duration_us < st->min_us)
+	if (t->duration_us < st->min_us || !filter_duration_ok(&st->f, t))
 		return (0);
 	if (st->service != NULL && !trace_has_service(t, st->service))
 		return (0);
@@ -128,6 +108,90 @@ slow_free(struct slow_state *st)
 	free(st->rows);
 }
 
+/*
+ * Which service has an operation (the default service may not): the one
+ * that has it, NULL (all) when several do; *owner keeps the name.  A name
+ * no service has is searched in every service, and said.
+ */
+static int
+operation_service(struct jaeger *j, const char *op, const char **svc,
+    char **owner)
+{
+	struct jaeger_op	*ops;
+	char			**names;
+	size_t			 n, nops, i, k, found;
+	int			 rc;
+
+	*owner = NULL;
+	if ((rc = jaeger_services(j, &names, &n)) != JAEGER_OK)
+		return (rc);
+	found = 0;
+	for (i = 0; i < n; i++) {
+		if ((rc = jaeger_operations(j, names[i], &ops, &nops)) !=
+		    JAEGER_OK) {
+			jaeger_free_strings(names, n);
+			return (rc);
+		}
+		for (k = 0; k < nops; k++)
+			if (strcmp(ops[k].name, op) == 0)
+				break;
+		if (k < nops && found++ == 0)
+			*owner = xstrdup(names[i]);
+		jaeger_free_ops(ops, nops);
+	}
+	jaeger_free_strings(names, n);
+	if (found == 1) {
+		*svc = *owner;
+		if (strcmp(*owner, DEFAULT_SERVICE) != 0)
+			warnx("operation \"%s\" is %s's: searching %s", op,
+			    *owner, *owner);
+		return (JAEGER_OK);
+	}
+	*svc = NULL;
+	if (found == 0)
+		warnx("no service has an operation \"%s\" (tracectl ops "
+		    "SERVICE lists them): searching every service", op);
+	return (JAEGER_OK);
+}
+
+/* What a search looked at, in words. */
+static void
+searched(const struct slow_state *st, char *b, size_t n)
+{
+	char	 fd[600];
+
+	filter_describe(&st->f, fd, sizeof(fd));
+	snprintf(b, n, "traces with a span of %s%s%s%s in the window%s%s",
+	    st->service != NULL ? st->service : "any service",
+	    st->operation != NULL ? " named \"" : "",
+	    st->operation != NULL ? st->operation : "",
+	    st->operation != NULL ? "\"" : "",
+	    fd[0] != '\0' ? "; " : "", fd);
+}
+
+/* A service Jaeger does not know: say so, and which it knows. */
+static void
+hint_service(struct jaeger *j, const char *svc)
+{
+	char	**names, list[1024];
+	size_t	 n, i, o;
+
+	if (jaeger_services(j, &names, &n) != JAEGER_OK)
+		return;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], svc) == 0)
+			break;
+	if (i == n) {
+		list[0] = '\0';
+		for (i = o = 0; i < n && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+			    "%s%s", i > 0 ? ", " : "", names[i]);
+		warnx("Jaeger knows no service \"%s\"; it knows: %s", svc,
+		    n > 0 ? list : "none yet");
+	}
+	jaeger_free_strings(names, n);
+}
+
 int
 cmd_slow(struct ctx *c, int argc, char *argv[])
 {
@@ -139,6 +203,7 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		{ "page", required_argument, NULL, 'P' },
 		{ "service", required_argument, NULL, 's' },
 		WINDOW_LONGOPTS,
+		FILTER_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -148,7 +213,8 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	struct table		 tab;
 	struct jaeger		*j;
 	long long		 limit, page;
-	int			 ch, rc, narrow, today;
+	int			 ch, rc, narrow, today, service_given;
+	char			*owner = NULL, what[1024];
 	size_t			 i, k, shown;
 	char			 id[40], start[40], dur[32], self[32];
 	char			 spans[16], root[512], svcs[1024], maxs[512];
@@ -161,9 +227,11 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	page = 1000;
 	narrow = 1;
 	window_init(&w);
+	service_given = 0;
 	while ((ch = getopt_long(argc, argv, "hm:n:o:s:", longopts,
 	    NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0) {
+		if ((rc = window_option(&w, ch, optarg)) != 0 ||
+		    (rc = filter_option(&st.f, ch, optarg)) != 0) {
 			if (rc == -1)
 				return (usage_error("slow", NULL));
 			continue;
@@ -195,6 +263,7 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		case 's':
 			st.service = strcmp(optarg, "all") == 0 ? NULL :
 			    optarg;
+			service_given = 1;
 			break;
 		case 'h':
 			usage_cmd(stdout, "slow");
@@ -215,9 +284,19 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		    argv[optind]));
 	if ((rc = window_finish(&w, "slow")) != 0)
 		return (rc);
+	if (st.f.max_us > 0 && st.f.max_us < st.min_us)
+		return (usage_error("slow", "--max-ms is below --ms"));
+	j = ctx_jaeger(c);
+	/* An operation without a service: the service that has it. */
+	if (st.operation != NULL && !service_given &&
+	    (rc = operation_service(j, st.operation, &st.service,
+	    &owner)) != JAEGER_OK)
+		return (jaeger_fail(c, rc));
 
 	memset(&q, 0, sizeof(q));
 	q.service = st.service;
+	q.tags = st.f.tags;
+	q.ntags = st.f.ntags;
 	q.service_hint = 1;
 	q.start_us = w.start_us;
 	q.end_us = w.end_us;
@@ -228,9 +307,9 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	 */
 	q.min_duration_us = narrow && st.min_us > 1 ? st.min_us - 1 : 0;
 	q.page_limit = (size_t)page;
-	j = ctx_jaeger(c);
 	if ((rc = jaeger_search(j, &q, slow_cb, &st)) != JAEGER_OK) {
 		slow_free(&st);
+		free(owner);
 		return (jaeger_fail(c, rc));
 	}
 	if (st.n > 1)
@@ -298,7 +377,7 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		table_init(&tab, "TRACE ID|START|>DURATION|~ROOT|->SPANS|"
 		    "~-SERVICES|ERR|~-LARGEST SELF TIME");
 		for (i = 0, today = out.width > 0; i < shown; i++)
-			today &= is_today(st.rows[i].start_us);
+			today &= is_today_local(st.rows[i].start_us);
 		for (i = 0; i < shown; i++) {
 			struct slow_row *x = &st.rows[i];
 			size_t row;
@@ -331,20 +410,25 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		table_print(&tab, stdout);
 		table_cleanup(&tab);
 		fmt_duration(st.min_us, dur, sizeof(dur));
-		printf("%s%zu of %zu trace%s scanned took >= %s", color(C_DIM),
-		    st.n, st.scanned, st.scanned == 1 ? "" : "s", dur);
+		searched(&st, what, sizeof(what));
+		printf("%s%zu trace%s took >= %s, of %zu searched (%s)",
+		    color(C_DIM), st.n, st.n == 1 ? "" : "s", dur, st.scanned,
+		    what);
 		if (shown < st.n)
 			printf("; the %zu slowest shown (--limit 0 for all)",
 			    shown);
 		printf("%s\n", color(C_RESET));
 	} else {
 		fmt_duration(st.min_us, dur, sizeof(dur));
-		warnx("no trace%s%s took >= %s in the window (%zu scanned)",
-		    st.service != NULL ? " with service " : "",
-		    st.service != NULL ? st.service : "", dur, st.scanned);
+		searched(&st, what, sizeof(what));
+		warnx("no trace took >= %s, of %zu searched (%s)", dur,
+		    st.scanned, what);
+		if (st.service != NULL)
+			hint_service(j, st.service);
 	}
 	rc = st.n > 0 ? EX_FOUND : EX_NOTHING;
 	slow_free(&st);
+	free(owner);
 	return (rc);
 }
 
@@ -385,224 +469,4 @@ cmd_show(struct ctx *c, int argc, char *argv[])
 		view_trace_tree(t, stdout);
 	trace_free(t);
 	return (EX_FOUND);
-}
-
-struct err_span {
-	char	*service, *operation, *message;
-	uint64_t id;
-};
-
-struct err_row {
-	uint64_t	 hi, lo;
-	int64_t		 start_us, duration_us;
-	char		*root;
-	struct err_span	*spans;
-	size_t		 nspans;
-};
-
-struct err_state {
-	const char	*service;
-	struct err_row	*rows;
-	size_t		 n, cap;
-	size_t		 scanned;
-};
-
-static int
-errors_cb(struct trace *t, void *arg)
-{
-	struct err_state	*st = arg;
-	struct err_row		*r;
-	struct span		*s;
-	size_t			 i;
-	char			 b[512];
-
-	st->scanned++;
-	if (t->nerrors == 0)
-		return (0);
-	if (st->service != NULL && !trace_has_service(t, st->service))
-		return (0);
-	if (st->n == st->cap) {
-		st->cap = st->cap == 0 ? 64 : st->cap * 2;
-		st->rows = xreallocarray(st->rows, st->cap, sizeof(*st->rows));
-	}
-	r = &st->rows[st->n++];
-	r->hi = t->id_hi;
-	r->lo = t->id_lo;
-	r->start_us = t->start_us;
-	r->duration_us = t->duration_us;
-	snprintf(b, sizeof(b), "%s: %s", t->root ? t->root->service : "",
-	    t->root ? t->root->operation : "");
-	r->root = xstrdup(b);
-	r->spans = xcalloc(t->nerrors, sizeof(*r->spans));
-	r->nspans = 0;
-	for (i = 0; i < t->nspans; i++) {
-		s = t->order[i];
-		if (!s->error || r->nspans == t->nerrors)
-			continue;
-		r->spans[r->nspans].service = xstrdup(s->service);
-		r->spans[r->nspans].operation = xstrdup(s->operation);
-		r->spans[r->nspans].message = s->status_message != NULL ?
-		    xstrdup(s->status_message) : NULL;
-		r->spans[r->nspans].id = s->id;
-		r->nspans++;
-	}
-	return (0);
-}
-
-static int
-err_cmp(const void *a, const void *b)
-{
-	const struct err_row *x = a, *y = b;
-
-	return (x->start_us > y->start_us ? -1 : x->start_us < y->start_us);
-}
-
-int
-cmd_errors(struct ctx *c, int argc, char *argv[])
-{
-	static const struct option longopts[] = {
-		{ "service", required_argument, NULL, 's' },
-		WINDOW_LONGOPTS,
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct err_state	 st;
-	struct jaeger_query	 q;
-	struct window		 w;
-	struct table		 tab;
-	int			 ch, rc, today;
-	size_t			 i, k, nspans, row;
-	char			 id[40], start[40], sid[20], what[512];
-	json_t			*o, *arr, *r, *ea, *e;
-
-	memset(&st, 0, sizeof(st));
-	window_init(&w);
-	while ((ch = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0) {
-			if (rc == -1)
-				return (usage_error("errors", NULL));
-			continue;
-		}
-		switch (ch) {
-		case 's':
-			st.service = strcmp(optarg, "all") == 0 ? NULL :
-			    optarg;
-			break;
-		case 'h':
-			usage_cmd(stdout, "errors");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("errors", NULL));
-		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "errors");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("errors", NULL));
-		}
-	}
-	if (optind < argc)
-		return (usage_error("errors", "unexpected argument: %s",
-		    argv[optind]));
-	if ((rc = window_finish(&w, "errors")) != 0)
-		return (rc);
-	memset(&q, 0, sizeof(q));
-	q.service = st.service;
-	q.service_hint = 1;
-	q.start_us = w.start_us;
-	q.end_us = w.end_us;
-	q.page_limit = 1000;
-	rc = jaeger_search(ctx_jaeger(c), &q, errors_cb, &st);
-	if (rc != JAEGER_OK)
-		return (jaeger_fail(c, rc));
-	if (st.n > 1)
-		qsort(st.rows, st.n, sizeof(*st.rows), err_cmp);
-	nspans = 0;
-	if (out.json) {
-		o = json_object();
-		json_object_set_new(o, "scanned",
-		    json_integer((json_int_t)st.scanned));
-		arr = json_array();
-		for (i = 0; i < st.n; i++) {
-			r = json_object();
-			fmt_trace_id(st.rows[i].hi, st.rows[i].lo, id,
-			    sizeof(id));
-			json_object_set_new(r, "traceId", json_string(id));
-			fmt_time_rfc3339(st.rows[i].start_us, 1, start,
-			    sizeof(start));
-			json_object_set_new(r, "start", json_string(start));
-			json_object_set_new(r, "durationUs",
-			    json_integer(st.rows[i].duration_us));
-			json_object_set_new(r, "root",
-			    json_string(st.rows[i].root));
-			ea = json_array();
-			for (k = 0; k < st.rows[i].nspans; k++) {
-				struct err_span *x = &st.rows[i].spans[k];
-
-				e = json_object();
-				snprintf(sid, sizeof(sid), "%016llx",
-				    (unsigned long long)x->id);
-				json_object_set_new(e, "spanId",
-				    json_string(sid));
-				json_object_set_new(e, "service",
-				    json_string(x->service));
-				json_object_set_new(e, "operation",
-				    json_string(x->operation));
-				json_object_set_new(e, "message",
-				    x->message != NULL ?
-				    json_string(x->message) : json_null());
-				json_array_append_new(ea, e);
-			}
-			json_object_set_new(r, "errors", ea);
-			json_array_append_new(arr, r);
-		}
-		json_object_set_new(o, "traces", arr);
-		json_print(o);
-	} else if (st.n > 0) {
-		table_init(&tab, "TRACE ID|START|~-ROOT|~ERROR SPAN|~MESSAGE");
-		for (i = 0, today = out.width > 0; i < st.n; i++)
-			today &= is_today(st.rows[i].start_us);
-		for (i = 0; i < st.n; i++) {
-			fmt_trace_id(st.rows[i].hi, st.rows[i].lo, id,
-			    sizeof(id));
-			fmt_time_local(st.rows[i].start_us, start,
-			    sizeof(start));
-			if (today)
-				memmove(start, start + 11, strlen(start + 11) + 1);
-			for (k = 0; k < st.rows[i].nspans; k++) {
-				struct err_span *x = &st.rows[i].spans[k];
-
-				snprintf(what, sizeof(what), "%s: %s",
-				    x->service, x->operation);
-				row = table_row(&tab, k == 0 ? id : "",
-				    k == 0 ? start : "",
-				    k == 0 ? st.rows[i].root : "", what,
-				    x->message != NULL ? x->message :
-				    "(no message)");
-				table_color(&tab, row, 4, C_RED);
-				nspans++;
-			}
-		}
-		table_print(&tab, stdout);
-		table_cleanup(&tab);
-		printf("%s%zu of %zu trace%s scanned had errors (%zu error "
-		    "span%s)%s\n", color(C_DIM), st.n, st.scanned,
-		    st.scanned == 1 ? "" : "s", nspans, nspans == 1 ? "" : "s",
-		    color(C_RESET));
-	} else
-		warnx("no trace with errors in the window (%zu scanned)",
-		    st.scanned);
-	rc = st.n > 0 ? EX_FOUND : EX_NOTHING;
-	for (i = 0; i < st.n; i++) {
-		for (k = 0; k < st.rows[i].nspans; k++) {
-			free(st.rows[i].spans[k].service);
-			free(st.rows[i].spans[k].operation);
-			free(st.rows[i].spans[k].message);
-		}
-		free(st.rows[i].spans);
-		free(st.rows[i].root);
-	}
-	free(st.rows);
-	return (rc);
 }

@@ -14,8 +14,9 @@
 #include "tracectl.h"
 
 struct stats_state {
-	struct stats	 st;
-	const char	*service;
+	struct stats		 st;
+	struct filter_opts	 f;
+	const char		*service;
 };
 
 static int
@@ -24,6 +25,8 @@ stats_cb(struct trace *t, void *arg)
 	struct stats_state	*ss = arg;
 
 	if (ss->service != NULL && !trace_has_service(t, ss->service))
+		return (0);
+	if (!filter_duration_ok(&ss->f, t))
 		return (0);
 	stats_add_trace(&ss->st, t, ss->service);
 	return (0);
@@ -37,6 +40,7 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		{ "since", required_argument, NULL, 'S' },
 		{ "start", required_argument, NULL, 'A' },
 		{ "end", required_argument, NULL, 'B' },
+		FILTER_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -47,14 +51,15 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 	int			 ch, rc;
 	size_t			 i, row;
 	char			 n[32], e[32], pct[32], p50[32], p90[32];
-	char			 p99[32], mx[32];
+	char			 p99[32], mx[32], fd[600];
 	json_t			*o, *arr, *r;
 
 	memset(&ss, 0, sizeof(ss));
 	stats_init(&ss.st);
 	window_init(&w);
 	while ((ch = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0) {
+		if ((rc = window_option(&w, ch, optarg)) != 0 ||
+		    (rc = filter_option(&ss.f, ch, optarg)) != 0) {
 			if (rc == -1)
 				return (usage_error("stats", NULL));
 			continue;
@@ -85,6 +90,8 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		return (rc);
 	memset(&q, 0, sizeof(q));
 	q.service = ss.service;
+	q.tags = ss.f.tags;
+	q.ntags = ss.f.ntags;
 	q.start_us = w.start_us;
 	q.end_us = w.end_us;
 	q.page_limit = 1000;
@@ -151,8 +158,14 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		printf("%s%zu trace%s, %zu span%s; nearest-rank percentiles%s\n",
 		    color(C_DIM), ss.st.traces, ss.st.traces == 1 ? "" : "s",
 		    ss.st.spans, ss.st.spans == 1 ? "" : "s", color(C_RESET));
-	} else
-		warnx("no spans in the window");
+	} else {
+		filter_describe(&ss.f, fd, sizeof(fd));
+		warnx("no spans in the window (%zu trace%s searched%s%s%s%s)",
+		    ss.st.traces, ss.st.traces == 1 ? "" : "s",
+		    ss.service != NULL ? ", service " : "",
+		    ss.service != NULL ? ss.service : "",
+		    fd[0] != '\0' ? "; filters: " : "", fd);
+	}
 	rc = ss.st.nops > 0 ? EX_FOUND : EX_NOTHING;
 	stats_cleanup(&ss.st);
 	return (rc);

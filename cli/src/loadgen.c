@@ -3,14 +3,16 @@
  * One thread, curl multi: up to C requests in flight, each with its own
  * traceparent, started no faster than --rate (a fixed schedule: request i not
  * before start + i / rate, so a slow phase is not made up by a burst beyond
- * the concurrency).  Connections are kept per slot and reused.  A progress
- * bar goes to stderr when it is a terminal; the summary says orders/s,
- * latency percentiles (nearest rank, successful orders) and errors by kind.
+ * the concurrency).  Connections are kept per slot and reused.  Progress
+ * goes to stderr: a bar on a terminal, a line every 5 s elsewhere; the
+ * summary says orders/s, latency percentiles (nearest rank, successful
+ * orders) and errors by kind, also after Ctrl-C (then for what was done).
  */
 
 #include <sys/types.h>
 
 #include <err.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,20 +106,61 @@ finish(struct lg *lg, struct slot *s, CURLcode cc)
 	json_decref(js);
 }
 
-static void
-progress(const struct lg *lg, long total, int64_t t0, int final)
-{
-	char	 bar[41];
-	size_t	 fill, i;
-	double	 secs;
+/* Set by SIGINT or SIGTERM: stop, and say what was done. */
+static volatile sig_atomic_t	lg_stop;
 
+static void
+lg_signal(int sig)
+{
+	lg_stop = sig;
+	/* A second one is not caught: it ends tracectl at once. */
+	(void)signal(sig, SIG_DFL);
+}
+
+static void
+fmt_secs(double secs, char *b, size_t n)
+{
+	long	 t = (long)(secs + 0.5);
+
+	if (t >= 3600)
+		snprintf(b, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(b, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+/*
+ * On a terminal a bar redrawn in place; elsewhere a line every
+ * LG_LINE_US.  Both say done, failed, rate, elapsed and, from the rate so
+ * far, the time left.
+ */
+#define LG_LINE_US	(5 * USEC_PER_SEC)
+static void
+progress(const struct lg *lg, long total, int64_t t0, int tty, int final)
+{
+	char	 bar[41], el[32], eta[32];
+	size_t	 fill, i;
+	double	 secs, r;
+
+	secs = (double)(mono_us() - t0) / USEC_PER_SEC;
+	r = secs > 0 ? (double)lg->done / secs : 0.0;
+	fmt_secs(secs, el, sizeof(el));
+	if (r > 0 && lg->done < (size_t)total)
+		fmt_secs((double)((size_t)total - lg->done) / r, eta,
+		    sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "-");
+	if (!tty) {
+		fprintf(stderr, "tracectl: %zu/%ld orders, %zu failed, %.0f/s, "
+		    "%s elapsed, %s left\n", lg->done, total, lg->failed, r, el,
+		    eta);
+		return;
+	}
 	fill = (size_t)((double)lg->done / (double)total * 40);
 	for (i = 0; i < 40; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[40] = '\0';
-	secs = (double)(mono_us() - t0) / USEC_PER_SEC;
-	fprintf(stderr, "\r[%s] %zu/%ld  %zu failed  %.0f/s ", bar, lg->done,
-	    total, lg->failed, secs > 0 ? (double)lg->done / secs : 0.0);
+	fprintf(stderr, "\r[%s] %zu/%ld  %zu failed  %.0f/s  %s elapsed  "
+	    "ETA %s ", bar, lg->done, total, lg->failed, r, el, eta);
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -135,6 +178,7 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	int64_t			 t0, now, next, last_draw, elapsed;
 	long			 started, i;
 	int			 running, left, tty, wait_ms, rc;
+	size_t			 inflight;
 	double			 ops;
 	char			 b1[32], b2[32], b3[32], b4[32], n[32];
 	json_t			*o, *ko;
@@ -155,9 +199,12 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	tty = isatty(STDERR_FILENO) && !out.json;
 	started = 0;
 	t0 = mono_us();
-	last_draw = 0;
+	last_draw = t0;
 	running = 0;
-	while (lg.done < (size_t)total) {
+	lg_stop = 0;
+	(void)signal(SIGINT, lg_signal);
+	(void)signal(SIGTERM, lg_signal);
+	while (lg.done < (size_t)total && !lg_stop) {
 		now = mono_us();
 		for (i = 0; i < conc && started < total; i++) {
 			struct slot *s = &slots[i];
@@ -198,8 +245,8 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 			curl_multi_remove_handle(m, s->h);
 			s->busy = 0;
 		}
-		if (tty && mono_us() - last_draw > 100000) {
-			progress(&lg, total, t0, 0);
+		if (mono_us() - last_draw > (tty ? 100000 : LG_LINE_US)) {
+			progress(&lg, total, t0, tty, 0);
 			last_draw = mono_us();
 		}
 		if (lg.done >= (size_t)total)
@@ -227,8 +274,18 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 			curl_multi_poll(m, NULL, 0, wait_ms, NULL);
 	}
 	elapsed = mono_us() - t0;
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
 	if (tty)
-		progress(&lg, total, t0, 1);
+		progress(&lg, total, t0, 1, 1);
+	/* Interrupted: what is in flight is neither ok nor failed. */
+	inflight = 0;
+	for (i = 0; i < conc; i++)
+		if (slots[i].busy) {
+			curl_multi_remove_handle(m, slots[i].h);
+			propagate_end(&slots[i].tp, 0);
+			inflight++;
+		}
 	for (i = 0; i < conc; i++) {
 		curl_easy_cleanup(slots[i].h);
 		curl_slist_free_all(slots[i].hdrs);
@@ -245,6 +302,11 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	if (out.json) {
 		o = json_object();
 		json_object_set_new(o, "orders", json_integer((json_int_t)total));
+		json_object_set_new(o, "completed",
+		    json_integer((json_int_t)lg.done));
+		json_object_set_new(o, "interrupted", json_boolean(lg_stop));
+		json_object_set_new(o, "abandoned",
+		    json_integer((json_int_t)inflight));
 		json_object_set_new(o, "ok", json_integer((json_int_t)lg.ok));
 		json_object_set_new(o, "failed",
 		    json_integer((json_int_t)lg.failed));
@@ -269,8 +331,11 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 		json_print(o);
 	} else {
 		fmt_duration(elapsed, b1, sizeof(b1));
-		printf("%ld orders in %s: %s%zu ok%s, %s%zu failed%s, %.1f "
-		    "orders/s (concurrency %ld", total, b1, color(C_GREEN),
+		if (lg_stop)
+			printf("interrupted: %zu of %ld orders answered, %zu "
+			    "abandoned in flight\n", lg.done, total, inflight);
+		printf("%zu orders in %s: %s%zu ok%s, %s%zu failed%s, %.1f "
+		    "orders/s (concurrency %ld", lg.done, b1, color(C_GREEN),
 		    lg.ok, color(C_RESET), lg.failed ? color(C_RED) : "",
 		    lg.failed, lg.failed ? color(C_RESET) : "", ops, conc);
 		if (rate > 0)
@@ -298,7 +363,9 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 			table_cleanup(&tab);
 		}
 	}
-	if (lg.answered == 0) {
+	if (lg_stop)
+		rc = 128 + (int)lg_stop;	/* as the shell says a signal */
+	else if (lg.answered == 0) {
 		warnx("cannot reach the gateway at %s: no request was answered",
 		    c->gateway_url);
 		rc = EX_UNREACH;

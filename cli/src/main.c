@@ -21,11 +21,15 @@ static const struct command {
 	const char	*help;
 } commands[] = {
 	{ "slow", cmd_slow,
-	  "slow [--ms N] [--service S] [--operation O] [--since D | --start T "
-	  "--end T] [--limit N] [--no-narrow] [--page N]",
+	  "slow [--ms N] [--max-ms N] [--service S] [--operation O] "
+	  "[--tag K=V]... [--since D | --start T --end T] [--limit N] "
+	  "[--no-narrow] [--page N]",
 	  "List traces whose whole duration is at least N ms (default 200),\n"
 	  "slowest first.  --service/--operation keep traces that contain such\n"
-	  "a span (default service: " DEFAULT_SERVICE "; \"all\" for any).\n"
+	  "a span (default service: " DEFAULT_SERVICE "; \"all\" for any;\n"
+	  "an --operation alone searches the service that has it).  --tag\n"
+	  "keeps traces with a span carrying the attribute (Jaeger's legacy\n"
+	  "search); --max-ms an upper bound on the trace's duration.\n"
 	  "Jaeger's minimum duration only narrows the search; --no-narrow\n"
 	  "fetches every trace in the window and decides locally.\n"
 	  "--limit N prints the N slowest (default 20, 0 for all).\n" },
@@ -40,7 +44,8 @@ static const struct command {
 	  "ops SERVICE",
 	  "List a service's operations and their span kinds.\n" },
 	{ "stats", cmd_stats,
-	  "stats [--service S] [--since D | --start T --end T]",
+	  "stats [--service S] [--tag K=V]... [--max-ms N] [--since D | "
+	  "--start T --end T]",
 	  "Per service and operation: span count, error rate, p50, p90, p99\n"
 	  "and max duration (nearest-rank percentiles).\n" },
 	{ "top", cmd_top,
@@ -53,8 +58,14 @@ static const struct command {
 	  "terminal it redraws every --refresh (5s) until Ctrl-C; otherwise it\n"
 	  "prints once (with --refresh, a round every D).\n" },
 	{ "errors", cmd_errors,
-	  "errors [--service S] [--since D | --start T --end T]",
-	  "Traces with error spans, and their messages.\n" },
+	  "errors [--service S] [--tag K=V]... [--max-ms N] [--since D | "
+	  "--start T --end T] [--limit N] [--by-trace]",
+	  "Error spans grouped by service, operation and error: how many, in\n"
+	  "how many traces, last seen, an example trace; the most frequent\n"
+	  "first (--limit N groups, default 20, 0 for all).  --by-trace: one\n"
+	  "line per error span, newest trace first.  The error is the span's\n"
+	  "status message, else its exception's, else error.type, else the\n"
+	  "HTTP status.\n" },
 	{ "deps", cmd_deps,
 	  "deps [--since D]",
 	  "The service graph with call counts.\n" },
@@ -224,6 +235,61 @@ jaeger_fail(struct ctx *c, int rc)
 		return (EX_USAGEERR);
 	default:
 		return (EX_UNREACH);
+	}
+}
+
+int
+filter_option(struct filter_opts *f, int ch, const char *arg)
+{
+	const char	*eq;
+
+	switch (ch) {
+	case OPT_TAG:
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg || strlen(arg) > 512) {
+			warnx("--tag: %s: want key=value (e.g. "
+			    "order.outcome=out_of_stock)", arg);
+			return (-1);
+		}
+		if (f->ntags == FILTER_MAX_TAGS) {
+			warnx("--tag: at most %d", FILTER_MAX_TAGS);
+			return (-1);
+		}
+		f->tags[f->ntags++] = arg;
+		return (1);
+	case OPT_MAX_MS:
+		if (parse_duration(arg, USEC_PER_MSEC, &f->max_us) == -1 ||
+		    f->max_us <= 0) {
+			warnx("--max-ms: %s: not a number of milliseconds (or "
+			    "a duration like 1.5s)", arg);
+			return (-1);
+		}
+		return (1);
+	}
+	return (0);
+}
+
+int
+filter_duration_ok(const struct filter_opts *f, const struct trace *t)
+{
+	return (f->max_us <= 0 || t->duration_us <= f->max_us);
+}
+
+void
+filter_describe(const struct filter_opts *f, char *b, size_t n)
+{
+	char	 d[32];
+	size_t	 i, o;
+
+	b[0] = '\0';
+	o = 0;
+	for (i = 0; i < f->ntags && o < n; i++)
+		o += (size_t)snprintf(b + o, n - o, "%s%s", o > 0 ? ", " : "",
+		    f->tags[i]);
+	if (f->max_us > 0 && o < n) {
+		fmt_duration(f->max_us, d, sizeof(d));
+		(void)snprintf(b + o, n - o, "%sat most %s", o > 0 ? ", " : "",
+		    d);
 	}
 }
 

@@ -272,6 +272,17 @@ span_attr(const struct span *s, const char *key)
 	return (NULL);
 }
 
+const char *
+event_attr(const struct span_event *e, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->nattrs; i++)
+		if (strcmp(e->attrs[i].key, key) == 0)
+			return (e->attrs[i].value);
+	return (NULL);
+}
+
 static uint64_t
 span_id_of(const char *s)
 {

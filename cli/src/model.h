@@ -144,6 +144,7 @@ int		 trace_has_operation(const struct trace *, const char *,
 const char	*span_kind_name(int);
 /* An attribute's value, or NULL. */
 const char	*span_attr(const struct span *, const char *);
+const char	*event_attr(const struct span_event *, const char *);
 
 /* Internal to model.c and analyze.c: derive the figures of a linked trace. */
 void		 analyze_self_time(struct trace *);

@@ -42,7 +42,9 @@ enum {
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_WIDE,
-	OPT_WIDTH
+	OPT_WIDTH,
+	OPT_TAG,
+	OPT_MAX_MS
 };
 
 #define COMMON_LONGOPTS						\
@@ -78,6 +80,30 @@ struct window {
 	int	 have_since, have_start, have_end;
 	int64_t	 since_us;
 };
+/*
+ * --tag key=value (repeatable: all must match, in one span as Jaeger
+ * matches them) and --max-ms, shared by the search commands.
+ */
+#define FILTER_MAX_TAGS	16
+struct filter_opts {
+	const char	*tags[FILTER_MAX_TAGS];
+	size_t		 ntags;
+	int64_t		 max_us;	/* 0: none */
+};
+#define FILTER_LONGOPTS						\
+	{ "tag", required_argument, NULL, OPT_TAG },		\
+	{ "max-ms", required_argument, NULL, OPT_MAX_MS }
+/* 1 if ch was a filter option, 0 if not, -1 on a bad value (said). */
+int		 filter_option(struct filter_opts *, int, const char *);
+/* Whether a trace's whole duration is within --max-ms. */
+int		 filter_duration_ok(const struct filter_opts *,
+		    const struct trace *);
+/* What the filters were, for "nothing found" lines ("" if none). */
+void		 filter_describe(const struct filter_opts *, char *, size_t);
+#define WINDOW_LONGOPTS						\
+	{ "since", required_argument, NULL, 'S' },		\
+	{ "start", required_argument, NULL, 'A' },		\
+	{ "end", required_argument, NULL, 'B' }
 void		 window_init(struct window *);
 int		 window_option(struct window *, int, const char *);
 int		 window_finish(struct window *, const char *);

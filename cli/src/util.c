@@ -482,6 +482,19 @@ fmt_time_local(int64_t us, char *b, size_t n)
 	    (long long)((us % USEC_PER_SEC) / 1000));
 }
 
+int
+is_today_local(int64_t us)
+{
+	struct tm	 a, b;
+	time_t		 t;
+
+	t = time(NULL);
+	localtime_r(&t, &a);
+	t = (time_t)(us / USEC_PER_SEC);
+	localtime_r(&t, &b);
+	return (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday);
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {

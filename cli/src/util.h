@@ -74,6 +74,8 @@ void	 fmt_duration(int64_t, char *, size_t);
 void	 fmt_time_rfc3339(int64_t, int, char *, size_t);
 /* Local "2026-11-24 19:00:01.123" for tables. */
 void	 fmt_time_local(int64_t, char *, size_t);
+/* Whether a time falls on today's local date. */
+int	 is_today_local(int64_t);
 
 /*
  * Percentiles by nearest rank: the p-th percentile of n sorted values is the

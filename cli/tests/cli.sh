@@ -185,6 +185,44 @@ else
 	fail=1
 fi
 
+# A load run interrupted: the summary of what was done, a progress line
+# every 5 s off a terminal, exit 130 as for any SIGINT.
+"$T" --gateway "$GW" order submit --count 2000 --rate 100 >"$portf.lo" 2>"$portf.le" &
+lgpid=$!
+sleep 6.5
+kill -INT $lgpid
+wait $lgpid
+rc=$?
+n=$((n + 1))
+if [ $rc -eq 130 ] && grep -q '^interrupted: [0-9]* of 2000 orders answered, [0-9]* abandoned in flight' "$portf.lo" &&
+    grep -q '^latency of successful orders: p50' "$portf.lo" &&
+    grep -q '^tracectl: [0-9]*/2000 orders, 0 failed, [0-9]*/s, 0:0[0-9] elapsed, 0:[0-9:]* left' "$portf.le"; then
+	echo "ok $n - Ctrl-C: exit 130, the partial summary; progress lines off a terminal"
+else
+	echo "not ok $n - Ctrl-C: exit 130, the partial summary; progress lines off a terminal (exit $rc)"
+	sed 's/^/# /' "$portf.lo" "$portf.le"
+	fail=1
+fi
+"$T" --gateway "$GW" order submit --count 2000 --rate 200 --json >"$portf.lo" 2>/dev/null &
+lgpid=$!
+sleep 1
+kill -TERM $lgpid
+wait $lgpid
+rc=$?
+n=$((n + 1))
+if [ $rc -eq 143 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["interrupted"] is True and 0 < d["completed"] < 2000 and d["ok"] == d["completed"], d
+' "$portf.lo"; then
+	echo "ok $n - SIGTERM: the JSON summary says interrupted, with what was completed"
+else
+	echo "not ok $n - SIGTERM: the JSON summary says interrupted, with what was completed (exit $rc)"
+	sed 's/^/# /' "$portf.lo"
+	fail=1
+fi
+rm -f "$portf.lo" "$portf.le"
+
 # Windowed search against a stand-in Jaeger (fake-jaeger.py): 2500 traces,
 # every 10th 200 ms long; answers hold at most --page traces.
 python3 "$here/fake-jaeger.py" >"$portf.j" 2>/dev/null &
@@ -249,7 +287,8 @@ else
 fi
 
 # Tables fit --width (a terminal's width by default), full off a terminal.
-widest() { printf '%s\n' "$LAST" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
+# The widest table line (the summary line after it is prose: it may wrap).
+widest() { printf '%s\n' "$LAST" | sed '$d' | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }
 check 0 "slow --width 80" "$T" --jaeger "$FJ" --color never slow --ms 0 --limit 5 --width 80 $W
 n=$((n + 1))
 if [ "$(widest)" -le 80 ] && printf '%s\n' "$LAST" | grep -q '^000000000abc09ba  .*api-gateway: P' &&

@@ -160,6 +160,42 @@ t = [x for x in d['traces'] if x['traceId'] == '$oos']
 assert t, [x['traceId'] for x in d['traces']]
 assert any(e['message'] for e in t[0]['errors']), t"
 
+run 0 "errors groups the error spans (service, operation, error)" errors --start "$t0" --json
+pycheck "errors: the refused reservation's group counts it, with its message and an example trace" "
+g = [x for x in d['groups'] if x['service'] == 'inventory-service' and x['operation'] == 'POST /v1/reservations']
+assert g and g[0]['spans'] >= 1 and g[0]['traces'] >= 1, d['groups']
+assert g[0]['message'] != '(no message)' and len(g[0]['exampleTraceId']) == 32, g
+assert sum(x['spans'] for x in d['groups']) == d['errorSpans'], d['groups']"
+run 0 "errors --by-trace --limit 1 (text)" errors --start "$t0" --by-trace --limit 1
+if grep -q "^$oos" "$work/out" || grep -q 'first 1 shown' "$work/out"; then
+	tap OK "errors --by-trace: one line per error span, --limit bounds the traces"
+else
+	tap FAIL "errors --by-trace: one line per error span, --limit bounds the traces" "$work/out"
+fi
+
+# --tag: the refused order by the outcome the gateway records on its span.
+outcome=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["response"]["error"]["code"])' "$work/oos.json")
+run 0 "slow --tag order.outcome=$outcome" slow --ms 0 --tag "order.outcome=$outcome" --start "$t0" --limit 0 --json
+pycheck "slow --tag: exactly the refused order" "
+got = {t['traceId'] for t in d['traces']}
+assert got == {'$oos'}, got"
+run 1 "slow --max-ms 0.001ms finds nothing (every order takes longer)" slow --ms 0 --max-ms 1us --start "$t0"
+if grep -q "no trace took >= 0us, of [0-9]* searched (traces with a span of api-gateway in the window; at most 1us)" "$work/err"; then
+	tap OK "nothing found: what was searched, filters included"
+else
+	tap FAIL "nothing found: what was searched, filters included" "$work/err"
+fi
+run 0 "slow --operation alone searches the service that has it" slow --ms 0 \
+    --operation "SELECT reserve_stock_batch" --start "$t0" --limit 0 --json
+pycheck "slow --operation: the inventory's database spans found without --service" "
+assert d['service'] == 'inventory-service' and d['matched'] >= 20, (d['service'], d['matched'])"
+run 1 "slow --service nosuch finds nothing" slow --service nosuch --start "$t0"
+if grep -q 'Jaeger knows no service "nosuch"; it knows: .*api-gateway' "$work/err"; then
+	tap OK "an unknown service: the services Jaeger knows are listed"
+else
+	tap FAIL "an unknown service: the services Jaeger knows are listed" "$work/err"
+fi
+
 # slow: exactly our traces at least as long as the threshold.
 run 0 "slow over the test's window" slow --ms 0 --start "$t0" --limit 0 --json
 cp "$work/out" "$work/all.json"
