@@ -405,7 +405,7 @@ cmd_order(struct ctx *c, int argc, char *argv[])
 		printf("latency  %s (HTTP %ld)\n", lat, r.status);
 		if (t != NULL) {
 			printf("\n");
-			view_trace_tree(t, stdout);
+			view_trace_tree(t, stdout, 0);
 			for (i = 0; i < t->nroots; i++)
 				if (t->roots[i]->orphan &&
 				    t->roots[i]->parent_id == tp.span_id)

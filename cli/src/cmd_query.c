@@ -436,14 +436,23 @@ int
 cmd_show(struct ctx *c, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "attrs", no_argument, NULL, 'v' },
+		{ "stats", no_argument, NULL, 'S' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct trace	*t;
-	int		 ch, rc;
+	json_t		*o;
+	int		 ch, rc, attrs = 0, stats = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'v':
+			attrs = 1;
+			break;
+		case 'S':
+			stats = 1;
+			break;
 		case 'h':
 			usage_cmd(stdout, "show");
 			return (EX_FOUND);
@@ -463,10 +472,16 @@ cmd_show(struct ctx *c, int argc, char *argv[])
 	rc = jaeger_get_trace(ctx_jaeger(c), argv[optind], &t);
 	if (rc != JAEGER_OK)
 		return (jaeger_fail(c, rc));
-	if (out.json)
-		json_print(trace_json(t, 1));
+	if (out.json) {
+		o = trace_json(t, 1);
+		if (stats)
+			json_object_set_new(o, "statistics",
+			    trace_stats_json(t));
+		json_print(o);
+	} else if (stats)
+		view_trace_stats(t, stdout);
 	else
-		view_trace_tree(t, stdout);
+		view_trace_tree(t, stdout, attrs);
 	trace_free(t);
 	return (EX_FOUND);
 }

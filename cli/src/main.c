@@ -34,9 +34,11 @@ static const struct command {
 	  "fetches every trace in the window and decides locally.\n"
 	  "--limit N prints the N slowest (default 20, 0 for all).\n" },
 	{ "show", cmd_show,
-	  "show TRACE_ID",
+	  "show TRACE_ID [--attrs] [--stats]",
 	  "Print a trace's span tree: start offset, duration, self time,\n"
-	  "status; '*' marks the critical path.\n" },
+	  "status; '*' marks the critical path.  --attrs (-v): each span's\n"
+	  "attributes and events under it.  --stats: per service and\n"
+	  "operation, count, errors, total, average, max and self time.\n" },
 	{ "services", cmd_services,
 	  "services",
 	  "List the services Jaeger knows.\n" },

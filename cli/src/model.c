@@ -32,7 +32,7 @@ static void	 trace_warn(struct trace *, const char *, ...)
 static int	 trace_finish(struct trace *, char *, size_t);
 static const char *json_to_str(struct arena *, json_t *);
 static int	 json_i64(json_t *, int64_t *);
-static const char *otlp_value(struct arena *, json_t *);
+static const char *otlp_value(struct arena *, json_t *, int *);
 static struct kv *otlp_attrs(struct arena *, json_t *, size_t *);
 static int	 legacy_span(struct trace *, struct span *, json_t *, json_t *);
 static int	 v3_span(struct trace *, struct span *, json_t *, const char *);
@@ -175,9 +175,26 @@ json_to_str(struct arena *a, json_t *v)
 	}
 }
 
-/* An OTLP AnyValue ({"stringValue": ...} etc.) as text. */
+/* The type of a legacy tag ({"key", "type": "int64", "value"}). */
+static int
+legacy_type(json_t *tag)
+{
+	const char	*t = jstr(tag, "type");
+
+	if (t == NULL)
+		return (KV_STRING);
+	if (strcmp(t, "int64") == 0)
+		return (KV_INT);
+	if (strcmp(t, "float64") == 0)
+		return (KV_DOUBLE);
+	if (strcmp(t, "bool") == 0)
+		return (KV_BOOL);
+	return (KV_STRING);
+}
+
+/* An OTLP AnyValue ({"stringValue": ...} etc.) as text; its type too. */
 static const char *
-otlp_value(struct arena *a, json_t *v)
+otlp_value(struct arena *a, json_t *v, int *type)
 {
 	const char	*key;
 	json_t		*val, *arr, *item;
@@ -185,17 +202,27 @@ otlp_value(struct arena *a, json_t *v)
 	const char	*r;
 	size_t		 i;
 
+	*type = KV_STRING;
 	if (!json_is_object(v))
 		return ("");
 	json_object_foreach(v, key, val) {
+		if (strcmp(key, "intValue") == 0)
+			*type = KV_INT;
+		else if (strcmp(key, "doubleValue") == 0)
+			*type = KV_DOUBLE;
+		else if (strcmp(key, "boolValue") == 0)
+			*type = KV_BOOL;
 		if (strcmp(key, "arrayValue") == 0) {
+			int	 et;
+
+			*type = KV_ARRAY;
 			arr = json_object_get(val, "values");
 			buf_init(&b, 1 << 20);
 			buf_append(&b, "[", 1);
 			json_array_foreach(arr, i, item) {
 				if (i > 0)
 					buf_append(&b, ",", 1);
-				r = otlp_value(a, item);
+				r = otlp_value(a, item, &et);
 				buf_append(&b, r, strlen(r));
 			}
 			buf_append(&b, "]", 1);
@@ -226,7 +253,8 @@ otlp_attrs(struct arena *a, json_t *attrs, size_t *n)
 		if ((key = jstr(at, "key")) == NULL)
 			continue;
 		kv[*n].key = arena_strdup(a, key);
-		kv[*n].value = otlp_value(a, json_object_get(at, "value"));
+		kv[*n].value = otlp_value(a, json_object_get(at, "value"),
+		    &kv[*n].type);
 		(*n)++;
 	}
 	return (kv);
@@ -398,6 +426,7 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 	    sizeof(*sp->resource));
 	sp->resource[0].key = "service.name";
 	sp->resource[0].value = sp->service;
+	sp->resource[0].type = KV_STRING;
 	sp->nresource = 1;
 	json_array_foreach(tags, i, tag) {
 		if ((key = jstr(tag, "key")) == NULL)
@@ -405,6 +434,7 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 		sp->resource[sp->nresource].key = arena_strdup(a, key);
 		sp->resource[sp->nresource].value = json_to_str(a,
 		    json_object_get(tag, "value"));
+		sp->resource[sp->nresource].type = legacy_type(tag);
 		sp->nresource++;
 	}
 
@@ -418,6 +448,7 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 		sp->attrs[k].key = arena_strdup(a, key);
 		sp->attrs[k].value = json_to_str(a, json_object_get(tag,
 		    "value"));
+		sp->attrs[k].type = legacy_type(tag);
 		if (strcmp(key, "span.kind") == 0)
 			sp->kind = kind_from_string(sp->attrs[k].value);
 		k++;
@@ -444,6 +475,7 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 			ev->attrs[k].key = arena_strdup(a, key);
 			ev->attrs[k].value = json_to_str(a,
 			    json_object_get(f, "value"));
+			ev->attrs[k].type = legacy_type(f);
 			/* OTLP events come back with their name as "event". */
 			if (strcmp(key, "event") == 0)
 				ev->name = ev->attrs[k].value;

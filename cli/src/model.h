@@ -24,9 +24,19 @@ enum span_kind {
 	SPAN_KIND_CONSUMER
 };
 
+/* What an attribute's value was before it became text. */
+enum kv_type {
+	KV_STRING = 0,
+	KV_INT,
+	KV_DOUBLE,
+	KV_BOOL,
+	KV_ARRAY	/* its elements, as "[a,b]" */
+};
+
 struct kv {
 	const char	*key;
 	const char	*value;
+	int		 type;	/* enum kv_type */
 };
 
 struct span_event {

@@ -109,7 +109,11 @@ int		 window_option(struct window *, int, const char *);
 int		 window_finish(struct window *, const char *);
 
 /* view_trace.c: a trace as a tree and as JSON. */
-void		 view_trace_tree(const struct trace *, FILE *);
+/* The span tree; attrs: each span's attributes and events under it. */
+void		 view_trace_tree(const struct trace *, FILE *, int);
+/* Per service and operation: count, errors, total, max and self time. */
+void		 view_trace_stats(const struct trace *, FILE *);
+json_t		*trace_stats_json(const struct trace *);
 json_t		*trace_json(const struct trace *, int);
 const char	*trace_id_str(const struct trace *, char *, size_t);
 

@@ -22,14 +22,63 @@ trace_id_str(const struct trace *t, char *b, size_t n)
 struct tree_ctx {
 	const struct trace	*t;
 	struct table		*tab;
+	int			 attrs;	/* attribute and event lines too */
 	char			 prefix[1024];
 };
+
+/* A line under a span's row: the tree's lines, then text, dimmed. */
+static void
+detail_row(struct tree_ctx *tc, const char *under, const char *text)
+{
+	char	 name[4096];
+	size_t	 row;
+
+	snprintf(name, sizeof(name), "%s%s  %s", tc->prefix, under, text);
+	row = table_row(tc->tab, "", "", "", "", "", name, "");
+	table_color(tc->tab, row, 5, C_DIM);
+}
+
+/* key=value, ... of attributes, into b. */
+static void
+kv_text(const struct kv *kv, size_t n, char *b, size_t sz)
+{
+	size_t	 i, o;
+
+	b[0] = '\0';
+	for (i = o = 0; i < n && o < sz; i++)
+		o += (size_t)snprintf(b + o, sz - o, "%s%s=%s", i > 0 ? " " :
+		    "", kv[i].key, kv[i].value);
+}
+
+static void
+span_details(struct tree_ctx *tc, const struct span *s, const char *under)
+{
+	char	 b[3072], off[32];
+	size_t	 i;
+
+	for (i = 0; i < s->nattrs; i++) {
+		snprintf(b, sizeof(b), "%s=%s", s->attrs[i].key,
+		    s->attrs[i].value);
+		detail_row(tc, under, b);
+	}
+	for (i = 0; i < s->nevents; i++) {
+		const struct span_event *e = &s->events[i];
+		char	 kv[2048];
+
+		fmt_duration(e->ts_us - s->start_us, off, sizeof(off));
+		kv_text(e->attrs, e->nattrs, kv, sizeof(kv));
+		snprintf(b, sizeof(b), "event +%s %s%s%s", off, e->name,
+		    kv[0] != '\0' ? " " : "", kv);
+		detail_row(tc, under, b);
+	}
+}
 
 static void
 tree_rows(struct tree_ctx *tc, const struct span *s, int last, int top)
 {
 	const struct trace	*t = tc->t;
 	char			 off[32], dur[32], self[32], name[2048];
+	char			 under[32];
 	const char		*branch, *cont;
 	size_t			 plen, i, row;
 
@@ -65,6 +114,13 @@ tree_rows(struct tree_ctx *tc, const struct span *s, int last, int top)
 	if (s->orphan)
 		table_color(tc->tab, row, 5, C_MAGENTA);
 
+	if (tc->attrs) {
+		/* Under the span: its own line down when it has children. */
+		snprintf(under, sizeof(under), "%s%s", top ? "" : cont,
+		    s->nchildren > 0 ? (out.utf8 ? "\xe2\x94\x82" : "|") :
+		    " ");
+		span_details(tc, s, under);
+	}
 	plen = strlen(tc->prefix);
 	if (!top && plen + strlen(cont) < sizeof(tc->prefix))
 		strcat(tc->prefix, cont);
@@ -74,7 +130,7 @@ tree_rows(struct tree_ctx *tc, const struct span *s, int last, int top)
 }
 
 void
-view_trace_tree(const struct trace *t, FILE *fp)
+view_trace_tree(const struct trace *t, FILE *fp, int attrs)
 {
 	struct tree_ctx	 tc;
 	struct table	 tab;
@@ -102,6 +158,7 @@ view_trace_tree(const struct trace *t, FILE *fp)
 	memset(&tc, 0, sizeof(tc));
 	tc.t = t;
 	tc.tab = &tab;
+	tc.attrs = attrs;
 	for (i = 0; i < t->nroots; i++)
 		tree_rows(&tc, t->roots[i], 1, 1);
 	table_print(&tab, fp);
@@ -110,15 +167,155 @@ view_trace_tree(const struct trace *t, FILE *fp)
 	    "no child span%s\n", color(C_DIM), color(C_RESET));
 }
 
+/* Per service and operation of one trace (Jaeger UI's Trace Statistics). */
+struct tstat {
+	const char	*service, *operation;
+	size_t		 n, errors;
+	int64_t		 total, self, max;
+};
+
+static int
+tstat_cmp(const void *a, const void *b)
+{
+	const struct tstat	*x = a, *y = b;
+
+	if (x->self != y->self)
+		return (x->self > y->self ? -1 : 1);
+	return (strcmp(x->operation, y->operation));
+}
+
+static struct tstat *
+trace_stats(const struct trace *t, size_t *np)
+{
+	struct tstat	*v;
+	size_t		 i, j, n;
+
+	v = xcalloc(t->nspans + 1, sizeof(*v));
+	n = 0;
+	for (i = 0; i < t->nspans; i++) {
+		const struct span *s = t->order[i];
+
+		for (j = 0; j < n; j++)
+			if (strcmp(v[j].service, s->service) == 0 &&
+			    strcmp(v[j].operation, s->operation) == 0)
+				break;
+		if (j == n) {
+			v[n].service = s->service;
+			v[n].operation = s->operation;
+			n++;
+		}
+		v[j].n++;
+		v[j].errors += s->error ? 1 : 0;
+		v[j].total += s->duration_us;
+		v[j].self += s->self_us;
+		if (s->duration_us > v[j].max)
+			v[j].max = s->duration_us;
+	}
+	qsort(v, n, sizeof(*v), tstat_cmp);
+	*np = n;
+	return (v);
+}
+
+void
+view_trace_stats(const struct trace *t, FILE *fp)
+{
+	struct tstat	*v;
+	struct table	 tab;
+	char		 n[32], e[32], tot[32], avg[32], mx[32], self[32], pct[32];
+	char		 id[40];
+	size_t		 i, nv, row;
+
+	v = trace_stats(t, &nv);
+	fprintf(fp, "%sTrace %s%s  %zu spans, %zu operations; by self time\n",
+	    color(C_BOLD), trace_id_str(t, id, sizeof(id)), color(C_RESET),
+	    t->nspans, nv);
+	table_init(&tab, "~SERVICE|~OPERATION|>COUNT|>ERRORS|>TOTAL|>AVG|>MAX|"
+	    ">SELF|>SELF%");
+	for (i = 0; i < nv; i++) {
+		snprintf(n, sizeof(n), "%zu", v[i].n);
+		snprintf(e, sizeof(e), "%zu", v[i].errors);
+		fmt_duration(v[i].total, tot, sizeof(tot));
+		fmt_duration(v[i].total / (int64_t)v[i].n, avg, sizeof(avg));
+		fmt_duration(v[i].max, mx, sizeof(mx));
+		fmt_duration(v[i].self, self, sizeof(self));
+		snprintf(pct, sizeof(pct), "%.1f%%", t->duration_us > 0 ?
+		    100.0 * (double)v[i].self / (double)t->duration_us : 0.0);
+		row = table_row(&tab, v[i].service, v[i].operation, n, e, tot,
+		    avg, mx, self, pct);
+		if (v[i].errors > 0)
+			table_color(&tab, row, 3, C_RED);
+	}
+	table_print(&tab, fp);
+	table_cleanup(&tab);
+	fprintf(fp, "%sSELF: time in no child span; SELF%%: of the trace's "
+	    "%s%s\n", color(C_DIM), (fmt_duration(t->duration_us, tot,
+	    sizeof(tot)), tot), color(C_RESET));
+	free(v);
+}
+
+json_t *
+trace_stats_json(const struct trace *t)
+{
+	struct tstat	*v;
+	json_t		*arr, *o;
+	size_t		 i, nv;
+
+	v = trace_stats(t, &nv);
+	arr = json_array();
+	for (i = 0; i < nv; i++) {
+		o = json_object();
+		json_object_set_new(o, "service", json_string(v[i].service));
+		json_object_set_new(o, "operation",
+		    json_string(v[i].operation));
+		json_object_set_new(o, "count", json_integer((json_int_t)v[i].n));
+		json_object_set_new(o, "errors",
+		    json_integer((json_int_t)v[i].errors));
+		json_object_set_new(o, "totalUs", json_integer(v[i].total));
+		json_object_set_new(o, "maxUs", json_integer(v[i].max));
+		json_object_set_new(o, "selfUs", json_integer(v[i].self));
+		json_array_append_new(arr, o);
+	}
+	free(v);
+	return (arr);
+}
+
 static json_t *
 kv_json(const struct kv *kv, size_t n)
 {
 	json_t	*o;
 	size_t	 i;
 
+	json_t	*v;
+	char	*end;
+	long long ll;
+	double	 d;
+
 	o = json_object();
-	for (i = 0; i < n; i++)
-		json_object_set_new(o, kv[i].key, json_string(kv[i].value));
+	for (i = 0; i < n; i++) {
+		v = NULL;
+		switch (kv[i].type) {
+		case KV_INT:
+			ll = strtoll(kv[i].value, &end, 10);
+			if (*kv[i].value != '\0' && *end == '\0')
+				v = json_integer(ll);
+			break;
+		case KV_DOUBLE:
+			d = strtod(kv[i].value, &end);
+			if (*kv[i].value != '\0' && *end == '\0')
+				v = json_real(d);
+			break;
+		case KV_BOOL:
+			if (strcmp(kv[i].value, "true") == 0)
+				v = json_true();
+			else if (strcmp(kv[i].value, "false") == 0)
+				v = json_false();
+			break;
+		default:
+			break;
+		}
+		json_object_set_new(o, kv[i].key, v != NULL ? v :
+		    json_string(kv[i].value));
+	}
 	return (o);
 }
 
@@ -228,6 +425,25 @@ trace_json(const struct trace *t, int full)
 			json_array_append_new(evs, ej);
 		}
 		json_object_set_new(sj, "events", evs);
+		json_object_set_new(sj, "resource", kv_json(s->resource,
+		    s->nresource));
+		evs = json_array();
+		for (j = 0; j < s->nlinks; j++) {
+			const struct span_link *l = &s->links[j];
+			char	 tid[40];
+
+			ej = json_object();
+			fmt_trace_id(l->trace_hi, l->trace_lo, tid, sizeof(tid));
+			json_object_set_new(ej, "traceId", json_string(tid));
+			json_object_set_new(ej, "spanId", json_string(hex64(
+			    l->span_id, b, sizeof(b))));
+			json_object_set_new(ej, "type", json_string(l->type !=
+			    NULL ? l->type : "link"));
+			json_object_set_new(ej, "attributes", kv_json(l->attrs,
+			    l->nattrs));
+			json_array_append_new(evs, ej);
+		}
+		json_object_set_new(sj, "links", evs);
 		json_array_append_new(spans, sj);
 	}
 	json_object_set_new(o, "spans", spans);

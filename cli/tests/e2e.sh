@@ -92,6 +92,25 @@ if grep -q "api-gateway POST /api/orders" "$work/out" &&
 else
 	tap FAIL "show: gateway and order spans, critical path marked" "$work/out"
 fi
+run 0 "show --json" show "$tid" --json
+pycheck "show --json: typed attribute values, the resource and links of each span" '
+g = [s for s in d["spans"] if s["service"] == "api-gateway" and s["kind"] == "server"][0]
+assert g["attributes"]["http.response.status_code"] == 201, g["attributes"]
+assert isinstance(g["attributes"]["http.request.method"], str)
+assert g["resource"]["service.name"] == "api-gateway", g["resource"]
+assert all(isinstance(s["links"], list) for s in d["spans"])'
+run 0 "show --attrs" show "$tid" --attrs
+if grep -q '  http.request.method=POST' "$work/out" && grep -q 'event +' "$work/out"; then
+	tap OK "show --attrs: attributes and events under the spans"
+else
+	tap FAIL "show --attrs: attributes and events under the spans" "$work/out"
+fi
+run 0 "show --stats" show "$tid" --stats
+if grep -q '^api-gateway  *POST /api/orders  *1  *0 ' "$work/out" && grep -q 'SELF%' "$work/out"; then
+	tap OK "show --stats: per service and operation, count, errors, times"
+else
+	tap FAIL "show --stats: per service and operation, count, errors, times" "$work/out"
+fi
 run 1 "show of an unknown trace id exits 1" show 0123456789abcdef0123456789abcdef
 if grep -q "not found" "$work/err"; then
 	tap OK "unknown trace id: a clear message"

@@ -531,6 +531,36 @@ test_stack(int v3)
 	trace_set_cleanup(&ts);
 }
 
+
+/* Attribute values keep their types, from both APIs. */
+static void
+test_typed_attrs(int v3)
+{
+	struct trace	*t = fixture_trace("stack-oos.v3.json", 1);
+	const struct span *s = NULL;
+	size_t		 i, k;
+	int		 type_int = -1, type_str = -1;
+
+	if (!v3) {
+		trace_free(t);
+		t = fixture_trace("stack-oos.legacy.json", 0);
+	}
+	if (!ok(t != NULL, "%s: stack-oos parsed", v3 ? "v3" : "legacy"))
+		return;
+	for (i = 0; i < t->nspans && s == NULL; i++)
+		if (span_attr(t->order[i], "http.response.status_code") != NULL)
+			s = t->order[i];
+	for (k = 0; s != NULL && k < s->nattrs; k++) {
+		if (strcmp(s->attrs[k].key, "http.response.status_code") == 0)
+			type_int = s->attrs[k].type;
+		if (strcmp(s->attrs[k].key, "http.request.method") == 0)
+			type_str = s->attrs[k].type;
+	}
+	ok(type_int == KV_INT && type_str == KV_STRING, "%s: an int attribute "
+	    "stays an int, a string a string", v3 ? "v3" : "legacy");
+	trace_free(t);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -550,5 +580,7 @@ main(int argc, char *argv[])
 	test_broken();
 	test_stack(0);
 	test_stack(1);
+	test_typed_attrs(0);
+	test_typed_attrs(1);
 	return (tap_done());
 }
