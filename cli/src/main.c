@@ -39,6 +39,16 @@ static const struct command {
 	  "status; '*' marks the critical path.  --attrs (-v): each span's\n"
 	  "attributes and events under it.  --stats: per service and\n"
 	  "operation, count, errors, total, average, max and self time.\n" },
+	{ "diff", cmd_diff,
+	  "diff TRACE_A TRACE_B",
+	  "Compare two traces per service and operation: span counts and\n"
+	  "total durations in each, the change, and what is in one only;\n"
+	  "the largest change first (Jaeger UI's trace comparison).\n" },
+	{ "logs", cmd_logs,
+	  "logs TRACE_ID [--dir D]",
+	  "The services' JSON log lines of one trace, from every *.log of the\n"
+	  "stack's log directory (--dir, else TRACECTL_LOG_DIR, else\n"
+	  "$RUN_DIR/log, else .run/log), merged in time order.\n" },
 	{ "services", cmd_services,
 	  "services",
 	  "List the services Jaeger knows.\n" },

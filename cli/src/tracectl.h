@@ -147,5 +147,7 @@ int	cmd_deps(struct ctx *, int, char **);
 int	cmd_order(struct ctx *, int, char **);
 int	cmd_browse(struct ctx *, int, char **);
 int	cmd_top(struct ctx *, int, char **);
+int	cmd_logs(struct ctx *, int, char **);
+int	cmd_diff(struct ctx *, int, char **);
 
 #endif

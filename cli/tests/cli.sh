@@ -361,6 +361,39 @@ check 2 "top --sort wants worst, rate, p99 or name" "$T" top --sort fast
 check 2 "top --span-kind wants a kind" "$T" top --span-kind sideways
 check 2 "top --once and --refresh exclude each other" "$T" top --once --refresh 2s
 
+# logs: one trace's lines from every *.log, in time order.
+ld=$(mktemp -d)
+tid=4bf92f3577b34da6a3ce929d0e0e4736
+cat >"$ld/api-gateway.log" <<LOG
+[parent]: kore is starting up
+{"time":"2026-11-24T10:00:00.100Z","level":"info","service":"api-gateway","trace_id":"$tid","span_id":"00f067aa0ba902b7","route":"/api/orders","status":201}
+{"time":"2026-11-24T10:00:00.050Z","level":"info","service":"api-gateway","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","status":201}
+LOG
+cat >"$ld/inventory-service.log" <<LOG
+{"time":"2026-11-24T10:00:00.020Z","level":"warn","service":"inventory-service","trace_id":"$tid","span_id":"53995c3f42cd8ad8","status":409}
+{"time":"2026-11-24T10:00:00.090Z","level":"info","service":"inventory-service","trace_id":"$tid","span_id":"a2fb4a1d1a96d312","status":200}
+LOG
+echo '{"time":"2026-11-24T10:00:00.010Z","trace_id":"'$tid'"}' >"$ld/notes.txt"
+check 0 "logs TRACE_ID --dir" "$T" --color never logs "$tid" --dir "$ld"
+n=$((n + 1))
+if [ "$(printf '%s\n' "$LAST" | wc -l)" -eq 3 ] &&
+    printf '%s\n' "$LAST" | sed -n 1p | grep -q '^inventory-service .*"status":409' &&
+    printf '%s\n' "$LAST" | sed -n 2p | grep -q '^inventory-service .*"status":200' &&
+    printf '%s\n' "$LAST" | sed -n 3p | grep -q '^api-gateway .*"status":201'; then
+	echo "ok $n - logs: the trace's lines of every .log, merged in time order, other traces and files left out"
+else
+	echo "not ok $n - logs: the trace's lines of every .log, merged in time order, other traces and files left out"
+	printf '%s\n' "$LAST" | sed 's/^/# /'
+	fail=1
+fi
+check 0 "logs --json" "$T" logs "${tid#0}" --dir "$ld" --json
+jsonok "logs --json: the lines as JSON objects" '
+assert [x["status"] for x in d] == [409, 200, 201], d'
+check 1 "logs of a trace with no line exits 1" env TRACECTL_LOG_DIR="$ld" "$T" logs abc
+check 2 "logs wants a trace id" "$T" logs xyz --dir "$ld"
+check 3 "logs without the log directory exits 3" "$T" logs abc --dir "$ld/nosuch"
+rm -rf "$ld"
+
 # The man page and --help name the same options (docs drift).
 LAST=$(python3 "$here/options-check.py" "$n" "$T" "$here/../tracectl.1") || fail=1
 printf '%s\n' "$LAST" | grep -v '^# next '

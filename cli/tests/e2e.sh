@@ -192,6 +192,21 @@ else
 	tap FAIL "errors --by-trace: one line per error span, --limit bounds the traces" "$work/out"
 fi
 
+# diff: an order against the refused one (no order, no notification).
+run 0 "diff of a placed and a refused order" diff "$tid" "$oos" --json
+pycheck "diff: the order and notification spans are in the placed order only" "
+o = {(x['service'], x['operation']): x for x in d['operations']}
+assert o[('order-service', 'POST /v1/orders')]['in'] == 'a', o
+assert o[('notification-service', 'POST /v1/notifications')]['in'] == 'a', o
+g = o[('api-gateway', 'POST /api/orders')]
+assert g['in'] == 'both' and g['countA'] == g['countB'] == 1, g"
+run 0 "diff (text)" diff "$tid" "$oos"
+if grep -q 'A only' "$work/out" && grep -q 'operations* in A only' "$work/out"; then
+	tap OK "diff (text): what is in one trace only is marked"
+else
+	tap FAIL "diff (text): what is in one trace only is marked" "$work/out"
+fi
+
 # --tag: the refused order by the outcome the gateway records on its span.
 outcome=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["response"]["error"]["code"])' "$work/oos.json")
 run 0 "slow --tag order.outcome=$outcome" slow --ms 0 --tag "order.outcome=$outcome" --start "$t0" --limit 0 --json
