@@ -111,6 +111,14 @@ if grep -q '^api-gateway  *POST /api/orders  *1  *0 ' "$work/out" && grep -q 'SE
 else
 	tap FAIL "show --stats: per service and operation, count, errors, times" "$work/out"
 fi
+if [ -n "${RUN_DIR:-}" ]; then
+	run 0 "logs of the order's trace" logs "$tid" --json
+	pycheck "logs: a line of each of the four services, in time order" '
+assert {x["service"] for x in d} >= {"api-gateway", "inventory-service", "order-service", "notification-service"}, d
+assert [x["time"] for x in d] == sorted(x["time"] for x in d)'
+else
+	skip "logs of the order's trace" "RUN_DIR not set"
+fi
 run 1 "show of an unknown trace id exits 1" show 0123456789abcdef0123456789abcdef
 if grep -q "not found" "$work/err"; then
 	tap OK "unknown trace id: a clear message"
