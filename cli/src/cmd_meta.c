@@ -12,13 +12,17 @@
 
 #include "tracectl.h"
 
-/* Options for a command without options of its own; -1: go on. */
+/*
+ * Options for a command with few of its own: --since when w is given,
+ * --table when table is; -1: go on.
+ */
 static int
 simple_opts(struct ctx *c, const char *cmd, int argc, char *argv[],
-    struct window *w)
+    struct window *w, int *table)
 {
 	static const struct option longopts[] = {
 		{ "since", required_argument, NULL, 'S' },
+		{ "table", no_argument, NULL, 'T' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -36,6 +40,12 @@ simple_opts(struct ctx *c, const char *cmd, int argc, char *argv[],
 			return (EX_FOUND);
 		case '?':
 			return (usage_error(cmd, NULL));
+		case 'T':
+			if (table == NULL)
+				return (usage_error(cmd, "--table: not an "
+				    "option of %s", cmd));
+			*table = 1;
+			break;
 		default:
 			if (ch == 'S' || (rc = common_option(c, ch,
 			    optarg)) == -1)
@@ -59,7 +69,7 @@ cmd_services(struct ctx *c, int argc, char *argv[])
 	int	 rc;
 	json_t	*arr;
 
-	if ((rc = simple_opts(c, "services", argc, argv, NULL)) != -1)
+	if ((rc = simple_opts(c, "services", argc, argv, NULL, NULL)) != -1)
 		return (rc);
 	if (optind < argc)
 		return (usage_error("services", "unexpected argument: %s",
@@ -90,7 +100,7 @@ cmd_ops(struct ctx *c, int argc, char *argv[])
 	int			 rc;
 	json_t			*arr, *o;
 
-	if ((rc = simple_opts(c, "ops", argc, argv, NULL)) != -1)
+	if ((rc = simple_opts(c, "ops", argc, argv, NULL, NULL)) != -1)
 		return (rc);
 	if (argc - optind != 1)
 		return (usage_error("ops", "want one SERVICE"));
@@ -131,20 +141,100 @@ dep_cmp(const void *a, const void *b)
 	return (strcmp(x->child, y->child));
 }
 
+/* Draws the callees of svc under it; path holds the callers above. */
+static void
+deps_tree(const struct jaeger_dep *v, size_t n, const char *svc,
+    const char **path, size_t depth, char *prefix, size_t plen)
+{
+	const char	*branch, *cont, *arrow;
+	size_t		 i, k, last, cnt;
+	int		 cycle;
+
+	for (i = 0, cnt = 0, last = n; i < n; i++)
+		if (strcmp(v[i].parent, svc) == 0 &&
+		    strcmp(v[i].child, svc) != 0) {
+			cnt++;
+			last = i;
+		}
+	if (cnt == 0 || depth >= 32)
+		return;
+	arrow = out.utf8 ? "\xe2\x96\xb6 " : "> ";
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].parent, svc) != 0 ||
+		    strcmp(v[i].child, svc) == 0)
+			continue;
+		branch = out.utf8 ? (i == last ? "\xe2\x94\x94\xe2\x94\x80" :
+		    "\xe2\x94\x9c\xe2\x94\x80") : (i == last ? "`-" : "|-");
+		cont = out.utf8 ? (i == last ? "   " : "\xe2\x94\x82  ") :
+		    (i == last ? "   " : "|  ");
+		for (k = 0, cycle = 0; k < depth; k++)
+			cycle |= strcmp(path[k], v[i].child) == 0;
+		printf("%s%s%s%s%s  %s%lld call%s%s%s\n", prefix, branch, arrow,
+		    v[i].child, cycle ? " (calls back up: cycle)" : "",
+		    color(C_DIM), v[i].calls, v[i].calls == 1 ? "" : "s",
+		    color(C_RESET), "");
+		if (cycle || plen + strlen(cont) + 1 > 1024)
+			continue;
+		strcpy(prefix + plen, cont);
+		path[depth] = v[i].child;
+		deps_tree(v, n, v[i].child, path, depth + 1, prefix,
+		    plen + strlen(cont));
+		prefix[plen] = '\0';
+	}
+}
+
+/*
+ * The service graph as trees: from each service no other calls (else, in a
+ * cycle with no such service, from the first one), its callees under it.
+ */
+static void
+deps_graph(const struct jaeger_dep *v, size_t n)
+{
+	const char	*path[33];
+	char		 prefix[1100];
+	size_t		 i, k, roots;
+	int		 called;
+
+	for (i = 0, roots = 0; i < n; i++) {
+		/* Each caller once: the first edge of it. */
+		for (k = 0; k < i; k++)
+			if (strcmp(v[k].parent, v[i].parent) == 0)
+				break;
+		if (k < i)
+			continue;
+		for (k = 0, called = 0; k < n; k++)
+			called |= strcmp(v[k].child, v[i].parent) == 0 &&
+			    strcmp(v[k].parent, v[i].parent) != 0;
+		if (called)
+			continue;
+		printf("%s%s%s\n", color(C_BOLD), v[i].parent, color(C_RESET));
+		path[0] = v[i].parent;
+		prefix[0] = '\0';
+		deps_tree(v, n, v[i].parent, path, 1, prefix, 0);
+		roots++;
+	}
+	if (roots == 0 && n > 0) {
+		printf("%s%s%s\n", color(C_BOLD), v[0].parent, color(C_RESET));
+		path[0] = v[0].parent;
+		prefix[0] = '\0';
+		deps_tree(v, n, v[0].parent, path, 1, prefix, 0);
+	}
+}
+
 int
 cmd_deps(struct ctx *c, int argc, char *argv[])
 {
 	struct jaeger_dep	*v;
 	struct window		 w;
 	struct table		 tab;
-	size_t			 n, i;
-	int			 rc;
+	size_t			 n, i, k, self = 0;
+	int			 rc, table = 0;
 	char			 calls[32];
 	json_t			*arr, *o;
 
 	window_init(&w);
 	w.since_us = 24 * 3600 * USEC_PER_SEC;
-	if ((rc = simple_opts(c, "deps", argc, argv, &w)) != -1)
+	if ((rc = simple_opts(c, "deps", argc, argv, &w, &table)) != -1)
 		return (rc);
 	if (optind < argc)
 		return (usage_error("deps", "unexpected argument: %s",
@@ -152,6 +242,17 @@ cmd_deps(struct ctx *c, int argc, char *argv[])
 	rc = jaeger_dependencies(ctx_jaeger(c), now_us(), w.since_us, &v, &n);
 	if (rc != JAEGER_OK)
 		return (jaeger_fail(c, rc));
+	/* A service calling itself is no edge of the graph. */
+	for (i = k = 0; i < n; i++) {
+		if (strcmp(v[i].parent, v[i].child) == 0) {
+			free(v[i].parent);
+			free(v[i].child);
+			self++;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	n = k;
 	qsort(v, n, sizeof(*v), dep_cmp);
 	if (out.json) {
 		arr = json_array();
@@ -165,6 +266,12 @@ cmd_deps(struct ctx *c, int argc, char *argv[])
 			json_array_append_new(arr, o);
 		}
 		json_print(arr);
+	} else if (n > 0 && !table) {
+		deps_graph(v, n);
+		if (self > 0)
+			printf("%s%zu same-service edge%s left out%s\n",
+			    color(C_DIM), self, self == 1 ? "" : "s",
+			    color(C_RESET));
 	} else if (n > 0) {
 		table_init(&tab, "CALLER||CALLEE|>CALLS");
 		for (i = 0; i < n; i++) {

@@ -79,8 +79,10 @@ static const struct command {
 	  "status message, else its exception's, else error.type, else the\n"
 	  "HTTP status.\n" },
 	{ "deps", cmd_deps,
-	  "deps [--since D]",
-	  "The service graph with call counts.\n" },
+	  "deps [--since D] [--table]",
+	  "The service graph with call counts, drawn as trees from the\n"
+	  "services no other calls (a service calling itself left out);\n"
+	  "--table: one line per edge.\n" },
 	{ "browse", cmd_browse,
 	  "browse [TRACE_ID] [--service S] [--operation O] [--min-duration D] "
 	  "[--errors] [--since D] [--end T] [--limit N] [--sort start|duration] "

@@ -361,6 +361,25 @@ check 2 "top --sort wants worst, rate, p99 or name" "$T" top --sort fast
 check 2 "top --span-kind wants a kind" "$T" top --span-kind sideways
 check 2 "top --once and --refresh exclude each other" "$T" top --once --refresh 2s
 
+# deps: the service graph as a tree, same-service edges left out.
+check 0 "deps draws the graph" env LC_ALL=C.UTF-8 "$T" --jaeger "$FJ" --color never deps
+n=$((n + 1))
+want='api-gateway
+├─▶ inventory-service  10 calls
+├─▶ notification-service  9 calls
+│  └─▶ mailer  1 call
+└─▶ order-service  9 calls
+1 same-service edge left out'
+if [ "$LAST" = "$want" ]; then
+	echo "ok $n - deps: callees under callers, counts, the self edge left out"
+else
+	echo "not ok $n - deps: callees under callers, counts, the self edge left out"
+	printf '%s\n' "$LAST" | sed 's/^/# /'
+	fail=1
+fi
+check 0 "deps --table" "$T" --jaeger "$FJ" --color never deps --table
+has "deps --table: one line per edge" "^notification-service  .*mailer  *1"
+
 # logs: one trace's lines from every *.log, in time order.
 ld=$(mktemp -d)
 tid=4bf92f3577b34da6a3ce929d0e0e4736

@@ -150,6 +150,13 @@ class Handler(BaseHTTPRequestHandler):
                     return self.answer(404, {"error": {
                         "httpCode": 404, "message": "No traces found"}})
                 return self.answer(200, v3(got))
+        if u.path == "/api/dependencies":
+            return self.answer(200, {"data": [
+                {"parent": "api-gateway", "child": "inventory-service", "callCount": 10},
+                {"parent": "api-gateway", "child": "order-service", "callCount": 9},
+                {"parent": "order-service", "child": "order-service", "callCount": 3},
+                {"parent": "api-gateway", "child": "notification-service", "callCount": 9},
+                {"parent": "notification-service", "child": "mailer", "callCount": 1}]})
         if u.path == "/api/services":
             return self.answer(200, {"data": ["api-gateway",
                                               "order-service"]})
