@@ -4,6 +4,10 @@
 # port nobody listens on).  TAP, numbered from $1.  TRACECTL: the binary.
 n=${1:-0}
 T=${TRACECTL:?TRACECTL not set}
+# tracectl traces its own requests: these are against stand-ins, and their
+# spans (thousands, from the load runs) must not reach a Jaeger that other
+# suites search (`make test` points OTEL_* at the stack's).
+export OTEL_TRACES_EXPORTER=none
 fail=0
 # A closed port: bind-and-release would race; port 9 (discard) is not served.
 DEAD=http://127.0.0.1:9
