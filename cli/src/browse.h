@@ -239,6 +239,9 @@ enum field {
 	F_LIMIT,
 	F_SORT,
 	F_REFRESH,
+	F_MAXDUR,
+	F_TAGS,
+	F_TRACEID,
 	F_GO,
 	F_COUNT
 };
@@ -257,6 +260,9 @@ struct search_req {
 	char		 service[128];	/* "": all */
 	char		 operation[128];	/* "": all */
 	int64_t		 min_duration_us;
+	int64_t		 max_duration_us;	/* 0: none */
+	char		 tags[128];	/* "key=value ..." ("": none) */
+	char		 trace_id[40];	/* "": search; else open this trace */
 	int		 errors_only;
 	int64_t		 start_us, end_us;
 	long		 limit;
@@ -278,6 +284,8 @@ void		 sform_cycle(struct sform *, int);
 /* Returns 0, or -1 with the reason in err and the cursor on the field. */
 int		 sform_request(struct sform *, int64_t, struct search_req *,
 		    char *, size_t);
+/* The form's tags split in place at spaces: up to max words into v. */
+size_t		 tags_split(char *, const char **, size_t);
 /* Edit text (cap bytes) at *pos: 0 not taken, 1 taken, 2 Enter. */
 int		 line_edit(char *, size_t, size_t *, int);
 /* A line editor over a field: returns 1 when the key was taken. */

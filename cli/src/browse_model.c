@@ -947,11 +947,21 @@ sform_set_choices(struct sform *f, enum field fld, char **v, size_t n)
 		f->choices[fld][i] = xstrdup(v[i]);
 }
 
+/* A duration choice in microseconds ("off": 0). */
+static int64_t
+choice_us(const char *s)
+{
+	int64_t	 us;
+
+	return (parse_duration(s, USEC_PER_SEC, &us) == 0 ? us : 0);
+}
+
 void
 sform_cycle(struct sform *f, int dir)
 {
 	char	**v = f->choices[f->cur];
 	size_t	 n, i;
+	int64_t	 typed;
 
 	if (v == NULL || v[0] == NULL)
 		return;
@@ -960,10 +970,57 @@ sform_cycle(struct sform *f, int dir)
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i], f->text[f->cur]) == 0)
 			break;
+	if (i == n && (f->cur == F_LOOKBACK || f->cur == F_REFRESH) &&
+	    parse_duration(f->text[f->cur], USEC_PER_SEC, &typed) == 0) {
+		/* A typed duration: on to the nearest choice that way. */
+		for (i = 0; i < n; i++)
+			if (choice_us(v[i]) > typed)
+				break;
+		if (dir < 0)
+			i = i == 0 ? n - 1 : i - 1;
+		if (i < n && dir < 0 && choice_us(v[i]) >= typed)
+			i = i == 0 ? n - 1 : i - 1;
+		if (i == n)
+			i = 0;
+		snprintf(f->text[f->cur], sizeof(f->text[0]), "%s", v[i]);
+		return;
+	}
 	if (i == n)
 		i = dir > 0 ? n - 1 : 0;	/* typed value: to an end */
 	i = (i + n + (size_t)(dir > 0 ? 1 : n - 1)) % n;
 	snprintf(f->text[f->cur], sizeof(f->text[0]), "%s", v[i]);
+}
+
+/* Space-separated key=value words, each with a key; "" is none. */
+static int
+tags_check(const char *s)
+{
+	const char	*w, *eq;
+
+	for (w = s; *w != '\0'; ) {
+		while (*w == ' ')
+			w++;
+		if (*w == '\0')
+			break;
+		eq = strchr(w, '=');
+		if (eq == NULL || eq == w || (strchr(w, ' ') != NULL &&
+		    eq > strchr(w, ' ')))
+			return (-1);
+		while (*w != '\0' && *w != ' ')
+			w++;
+	}
+	return (0);
+}
+
+size_t
+tags_split(char *s, const char **v, size_t max)
+{
+	size_t	 n = 0;
+	char	*w;
+
+	for (w = strtok(s, " "); w != NULL && n < max; w = strtok(NULL, " "))
+		v[n++] = w;
+	return (n);
 }
 
 static int
@@ -981,6 +1038,7 @@ sform_request(struct sform *f, int64_t now, struct search_req *r,
 {
 	int64_t		 lookback;
 	long long	 limit;
+	uint64_t	 hi, lo;
 	const char	*t;
 
 	memset(r, 0, sizeof(*r));
@@ -1014,6 +1072,24 @@ sform_request(struct sform *f, int64_t now, struct search_req *r,
 	    &r->refresh_us) == -1 || r->refresh_us < USEC_PER_SEC))
 		return (form_err(f, F_REFRESH, err, errlen, "auto-refresh: "
 		    "off or a duration of 1s or more"));
+	t = f->text[F_MAXDUR];
+	if (*t != '\0' && (parse_duration(t, USEC_PER_MSEC,
+	    &r->max_duration_us) == -1 || r->max_duration_us <= 0))
+		return (form_err(f, F_MAXDUR, err, errlen, "maximum duration: "
+		    "want a duration like 500ms or 2s (bare number: ms)"));
+	if (r->max_duration_us > 0 && r->max_duration_us < r->min_duration_us)
+		return (form_err(f, F_MAXDUR, err, errlen, "maximum duration: "
+		    "below the minimum"));
+	if (tags_check(f->text[F_TAGS]) == -1)
+		return (form_err(f, F_TAGS, err, errlen, "tags: want key=value, "
+		    "several separated by spaces"));
+	snprintf(r->tags, sizeof(r->tags), "%s", f->text[F_TAGS]);
+	t = f->text[F_TRACEID];
+	if (*t != '\0' && (parse_trace_id(t, &hi, &lo) == -1 ||
+	    (hi == 0 && lo == 0)))
+		return (form_err(f, F_TRACEID, err, errlen, "trace id: 1 to 32 "
+		    "hex digits"));
+	snprintf(r->trace_id, sizeof(r->trace_id), "%.32s", t);
 	return (0);
 }
 

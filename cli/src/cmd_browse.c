@@ -109,6 +109,8 @@ search_cb(struct trace *t, void *arg)
 		return (0);
 	if (q->min_duration_us > 0 && t->duration_us < q->min_duration_us)
 		return (0);
+	if (q->max_duration_us > 0 && t->duration_us > q->max_duration_us)
+		return (0);
 	tlist_add(&r->b->list, t);
 	return (r->b->list.n >= (size_t)q->limit);
 }
@@ -121,6 +123,8 @@ do_search(struct run *r)
 	struct tlist		*l = &b->list;
 	int64_t			 t0, now, span;
 	int			 rc;
+	char			 tagbuf[sizeof(b->req.tags)];
+	const char		*tags[16];
 
 	b->loading = 1;
 	b->progress[0] = '\0';
@@ -143,6 +147,10 @@ do_search(struct run *r)
 	q.min_duration_us = b->req.min_duration_us > 1 ?
 	    b->req.min_duration_us - 1 : 0;
 	q.page_limit = b->req.limit < 1000 ? (size_t)b->req.limit : 1000;
+	/* Tags: Jaeger's legacy search matches them in one span. */
+	snprintf(tagbuf, sizeof(tagbuf), "%s", b->req.tags);
+	q.ntags = tags_split(tagbuf, tags, sizeof(tags) / sizeof(tags[0]));
+	q.tags = tags;
 	r->scanned = 0;
 	r->stopped = 0;
 	t0 = r->shown_us = mono_us();
@@ -246,6 +254,8 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 		{ "errors", no_argument, NULL, 'e' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "min-duration", required_argument, NULL, 'm' },
+		{ "max-duration", required_argument, NULL, 'M' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "operation", required_argument, NULL, 'o' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "service", required_argument, NULL, 's' },
@@ -282,6 +292,24 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 			break;
 		case 'm':
 			rc = set_field(&b, F_MINDUR, optarg);
+			break;
+		case 'M':
+			rc = set_field(&b, F_MAXDUR, optarg);
+			break;
+		case 't':
+			/* Repeatable: the form's words, space-separated. */
+			if (strlen(b.form.text[F_TAGS]) + strlen(optarg) + 2 >
+			    sizeof(b.form.text[0]))
+				rc = usage_error("browse", "--tag: at most %zu "
+				    "bytes of tags", sizeof(b.form.text[0]) - 1);
+			else if (strchr(optarg, ' ') != NULL)
+				rc = usage_error("browse", "--tag: %s: no "
+				    "spaces in a tag", optarg);
+			else {
+				if (b.form.text[F_TAGS][0] != '\0')
+					strcat(b.form.text[F_TAGS], " ");
+				strcat(b.form.text[F_TAGS], optarg);
+			}
 			break;
 		case 'o':
 			rc = set_field(&b, F_OPERATION, optarg);

@@ -85,8 +85,8 @@ static const struct command {
 	  "--table: one line per edge.\n" },
 	{ "browse", cmd_browse,
 	  "browse [TRACE_ID] [--service S] [--operation O] [--min-duration D] "
-	  "[--errors] [--since D] [--end T] [--limit N] [--sort start|duration] "
-	  "[--refresh D] [--ascii]",
+	  "[--max-duration D] [--tag K=V]... [--errors] [--since D] [--end T] "
+	  "[--limit N] [--sort start|duration] [--refresh D] [--ascii]",
 	  "A terminal trace browser (curses).  Without TRACE_ID it opens the\n"
 	  "search form (the options fill it in); with one, that trace's\n"
 	  "waterfall: collapsible span tree, bars on a timeline, self time,\n"

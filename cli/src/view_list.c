@@ -63,7 +63,8 @@ list_draw(struct browse *b, struct screen *s, int y0, int h)
 	struct tlist		*l = &b->list;
 	struct list_cols	 c;
 	struct trace_row	*r;
-	char			 t[64], dur[32], upd[32], ref[32];
+	char			 t[64], dur[32], upd[32], ref[32], d1[32];
+	char			 filt[256];
 	int			 y, rows, wide_time, x, len, st;
 	size_t			 i;
 
@@ -72,13 +73,27 @@ list_draw(struct browse *b, struct screen *s, int y0, int h)
 	list_layout(s->w, wide_time, &c);
 	fmt_start(l->updated_us, 0, upd, sizeof(upd));
 	refresh_label(b->req.refresh_us, ref, sizeof(ref));
+	/* The search as asked: each filter with its value. */
+	filt[0] = '\0';
+	if (b->req.min_duration_us > 0) {
+		fmt_duration(b->req.min_duration_us, d1, sizeof(d1));
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt),
+		    "  >= %s", d1);
+	}
+	if (b->req.max_duration_us > 0) {
+		fmt_duration(b->req.max_duration_us, d1, sizeof(d1));
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt),
+		    "  <= %s", d1);
+	}
+	if (b->req.tags[0] != '\0')
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt),
+		    "  %s", b->req.tags);
 	screen_putf(s, y0, 1, s->w - 2, ST_HEAD, "%zu trace%s  service %s  "
 	    "operation %s%s%s  sorted by %s  auto-refresh %s  updated %.8s",
 	    l->n, l->n == 1 ? "" : "s",
 	    b->req.service[0] != '\0' ? b->req.service : "(all)",
 	    b->req.operation[0] != '\0' ? b->req.operation : "(all)",
-	    b->req.errors_only ? "  errors only" : "",
-	    b->req.min_duration_us > 0 ? "  min duration set" : "",
+	    b->req.errors_only ? "  errors only" : "", filt,
 	    l->by_duration ? "duration" : "start", ref, upd);
 	y = y0 + 1;
 	screen_put(s, y, c.start, c.startw, ST_HEAD, "START");

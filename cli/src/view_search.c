@@ -1,7 +1,8 @@
 /*
  * view_search.c: the search screen: a form (service, operation, minimum
- * duration, errors only, time range, limit, sort, auto-refresh) drawn into
- * a screen, and what its keys do to the form.
+ * duration, errors only, time range, limit, sort, auto-refresh, maximum
+ * duration, tags, a trace id to open) drawn into a screen, and what its
+ * keys do to the form.
  */
 
 #include <sys/types.h>
@@ -13,7 +14,8 @@
 
 static const char *const labels[F_COUNT] = {
 	"Service", "Operation", "Min duration", "Errors only", "Lookback",
-	"End", "Limit", "Sort by", "Auto-refresh", ""
+	"End", "Limit", "Sort by", "Auto-refresh", "Max duration", "Tags",
+	"Trace ID", ""
 };
 static const char *const hints[F_COUNT] = {
 	"h/l: choose, Enter: type a name",
@@ -25,6 +27,9 @@ static const char *const hints[F_COUNT] = {
 	"at most this many traces",
 	"newest first, or longest first",
 	"re-run the search on the list screen",
+	"e.g. 2s (bare number: ms); empty: any",
+	"key=value, several with spaces, e.g. fault.injected=true",
+	"open this trace instead of searching (1 to 32 hex digits)",
 	"Enter or s: search"
 };
 
@@ -101,6 +106,12 @@ start_search(struct browse *b)
 	    sizeof(err)) == -1) {
 		browse_status(b, ST_ERROR, "%s", err);
 		return (REQ_NONE);
+	}
+	if (b->req.trace_id[0] != '\0') {
+		/* A trace id: that trace, no search. */
+		snprintf(b->want_trace, sizeof(b->want_trace), "%s",
+		    b->req.trace_id);
+		return (REQ_TRACE);
 	}
 	b->have_req = 1;
 	return (REQ_SEARCH);

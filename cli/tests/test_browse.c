@@ -1299,6 +1299,75 @@ test_metrics_screen(void)
 	browse_cleanup(&b);
 }
 
+
+/* The form's maximum duration, tags and trace id; lookback cycling. */
+static void
+test_form_fields(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct search_req r;
+	char		 err[256], buf[128];
+	const char	*w[8];
+
+	browse_init(&b, "http://127.0.0.1:16686");
+	browse_push(&b, SCR_SEARCH);
+	screen_init(&s, 80, 24, 1);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Max duration") && screen_has(&s, "Tags") &&
+	    screen_has(&s, "Trace ID") && screen_has(&s, "[ Search ]"),
+	    "80x24: the form has maximum duration, tags and trace id fields");
+	snprintf(b.form.text[F_LOOKBACK], sizeof(b.form.text[0]), "2h");
+	b.form.cur = F_LOOKBACK;
+	sform_cycle(&b.form, 1);
+	ok(strcmp(b.form.text[F_LOOKBACK], "6h") == 0, "a typed 2h: next is "
+	    "6h, not back to 5m (got %s)", b.form.text[F_LOOKBACK]);
+	snprintf(b.form.text[F_LOOKBACK], sizeof(b.form.text[0]), "2h");
+	sform_cycle(&b.form, -1);
+	ok(strcmp(b.form.text[F_LOOKBACK], "1h") == 0, "a typed 2h: "
+	    "previous is 1h (got %s)", b.form.text[F_LOOKBACK]);
+	snprintf(b.form.text[F_LOOKBACK], sizeof(b.form.text[0]), "1h");
+	snprintf(b.form.text[F_MINDUR], sizeof(b.form.text[0]), "100");
+	snprintf(b.form.text[F_MAXDUR], sizeof(b.form.text[0]), "2s");
+	snprintf(b.form.text[F_TAGS], sizeof(b.form.text[0]),
+	    "fault.injected=true order.outcome=created");
+	ok(sform_request(&b.form, now_us(), &r, err, sizeof(err)) == 0 &&
+	    r.max_duration_us == 2 * USEC_PER_SEC && r.min_duration_us ==
+	    100000 && strcmp(r.tags, "fault.injected=true "
+	    "order.outcome=created") == 0, "maximum duration and tags in the "
+	    "request");
+	snprintf(buf, sizeof(buf), "%s", r.tags);
+	ok(tags_split(buf, w, 8) == 2 && strcmp(w[1], "order.outcome=created")
+	    == 0, "the tags split into words");
+	snprintf(b.form.text[F_MAXDUR], sizeof(b.form.text[0]), "50");
+	ok(sform_request(&b.form, now_us(), &r, err, sizeof(err)) == -1 &&
+	    b.form.cur == F_MAXDUR && strstr(err, "below") != NULL,
+	    "a maximum below the minimum is refused");
+	snprintf(b.form.text[F_MAXDUR], sizeof(b.form.text[0]), "%s", "");
+	snprintf(b.form.text[F_TAGS], sizeof(b.form.text[0]), "novalue");
+	ok(sform_request(&b.form, now_us(), &r, err, sizeof(err)) == -1 &&
+	    b.form.cur == F_TAGS, "a tag without = is refused");
+	snprintf(b.form.text[F_TAGS], sizeof(b.form.text[0]), "%s", "");
+	snprintf(b.form.text[F_TRACEID], sizeof(b.form.text[0]), "xyz");
+	ok(sform_request(&b.form, now_us(), &r, err, sizeof(err)) == -1 &&
+	    b.form.cur == F_TRACEID, "a bad trace id is refused");
+	snprintf(b.form.text[F_TRACEID], sizeof(b.form.text[0]), "abc123");
+	ok(keys(&b, "s") == REQ_TRACE && strcmp(b.want_trace, "abc123") == 0,
+	    "a trace id: s opens that trace instead of searching");
+	snprintf(b.form.text[F_TRACEID], sizeof(b.form.text[0]), "%s", "");
+	snprintf(b.form.text[F_MAXDUR], sizeof(b.form.text[0]), "2s");
+	snprintf(b.form.text[F_TAGS], sizeof(b.form.text[0]), "a=b");
+	ok(keys(&b, "s") == REQ_SEARCH, "s: a search");
+	browse_search_done(&b, NULL);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, ">= 100ms") && screen_has(&s, "<= 2.00s") &&
+	    screen_has(&s, "a=b"), "the list's head says the filters' values");
+	if (!screen_has(&s, "<= 2.00s"))
+		dump(&s);
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1319,5 +1388,6 @@ main(int argc, char *argv[])
 	test_prompt_cursor();
 	test_wrap_wide();
 	test_metrics_screen();
+	test_form_fields();
 	return (tap_done());
 }
