@@ -325,6 +325,23 @@ draw_status(struct browse *b, struct screen *s)
 	    "Q: quit");
 }
 
+const char *
+browse_yank_id(struct browse *b)
+{
+	uint64_t	 hi, lo;
+
+	if (browse_screen(b) == SCR_LIST && b->list.n > 0) {
+		hi = b->list.rows[b->list.cursor].hi;
+		lo = b->list.rows[b->list.cursor].lo;
+	} else if (browse_screen(b) != SCR_LIST && b->trace != NULL) {
+		hi = b->trace->id_hi;
+		lo = b->trace->id_lo;
+	} else
+		return ("");
+	fmt_trace_id(hi, lo, b->yank_text, sizeof(b->yank_text));
+	return (b->yank_text);
+}
+
 static void
 draw_yank(struct browse *b, struct screen *s)
 {
@@ -347,7 +364,7 @@ draw_yank(struct browse *b, struct screen *s)
 	} else
 		return;
 	fmt_trace_id(hi, lo, id, sizeof(id));
-	what = "Trace id (select it to copy; any key closes):";
+	what = "Trace id (copied if the terminal allows; any key closes):";
 	w = text_width(what) + 4;
 	if (w < 36)
 		w = 36;
@@ -442,8 +459,10 @@ browse_set_trace(struct browse *b, struct trace *t, const char *err)
 			tview_goto(&b->tv, s);
 		browse_status(b, ST_NORMAL, "trace fetched again: %zu spans "
 		    "(%+ld)", t->nspans, (long)t->nspans - (long)old->nspans);
-	} else
+	} else {
 		tview_init(&b->tv, t);
+		b->zoom_dur_us = 0;	/* another trace: all of it */
+	}
 	if (old != NULL) {
 		tview_cleanup(&otv);
 		trace_free(old);

@@ -125,7 +125,8 @@ enum action {
 	A_EXPAND_ALL, A_PARENT, A_NEXT_ERR, A_PREV_ERR, A_NEXT_CRIT,
 	A_PREV_CRIT, A_FIND, A_FIND_NEXT, A_FIND_PREV, A_YANK, A_REFRESH,
 	A_SORT, A_AUTO, A_SEARCH, A_PREV_VAL, A_NEXT_VAL, A_PREV_SPAN,
-	A_NEXT_SPAN, A_METRICS, A_COUNT
+	A_NEXT_SPAN, A_METRICS, A_SPLIT_LEFT, A_SPLIT_RIGHT, A_ZOOM,
+	A_COUNT
 };
 
 /* The screens. */
@@ -329,6 +330,10 @@ struct browse {
 	int		 loading;
 	char		 progress[160];	/* while loading */
 	int		 page;		/* body rows last drawn */
+	int		 split;		/* tree width moved by '<' '>' */
+	int64_t		 zoom_start_us;	/* the timeline's window; */
+	int64_t		 zoom_dur_us;	/* 0: the whole trace */
+	char		 yank_text[40];	/* the id the last 'y' showed */
 	struct red	 red;		/* the metrics screen's rows */
 	size_t		 red_cursor, red_top;
 	int		 red_sort;	/* enum red_sort */
@@ -372,6 +377,11 @@ void		 browse_status(struct browse *, int, const char *, ...)
 void		 browse_set_metrics(struct browse *, struct red *, const char *);
 /* Auto-refresh: how long the loop may wait for a key (-1: forever). */
 int		 browse_wait_ms(const struct browse *, int64_t);
+/*
+ * What 'y' shows, for the terminal to copy too (OSC 52): the id of the
+ * trace under the cursor or open; "" when none.
+ */
+const char	*browse_yank_id(struct browse *);
 /* The help overlay, drawn over the whole screen. */
 void		 view_help_draw(struct browse *, struct screen *);
 /* Span detail lines (for the view and tests): new array of new strings. */

@@ -96,6 +96,10 @@ const struct binding browse_keys[] = {
 	{ TRACE_ONLY, 'N', A_FIND_PREV, "N", "previous match" },
 	{ TRACE_ONLY | SPAN_ONLY, 'y', A_YANK, "y",
 	  "show the trace id to copy" },
+	{ TRACE_ONLY, '<', A_SPLIT_LEFT, "<", "narrower tree, wider timeline" },
+	{ TRACE_ONLY, '>', A_SPLIT_RIGHT, ">", "wider tree, narrower timeline" },
+	{ TRACE_ONLY, 'z', A_ZOOM, "z",
+	  "zoom the timeline to the span (again: the whole trace)" },
 	{ TRACE_ONLY, 'r', A_REFRESH, "r", "fetch the trace again" },
 	{ TRACE_ONLY, BK_F5, A_REFRESH, "F5", NULL },
 

@@ -270,7 +270,7 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 	struct search_req check;
 	struct trace	*t = NULL;
 	char		 err[256];
-	int		 ch, rc, ascii = 0, key, w, h, done;
+	int		 ch, rc, ascii = 0, key, w, h, done, yanked;
 	enum request	 req;
 
 	browse_init(&b, c->jaeger_url);
@@ -399,7 +399,11 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 			tui_size(&w, &h);
 			screen_resize(&scr, w, h);
 		}
-		switch ((req = browse_key(&b, key))) {
+		yanked = b.yank;
+		req = browse_key(&b, key);
+		if (b.yank && !yanked)
+			tui_copy(browse_yank_id(&b));
+		switch (req) {
 		case REQ_QUIT:
 			done = 1;
 			break;

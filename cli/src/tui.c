@@ -138,6 +138,36 @@ tui_getkey(int ms)
 }
 
 void
+tui_copy(const char *text)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)text;
+	char		 out[128];
+	size_t		 n = strlen(text), i, o = 0;
+	unsigned int	 v;
+
+	/* OSC 52: most terminals (xterm, kitty, iTerm2, tmux with
+	 * set-clipboard) copy it; the others ignore it.  Ids are short. */
+	if (n == 0 || n > 64)
+		return;
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned int)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned int)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	fprintf(stdout, "\033]52;c;%s\a", out);
+	fflush(stdout);
+}
+
+void
 tui_draw(const struct screen *s)
 {
 	const struct cell	*c;

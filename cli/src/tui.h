@@ -15,5 +15,7 @@ void	 tui_size(int *, int *);
 /* Wait up to ms (-1: forever) for a key; BK_TIMEOUT when none came. */
 int	 tui_getkey(int);
 void	 tui_draw(const struct screen *);
+/* Asks the terminal to put text on the clipboard (OSC 52). */
+void	 tui_copy(const char *);
 
 #endif

@@ -2,7 +2,9 @@
  * view_waterfall.c: the trace view: the collapsible span tree beside a
  * timeline scaled to the trace, each span's bar at its offset and length,
  * duration and self time, the critical path and error spans marked, search
- * matches highlighted; and what its keys do (through browse_model.c).
+ * matches highlighted, the split between tree and timeline movable and the
+ * timeline zoomable to a span; and what its keys do (through
+ * browse_model.c).
  */
 
 #include <sys/types.h>
@@ -21,7 +23,7 @@ struct wf_cols {
  * a third of a wide terminal (a fifth of a narrow one).
  */
 static void
-wf_layout(int w, int need, struct wf_cols *c)
+wf_layout(int w, int need, int split, struct wf_cols *c)
 {
 	int	 most;
 
@@ -32,6 +34,12 @@ wf_layout(int w, int need, struct wf_cols *c)
 		c->treew = most;
 	if (c->treew < 24)
 		c->treew = 24;
+	/* '<' and '>' move the split: the timeline keeps 8 columns. */
+	c->treew += split;
+	if (c->treew > w - c->tree - 1 - 18 - 1 - 8)
+		c->treew = w - c->tree - 1 - 18 - 1 - 8;
+	if (c->treew < 12)
+		c->treew = 12;
 	c->dur = c->tree + c->treew + 1;
 	c->self = c->dur + 9;
 	c->bar = c->self + 9;
@@ -117,28 +125,49 @@ draw_tree_cell(struct browse *b, struct screen *s, int y,
  * A span's bar: an error span's in the error style; any other's light, with
  * the stretches of it on the critical path drawn solid over it.
  */
+/*
+ * [start, start + dur) within the timeline's window, as columns; 0 when
+ * none of it is in the window (zoomed in elsewhere).
+ */
+static int
+win_geometry(int64_t w0, int64_t wd, int64_t start, int64_t dur, int width,
+    int *x, int *len)
+{
+	int64_t	 a = start, e = start + dur;
+
+	if (e < w0 || a > w0 + wd)
+		return (0);
+	if (a < w0)
+		a = w0;
+	if (e > w0 + wd)
+		e = w0 + wd;
+	bar_geometry(w0, wd, a, e - a, width, x, len);
+	return (1);
+}
+
+/*
+ * A span's bar: light, in the error style for an error span, with the
+ * stretches of it on the critical path drawn solid over it (an error span's
+ * too); within the timeline's window w0 .. w0 + wd.
+ */
 static void
 draw_bar(struct screen *s, int y, const struct wf_cols *c,
-    const struct trace *t, const struct span *sp)
+    const struct trace *t, const struct span *sp, int64_t w0, int64_t wd)
 {
 	const struct cp_section	*cs;
 	int			 x, len, i;
 
-	bar_geometry(t->start_us, t->duration_us, sp->start_us,
-	    sp->duration_us, c->barw, &x, &len);
-	if (sp->error) {
-		screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR),
-		    ST_BAR_ERR);
+	if (!win_geometry(w0, wd, sp->start_us, sp->duration_us, c->barw, &x,
+	    &len))
 		return;
-	}
 	screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR_LIGHT),
-	    ST_BAR);
+	    sp->error ? ST_BAR_ERR : ST_BAR);
 	for (i = sp->cp_first; i >= 0; i = cs->next) {
 		cs = &t->cp[i];
-		bar_geometry(t->start_us, t->duration_us, cs->start_us,
-		    cs->end_us - cs->start_us, c->barw, &x, &len);
-		screen_fill(s, y, c->bar + x, len, screen_glyph(s, G_BAR),
-		    ST_BAR_CRIT);
+		if (win_geometry(w0, wd, cs->start_us, cs->end_us -
+		    cs->start_us, c->barw, &x, &len))
+			screen_fill(s, y, c->bar + x, len, screen_glyph(s,
+			    G_BAR), sp->error ? ST_BAR_ERR : ST_BAR_CRIT);
 	}
 }
 
@@ -152,10 +181,17 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 	char		 d1[32], d2[32], when[40], id[40];
 	int		 rows, y, x;
 	size_t		 i;
+	int64_t		 w0, wd;
 
 	if (t == NULL)
 		return;
-	wf_layout(s->w, tv->name_width, &c);
+	wf_layout(s->w, tv->name_width, b->split, &c);
+	w0 = t->start_us;
+	wd = t->duration_us;
+	if (b->zoom_dur_us > 0) {
+		w0 = b->zoom_start_us;
+		wd = b->zoom_dur_us;
+	}
 	fmt_duration(t->duration_us, d1, sizeof(d1));
 	fmt_time_local(t->start_us, when, sizeof(when));
 	fmt_trace_id(t->id_hi, t->id_lo, id, sizeof(id));
@@ -181,12 +217,17 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 	screen_put(s, y, c.tree, c.treew, ST_HEAD, "SPAN");
 	screen_put_right(s, y, c.dur, 8, ST_HEAD, "DURATION");
 	screen_put_right(s, y, c.self, 8, ST_HEAD, "SELF");
-	screen_put(s, y, c.bar, c.barw, ST_HEAD, "0");
-	fmt_duration(t->duration_us / 2, d2, sizeof(d2));
+	/* The window's ends and middle, as offsets into the trace. */
+	fmt_duration(w0 - t->start_us, d2, sizeof(d2));
+	screen_put(s, y, c.bar, c.barw, b->zoom_dur_us > 0 ? ST_MATCH :
+	    ST_HEAD, w0 == t->start_us ? "0" : d2);
+	fmt_duration(w0 - t->start_us + wd / 2, d2, sizeof(d2));
 	if (c.barw >= 24)
 		screen_put(s, y, c.bar + c.barw / 2 - text_width(d2) / 2,
 		    text_width(d2), ST_HEAD, d2);
-	screen_put_right(s, y, c.bar, c.barw, ST_HEAD, d1);
+	fmt_duration(w0 - t->start_us + wd, d1, sizeof(d1));
+	screen_put_right(s, y, c.bar, c.barw, b->zoom_dur_us > 0 ? ST_MATCH :
+	    ST_HEAD, d1);
 
 	rows = h - 2;
 	tview_scroll(tv, rows);
@@ -205,7 +246,7 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 		    ST_CRIT : ST_NORMAL, d1);
 		fmt_duration(sp->self_us, d2, sizeof(d2));
 		screen_put_right(s, y, c.self, 8, ST_DIM, d2);
-		draw_bar(s, y, &c, t, sp);
+		draw_bar(s, y, &c, t, sp, w0, wd);
 		if (i == tv->cursor)
 			screen_or_style(s, y, 0, s->w, ST_SELECTED);
 	}
@@ -259,7 +300,9 @@ static enum request
 waterfall_act(struct browse *b, enum action a)
 {
 	struct tview	*tv = &b->tv;
+	struct span	*sp;
 	long		 rows;
+	char		 d[32];
 
 	if (move_rows(b, a, tv->nrows, &rows)) {
 		tview_move(tv, rows);
@@ -312,6 +355,26 @@ waterfall_act(struct browse *b, enum action a)
 		break;
 	case A_YANK:
 		b->yank = 1;
+		break;
+	case A_SPLIT_LEFT:
+	case A_SPLIT_RIGHT:
+		b->split += a == A_SPLIT_LEFT ? -4 : 4;
+		if (b->split < -200)
+			b->split = -200;
+		if (b->split > 200)
+			b->split = 200;
+		break;
+	case A_ZOOM:
+		if (b->zoom_dur_us > 0 || (sp = tview_current(tv)) == NULL) {
+			b->zoom_dur_us = 0;
+			browse_status(b, ST_NORMAL, "the whole trace");
+			break;
+		}
+		b->zoom_start_us = sp->start_us;
+		b->zoom_dur_us = sp->duration_us > 0 ? sp->duration_us : 1;
+		fmt_duration(b->zoom_dur_us, d, sizeof(d));
+		browse_status(b, ST_NORMAL, "timeline: %s %s (%s); z: the "
+		    "whole trace", sp->service, sp->operation, d);
 		break;
 	case A_REFRESH:
 		fmt_trace_id(b->trace->id_hi, b->trace->id_lo, b->want_trace,

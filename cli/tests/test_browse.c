@@ -1368,6 +1368,79 @@ test_form_fields(void)
 	browse_cleanup(&b);
 }
 
+
+/* The trace view: critical path on error bars, the split, the zoom, yank. */
+static void
+test_waterfall_controls(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = fixture_trace("stack-oos.legacy.json", 0);
+	struct span	*sp = NULL;
+	char		 id[40];
+	int		 y, x, first, last, f2, l2, solid_err = 0;
+	size_t		 i;
+
+	if (!ok(t != NULL, "stack-oos loads"))
+		return;
+	for (i = 0; i < t->nspans && sp == NULL; i++)
+		if (t->order[i]->error && t->order[i]->critical_us > 0 &&
+		    t->order[i]->parent != NULL && t->order[i]->start_us >
+		    t->start_us)
+			sp = t->order[i];
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	screen_init(&s, 80, 24, 1);
+	browse_draw(&b, &s);
+	if (!ok(sp != NULL, "an error span on the critical path"))
+		goto out;
+	y = body_row2(&s, sp->service + 0, sp->operation);
+	for (x = 0; y >= 0 && x < s.w; x++)
+		if (s.cells[(size_t)y * (size_t)s.w + (size_t)x].ch ==
+		    screen_glyph(&s, G_BAR) && ST_BASE(s.cells[(size_t)y *
+		    (size_t)s.w + (size_t)x].style) == ST_BAR_ERR)
+			solid_err++;
+	ok(solid_err > 0, "an error span's bar shows its critical stretch "
+	    "solid (in the error colour)");
+	/* The root starts the trace and lasts it: its bar is the timeline. */
+	y = body_row2(&s, "tracectl", "POST /api/orders");
+	first = bar_cells(&s, y, 2, &last);
+	keys(&b, ">>");
+	browse_draw(&b, &s);
+	f2 = bar_cells(&s, y, 2, &l2);
+	ok(first > 0 && f2 == first + 8, "> >: the timeline starts 8 columns "
+	    "further right (%d -> %d)", first, f2);
+	keys(&b, "<<<<");
+	browse_draw(&b, &s);
+	f2 = bar_cells(&s, y, 2, &l2);
+	ok(f2 == first - 8, "< < < <: 8 columns further left (%d)", f2);
+	keys(&b, ">>");
+	browse_draw(&b, &s);
+	y = body_row2(&s, sp->service, sp->operation);
+	f2 = bar_cells(&s, y, 2, &l2);
+	ok(f2 > first, "before the zoom the span's bar starts after the "
+	    "trace's (%d > %d)", f2, first);
+	tview_goto(&b.tv, sp);
+	keys(&b, "z");
+	browse_draw(&b, &s);
+	f2 = bar_cells(&s, y, 2, &l2);
+	if (!ok(b.zoom_dur_us == sp->duration_us && f2 == first &&
+	    l2 == last && strstr(b.status, "whole trace") != NULL, "z: the "
+	    "timeline is the span's: its bar spans it all (%d-%d, %d-%d)",
+	    f2, l2, first, last))
+		dump(&s);
+	keys(&b, "z");
+	ok(b.zoom_dur_us == 0, "z again: the whole trace");
+	fmt_trace_id(t->id_hi, t->id_lo, id, sizeof(id));
+	keys(&b, "y");
+	ok(b.yank && strcmp(browse_yank_id(&b), id) == 0, "y: the trace id "
+	    "to copy (OSC 52 too)");
+	keys(&b, " ");
+out:
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1389,5 +1462,6 @@ main(int argc, char *argv[])
 	test_wrap_wide();
 	test_metrics_screen();
 	test_form_fields();
+	test_waterfall_controls();
 	return (tap_done());
 }
