@@ -35,8 +35,33 @@ browse_init(struct browse *b, const char *jaeger_url)
 }
 
 static void
+drop_logs(struct browse *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->nlogs; i++)
+		free(b->logs[i]);
+	free(b->logs);
+	b->logs = NULL;
+	b->nlogs = 0;
+	b->logs_state = 0;
+}
+
+void
+browse_set_logs(struct browse *b, char **v, size_t n, const char *err)
+{
+	drop_logs(b);
+	b->logs = v;
+	b->nlogs = n;
+	b->logs_state = err != NULL ? -1 : 1;
+	if (err != NULL)
+		browse_status(b, ST_NORMAL, "no logs: %s", err);
+}
+
+static void
 drop_trace(struct browse *b)
 {
+	drop_logs(b);
 	if (b->trace == NULL)
 		return;
 	tview_cleanup(&b->tv);
@@ -462,6 +487,7 @@ browse_set_trace(struct browse *b, struct trace *t, const char *err)
 	} else {
 		tview_init(&b->tv, t);
 		b->zoom_dur_us = 0;	/* another trace: all of it */
+		drop_logs(b);
 	}
 	if (old != NULL) {
 		tview_cleanup(&otv);

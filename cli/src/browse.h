@@ -299,7 +299,8 @@ enum request {
 	REQ_SEARCH,	/* run browse->req */
 	REQ_TRACE,	/* fetch browse->want_trace */
 	REQ_OPERATIONS,	/* fetch the operations of the form's service */
-	REQ_METRICS	/* fetch browse->red */
+	REQ_METRICS,	/* fetch browse->red */
+	REQ_LOGS	/* read the open trace's log lines */
 };
 
 /* The metrics screen redraws this often. */
@@ -334,6 +335,9 @@ struct browse {
 	int64_t		 zoom_start_us;	/* the timeline's window; */
 	int64_t		 zoom_dur_us;	/* 0: the whole trace */
 	char		 yank_text[40];	/* the id the last 'y' showed */
+	char		**logs;		/* the open trace's log lines */
+	size_t		 nlogs;
+	int		 logs_state;	/* 0 not read, 1 read, -1 no logs */
 	struct red	 red;		/* the metrics screen's rows */
 	size_t		 red_cursor, red_top;
 	int		 red_sort;	/* enum red_sort */
@@ -375,6 +379,11 @@ void		 browse_status(struct browse *, int, const char *, ...)
  * fetch failed: the rows from before stay).
  */
 void		 browse_set_metrics(struct browse *, struct red *, const char *);
+/*
+ * The open trace's log lines ("file json" each, taken), or none with the
+ * reason; the span detail shows those of its span.
+ */
+void		 browse_set_logs(struct browse *, char **, size_t, const char *);
 /* Auto-refresh: how long the loop may wait for a key (-1: forever). */
 int		 browse_wait_ms(const struct browse *, int64_t);
 /*

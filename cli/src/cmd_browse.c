@@ -35,6 +35,25 @@ redraw(struct run *r)
 	tui_draw(r->scr);
 }
 
+/* The open trace's log lines, for the span detail. */
+static void
+do_logs(struct run *r)
+{
+	char	**v, tid[40];
+	size_t	 n;
+
+	if (r->b->trace == NULL)
+		return;
+	snprintf(tid, sizeof(tid), "%016llx%016llx",
+	    (unsigned long long)r->b->trace->id_hi,
+	    (unsigned long long)r->b->trace->id_lo);
+	if (logs_collect(NULL, tid, &v, &n) == -1)
+		browse_set_logs(r->b, NULL, 0, "no log directory (TRACECTL_LOG_DIR "
+		    "or $RUN_DIR/log)");
+	else
+		browse_set_logs(r->b, v, n, NULL);
+}
+
 /* The metrics screen's rows: every known service, the last minute. */
 static void
 do_metrics(struct run *r)
@@ -418,6 +437,9 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 			break;
 		case REQ_METRICS:
 			do_metrics(&r);
+			break;
+		case REQ_LOGS:
+			do_logs(&r);
 			break;
 		case REQ_NONE:
 			break;

@@ -100,6 +100,46 @@ scan_file(const char *path, const char *name, const char *tid,
 }
 
 int
+logs_collect(const char *given, const char *tid, char ***lines, size_t *nlines)
+{
+	struct log_line	*v = NULL;
+	struct dirent	*de;
+	DIR		*d;
+	const char	*dir;
+	char		 db[4096], path[8192];
+	size_t		 n = 0, cap = 0, i, len;
+
+	*lines = NULL;
+	*nlines = 0;
+	dir = log_dir(given, db, sizeof(db));
+	if ((d = opendir(dir)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".log") != 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path))
+			continue;
+		de->d_name[len - 4] = '\0';
+		scan_file(path, de->d_name, tid, &v, &n, &cap);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), line_cmp);
+	*lines = xcalloc(n + 1, sizeof(**lines));
+	for (i = 0; i < n; i++) {
+		xasprintf(&(*lines)[i], "%s %s", v[i].file, v[i].text);
+		free(v[i].time);
+		free(v[i].file);
+		free(v[i].text);
+	}
+	free(v);
+	*nlines = n;
+	return (0);
+}
+
+int
 cmd_logs(struct ctx *c, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
@@ -107,12 +147,9 @@ cmd_logs(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct log_line	*v = NULL;
-	struct dirent	*de;
-	DIR		*d;
-	const char	*dir = NULL;
-	char		 db[4096], path[8192], tid[40];
-	size_t		 n = 0, cap = 0, i, len;
+	const char	*dir = NULL, *sp;
+	char		**v, db[4096], tid[40];
+	size_t		 n, i;
 	uint64_t	 hi, lo;
 	int		 ch, rc;
 	json_t		*arr, *js;
@@ -145,44 +182,30 @@ cmd_logs(struct ctx *c, int argc, char *argv[])
 	/* The services log the 32-digit form. */
 	snprintf(tid, sizeof(tid), "%016llx%016llx", (unsigned long long)hi,
 	    (unsigned long long)lo);
-	dir = log_dir(dir, db, sizeof(db));
-	if ((d = opendir(dir)) == NULL) {
+	if (logs_collect(dir, tid, &v, &n) == -1) {
 		warn("%s (the stack's log directory: --dir, TRACECTL_LOG_DIR "
-		    "or $RUN_DIR/log)", dir);
+		    "or $RUN_DIR/log)", log_dir(dir, db, sizeof(db)));
 		return (EX_UNREACH);
 	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (len < 5 || strcmp(de->d_name + len - 4, ".log") != 0)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    de->d_name) >= sizeof(path)) {
-			warnx("%s/%s: path too long", dir, de->d_name);
-			continue;
-		}
-		de->d_name[len - 4] = '\0';
-		scan_file(path, de->d_name, tid, &v, &n, &cap);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), line_cmp);
 	if (out.json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			if ((js = json_loads(v[i].text, 0, NULL)) != NULL)
+			if ((sp = strchr(v[i], ' ')) != NULL &&
+			    (js = json_loads(sp + 1, 0, NULL)) != NULL)
 				json_array_append_new(arr, js);
 		json_print(arr);
 	} else
-		for (i = 0; i < n; i++)
-			printf("%s%-22s%s %s\n", color(C_DIM), v[i].file,
-			    color(C_RESET), v[i].text);
+		for (i = 0; i < n; i++) {
+			sp = strchr(v[i], ' ');
+			printf("%s%-22.*s%s %s\n", color(C_DIM),
+			    (int)(sp != NULL ? sp - v[i] : 0), v[i],
+			    color(C_RESET), sp != NULL ? sp + 1 : v[i]);
+		}
 	if (n == 0)
-		warnx("no log line of trace %s in %s/*.log", tid, dir);
-	for (i = 0; i < n; i++) {
-		free(v[i].time);
-		free(v[i].file);
-		free(v[i].text);
-	}
+		warnx("no log line of trace %s in %s/*.log", tid,
+		    log_dir(dir, db, sizeof(db)));
+	for (i = 0; i < n; i++)
+		free(v[i]);
 	free(v);
 	return (n > 0 ? EX_FOUND : EX_NOTHING);
 }

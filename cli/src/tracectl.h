@@ -148,6 +148,12 @@ int	cmd_order(struct ctx *, int, char **);
 int	cmd_browse(struct ctx *, int, char **);
 int	cmd_top(struct ctx *, int, char **);
 int	cmd_logs(struct ctx *, int, char **);
+/*
+ * The log lines of a trace (32 hex digits) from a log directory (NULL:
+ * TRACECTL_LOG_DIR, $RUN_DIR/log, .run/log): "file json" each, in time
+ * order, new strings.  -1 when the directory cannot be read.
+ */
+int	logs_collect(const char *, const char *, char ***, size_t *);
 int	cmd_diff(struct ctx *, int, char **);
 
 #endif

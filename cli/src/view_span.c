@@ -2,8 +2,9 @@
  * view_span.c: the span detail: ids, timing (offset, duration, self time,
  * time on the critical path, clock-skew shift), status and message,
  * attributes, events with their attributes and times, resource (process)
- * attributes and links, as lines wrapped to the screen by display width
- * (wide characters whole) and scrolled.
+ * attributes and links, and the services' log lines of the span, as lines
+ * wrapped to the screen by display width (wide characters whole) and
+ * scrolled.
  */
 
 #include <sys/types.h>
@@ -208,6 +209,35 @@ wrapped_count(const struct screen *s, const char *p, int w)
 	return (n);
 }
 
+/* The span's own log lines (the services log one per request). */
+static size_t
+add_logs(struct browse *b, const struct span *sp, char ***text, int **style,
+    size_t n)
+{
+	struct lines	 l;
+	char		 want[64];
+	size_t		 i, k;
+
+	if (b->logs_state == 0)
+		return (n);
+	l.text = *text;
+	l.style = *style;
+	l.n = l.cap = n;
+	snprintf(want, sizeof(want), "\"span_id\":\"%016llx\"",
+	    (unsigned long long)sp->id);
+	for (i = k = 0; i < b->nlogs; i++)
+		k += strstr(b->logs[i], want) != NULL;
+	add(&l, ST_NORMAL, "%s", "");
+	add(&l, ST_HEAD, "Logs (%zu)%s", k, b->logs_state < 0 ?
+	    ": no log directory" : k == 0 ? ": none of this span" : "");
+	for (i = 0; i < b->nlogs; i++)
+		if (strstr(b->logs[i], want) != NULL)
+			add(&l, ST_NORMAL, "  %s", b->logs[i]);
+	*text = l.text;
+	*style = l.style;
+	return (l.n);
+}
+
 static void
 span_draw(struct browse *b, struct screen *s, int y0, int h)
 {
@@ -220,6 +250,7 @@ span_draw(struct browse *b, struct screen *s, int y0, int h)
 	if (b->trace == NULL || (sp = tview_current(&b->tv)) == NULL)
 		return;
 	n = span_detail_lines(b->trace, sp, &text, &style);
+	n = add_logs(b, sp, &text, &style, n);
 	w = s->w - 2;
 	total = 0;
 	for (i = 0; i < n; i++)

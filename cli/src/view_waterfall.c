@@ -313,6 +313,9 @@ waterfall_act(struct browse *b, enum action a)
 		if (tview_current(tv) != NULL) {
 			b->span_top = 0;
 			browse_push(b, SCR_SPAN);
+			/* Its log lines, read once per trace. */
+			if (b->logs_state == 0)
+				return (REQ_LOGS);
 		}
 		break;
 	case A_COLLAPSE:

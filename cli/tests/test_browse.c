@@ -1441,6 +1441,44 @@ out:
 	browse_cleanup(&b);
 }
 
+
+/* The span detail shows the span's log lines, read once per trace. */
+static void
+test_span_logs(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = fixture_trace("stack-oos.legacy.json", 0);
+	struct span	*sp;
+	char		**v, line[256];
+
+	if (!ok(t != NULL, "stack-oos loads"))
+		return;
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	screen_init(&s, 100, 60, 1);
+	sp = tview_current(&b.tv);
+	ok(keys(&b, "\n") == REQ_LOGS && browse_screen(&b) == SCR_SPAN,
+	    "Enter on a span: its detail, and the trace's logs are read");
+	v = xcalloc(3, sizeof(*v));
+	snprintf(line, sizeof(line), "api-gateway {\"span_id\":\"%016llx\","
+	    "\"status\":400}", (unsigned long long)sp->id);
+	v[0] = xstrdup(line);
+	v[1] = xstrdup("inventory-service {\"span_id\":\"0000000000000001\"}");
+	browse_set_logs(&b, v, 2, NULL);
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Logs (1)") && screen_has(&s, "\"status\":400") &&
+	    !screen_has(&s, "0000000000000001"), "the detail lists the span's "
+	    "own log line, not the others'");
+	keys(&b, "q");
+	ok(keys(&b, "\n") == REQ_NONE, "read once per trace");
+	browse_set_logs(&b, NULL, 0, "no log directory");
+	browse_draw(&b, &s);
+	ok(screen_has(&s, "Logs (0): no log directory"), "no logs: said");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1463,5 +1501,6 @@ main(int argc, char *argv[])
 	test_metrics_screen();
 	test_form_fields();
 	test_waterfall_controls();
+	test_span_logs();
 	return (tap_done());
 }
