@@ -21,7 +21,7 @@
 
 static const struct view_ops *const views[SCR_COUNT] = {
 	&view_search_ops, &view_list_ops, &view_waterfall_ops, &view_span_ops,
-	&view_metrics_ops
+	&view_metrics_ops, &view_hist_ops
 };
 
 void

@@ -126,7 +126,7 @@ enum action {
 	A_PREV_CRIT, A_FIND, A_FIND_NEXT, A_FIND_PREV, A_YANK, A_REFRESH,
 	A_SORT, A_AUTO, A_SEARCH, A_PREV_VAL, A_NEXT_VAL, A_PREV_SPAN,
 	A_NEXT_SPAN, A_METRICS, A_SPLIT_LEFT, A_SPLIT_RIGHT, A_ZOOM,
-	A_COUNT
+	A_HIST, A_COUNT
 };
 
 /* The screens. */
@@ -136,10 +136,11 @@ enum scr {
 	SCR_TRACE,
 	SCR_SPAN,
 	SCR_METRICS,	/* RED metrics per operation */
+	SCR_HIST,	/* the listed traces' durations, as a histogram */
 	SCR_COUNT
 };
 #define SCRMASK(s)	(1 << (s))
-#define SCR_ALL		0x1f
+#define SCR_ALL		0x3f
 
 struct binding {
 	int		 screens;	/* SCRMASK bits */
@@ -338,6 +339,7 @@ struct browse {
 	char		**logs;		/* the open trace's log lines */
 	size_t		 nlogs;
 	int		 logs_state;	/* 0 not read, 1 read, -1 no logs */
+	size_t		 hist_cursor;	/* the histogram's bucket */
 	struct red	 red;		/* the metrics screen's rows */
 	size_t		 red_cursor, red_top;
 	int		 red_sort;	/* enum red_sort */
@@ -357,6 +359,16 @@ extern const struct view_ops view_list_ops;
 extern const struct view_ops view_waterfall_ops;
 extern const struct view_ops view_span_ops;
 extern const struct view_ops view_metrics_ops;
+extern const struct view_ops view_hist_ops;
+
+/*
+ * The histogram's buckets: n geometric ranges [edge[i], edge[i + 1]) from
+ * the shortest listed trace to the longest (the last closed), with the
+ * traces and the error traces of each.  Returns n (0: no traces).
+ */
+#define HIST_MAX	16
+size_t		 hist_buckets(const struct tlist *, size_t, int64_t *,
+		    size_t *, size_t *);
 
 void		 browse_init(struct browse *, const char *);
 void		 browse_cleanup(struct browse *);

@@ -22,8 +22,10 @@
 #define FORM_ONLY	SCRMASK(SCR_SEARCH)
 #define SPAN_ONLY	SCRMASK(SCR_SPAN)
 #define METRICS_ONLY	SCRMASK(SCR_METRICS)
+#define HIST_ONLY	SCRMASK(SCR_HIST)
 #define MOVERS		(SCRMASK(SCR_LIST) | SCRMASK(SCR_TRACE) | \
-			    SCRMASK(SCR_SPAN) | SCRMASK(SCR_METRICS))
+			    SCRMASK(SCR_SPAN) | SCRMASK(SCR_METRICS) | \
+			    SCRMASK(SCR_HIST))
 
 /*
  * The key table.  The help overlay is made from it, so a key cannot be
@@ -70,6 +72,8 @@ const struct binding browse_keys[] = {
 	{ LIST_ONLY, 's', A_SEARCH, "s", "edit the search" },
 	{ LIST_ONLY, '/', A_SEARCH, "/", NULL },
 	{ LIST_ONLY, 'y', A_YANK, "y", "show the trace id to copy" },
+	{ LIST_ONLY, 'H', A_HIST, "H", "the listed traces' durations as a "
+	  "histogram" },
 
 	{ TRACE_ONLY, BK_ENTER, A_OPEN, "Enter", "span detail" },
 	{ TRACE_ONLY, 'h', A_COLLAPSE, "h",
@@ -113,6 +117,8 @@ const struct binding browse_keys[] = {
 	{ METRICS_ONLY, 'l', A_OPEN, "l", NULL },
 	{ METRICS_ONLY, BK_RIGHT, A_OPEN, "Right", NULL },
 	{ METRICS_ONLY, 'o', A_SORT, "o", "sort: worst, rate, p99, name" },
+	{ HIST_ONLY, BK_ENTER, A_OPEN, "Enter",
+	  "search again for that bucket's durations" },
 	{ METRICS_ONLY, 'r', A_REFRESH, "r", "fetch again (every 5 s anyway)" },
 	{ METRICS_ONLY, BK_F5, A_REFRESH, "F5", NULL },
 };

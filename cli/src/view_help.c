@@ -12,7 +12,8 @@
 #include "browse.h"
 
 static const char *const screen_names[SCR_COUNT] = {
-	"search form", "trace list", "trace", "span detail", "RED metrics"
+	"search form", "trace list", "trace", "span detail", "RED metrics",
+	"durations"
 };
 
 void

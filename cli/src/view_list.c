@@ -188,6 +188,14 @@ list_act(struct browse *b, enum action a)
 		if (l->n > 0)
 			b->yank = 1;
 		break;
+	case A_HIST:
+		if (l->n == 0) {
+			browse_status(b, ST_NORMAL, "no traces to count");
+			break;
+		}
+		b->hist_cursor = 0;
+		browse_push(b, SCR_HIST);
+		break;
 	default:
 		break;
 	}

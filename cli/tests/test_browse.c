@@ -1479,6 +1479,57 @@ test_span_logs(void)
 	browse_cleanup(&b);
 }
 
+
+/* The histogram of the listed traces' durations, and a bucket's search. */
+static void
+test_histogram(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*a = fixture_trace("stack-ok.v3.json", 1);
+	struct trace	*o = fixture_trace("stack-oos.v3.json", 1);
+	struct trace	*g = gen_trace(40, 3);
+	int64_t		 edge[HIST_MAX + 1];
+	size_t		 n[HIST_MAX], err[HIST_MAX], nb, k, sum = 0, nerr = 0;
+
+	if (!ok(a != NULL && o != NULL && g != NULL, "three traces"))
+		goto out;
+	browse_init(&b, "http://127.0.0.1:16686");
+	browse_push(&b, SCR_SEARCH);
+	screen_init(&s, 80, 24, 1);
+	ok(keys(&b, "s") == REQ_SEARCH, "a search");
+	tlist_add(&b.list, a);
+	tlist_add(&b.list, o);
+	tlist_add(&b.list, g);
+	browse_search_done(&b, NULL);
+	nb = hist_buckets(&b.list, 8, edge, n, err);
+	for (k = 0; k < nb; k++) {
+		sum += n[k];
+		nerr += err[k];
+	}
+	ok(nb >= 2 && sum == 3 && nerr == 1 && edge[0] <= edge[nb],
+	    "buckets from the shortest to the longest hold all 3 traces, the "
+	    "error one counted (%zu buckets)", nb);
+	ok(keys(&b, "H") == REQ_NONE && browse_screen(&b) == SCR_HIST,
+	    "H: the histogram");
+	browse_draw(&b, &s);
+	if (!ok(screen_has(&s, "durations of the 3 listed traces") &&
+	    screen_has(&s, "(1 with errors)"), "its head and the error count"))
+		dump(&s);
+	/* The view's own buckets: as many as the screen has rows for. */
+	nb = hist_buckets(&b.list, (size_t)(b.page - 4), edge, n, err);
+	keys(&b, "G");
+	ok(keys(&b, "\n") == REQ_SEARCH && browse_screen(&b) == SCR_LIST &&
+	    b.req.max_duration_us == edge[nb] && b.req.min_duration_us ==
+	    edge[nb - 1], "Enter on the last bucket: a search for its range");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+out:
+	trace_free(a);
+	trace_free(o);
+	trace_free(g);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1502,5 +1553,6 @@ main(int argc, char *argv[])
 	test_form_fields();
 	test_waterfall_controls();
 	test_span_logs();
+	test_histogram();
 	return (tap_done());
 }
