@@ -40,13 +40,14 @@ metrics_draw(struct browse *b, struct screen *s, int y0, int h)
 	else
 		snprintf(upd, sizeof(upd), "-");
 	screen_putf(s, y0, 1, s->w - 2, ST_HEAD, "%zu operation%s  server "
-	    "spans, rates over the last minute  sorted by %s  updated %s",
-	    r->n, r->n == 1 ? "" : "s", sort_names[b->red_sort % 4], upd);
+	    "spans  the last minute  sorted by %s  at %s", r->n, r->n == 1 ?
+	    "" : "s", sort_names[b->red_sort % 4], upd);
 	/*
-	 * Numbers: REQ/S 7, ERR% 7, P50/P95/P99 8 each; the names share the
-	 * rest, each as wide as its widest when both fit, else in proportion.
+	 * Numbers: 7 columns each (REQ/S, ERR%, P50, P95, P99); the names
+	 * share the rest, each as wide as its widest when both fit, else in
+	 * proportion.
 	 */
-	x = s->w - 40;
+	x = s->w - 37;
 	if (x < 21)
 		x = 21;
 	ns = no = 7;
@@ -67,9 +68,9 @@ metrics_draw(struct browse *b, struct screen *s, int y0, int h)
 	x = 1 + x;
 	screen_put_right(s, y, x, 7, ST_HEAD, "REQ/S");
 	screen_put_right(s, y, x + 7, 7, ST_HEAD, "ERR%");
-	screen_put_right(s, y, x + 14, 8, ST_HEAD, "P50");
-	screen_put_right(s, y, x + 22, 8, ST_HEAD, "P95");
-	screen_put_right(s, y, x + 30, 8, ST_HEAD, "P99");
+	screen_put_right(s, y, x + 14, 7, ST_HEAD, "P50");
+	screen_put_right(s, y, x + 21, 7, ST_HEAD, "P95");
+	screen_put_right(s, y, x + 28, 7, ST_HEAD, "P99");
 	rows = h - 2;
 	if (b->red_cursor < b->red_top)
 		b->red_top = b->red_cursor;
@@ -87,11 +88,11 @@ metrics_draw(struct browse *b, struct screen *s, int y0, int h)
 		screen_put_right(s, y, x + 7, 7, w->errors > 0 ? ST_ERROR :
 		    ST_NORMAL, v);
 		p_text(w->p[0], v, sizeof(v));
-		screen_put_right(s, y, x + 14, 8, ST_NORMAL, v);
+		screen_put_right(s, y, x + 14, 7, ST_NORMAL, v);
 		p_text(w->p[1], v, sizeof(v));
-		screen_put_right(s, y, x + 22, 8, ST_NORMAL, v);
+		screen_put_right(s, y, x + 21, 7, ST_NORMAL, v);
 		p_text(w->p[2], v, sizeof(v));
-		screen_put_right(s, y, x + 30, 8, ST_NORMAL, v);
+		screen_put_right(s, y, x + 28, 7, ST_NORMAL, v);
 		if (i == b->red_cursor)
 			screen_or_style(s, y, 0, s->w, ST_SELECTED);
 	}

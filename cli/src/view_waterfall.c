@@ -217,17 +217,24 @@ waterfall_draw(struct browse *b, struct screen *s, int y0, int h)
 	screen_put(s, y, c.tree, c.treew, ST_HEAD, "SPAN");
 	screen_put_right(s, y, c.dur, 8, ST_HEAD, "DURATION");
 	screen_put_right(s, y, c.self, 8, ST_HEAD, "SELF");
-	/* The window's ends and middle, as offsets into the trace. */
-	fmt_duration(w0 - t->start_us, d2, sizeof(d2));
+	/*
+	 * The window's ends and middle, as offsets into the trace: the end
+	 * only with room for both, the middle only on a wide timeline.
+	 */
+	if (w0 == t->start_us)
+		snprintf(d2, sizeof(d2), "0");
+	else
+		fmt_duration(w0 - t->start_us, d2, sizeof(d2));
+	fmt_duration(w0 - t->start_us + wd, d1, sizeof(d1));
 	screen_put(s, y, c.bar, c.barw, b->zoom_dur_us > 0 ? ST_MATCH :
-	    ST_HEAD, w0 == t->start_us ? "0" : d2);
+	    ST_HEAD, d2);
+	if (text_width(d2) + 1 + text_width(d1) <= c.barw)
+		screen_put_right(s, y, c.bar, c.barw, b->zoom_dur_us > 0 ?
+		    ST_MATCH : ST_HEAD, d1);
 	fmt_duration(w0 - t->start_us + wd / 2, d2, sizeof(d2));
 	if (c.barw >= 24)
 		screen_put(s, y, c.bar + c.barw / 2 - text_width(d2) / 2,
 		    text_width(d2), ST_HEAD, d2);
-	fmt_duration(w0 - t->start_us + wd, d1, sizeof(d1));
-	screen_put_right(s, y, c.bar, c.barw, b->zoom_dur_us > 0 ? ST_MATCH :
-	    ST_HEAD, d1);
 
 	rows = h - 2;
 	tview_scroll(tv, rows);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "browse.h"
 #include "fixtures.h"
@@ -1260,21 +1261,21 @@ test_metrics_screen(void)
 	ok(r.rows == NULL && b.red.n == 3, "the rows are taken");
 	browse_draw(&b, &s);
 	row_is(&s, 3,
-	    " order-service     POST /v1/orders          5.00  20.0%"
-	    "  1.00ms  3.00ms   250ms", "80 columns: the worst first, "
+	    " order-service     POST /v1/orders             5.00  20.0%"
+	    " 1.00ms 3.00ms  250ms", "80 columns: the worst first, "
 	    "all columns");
 	row_is(&s, 4,
-	    " api-gateway       POST /api/orders         10.0   0.0%"
-	    "  2.50ms  8.00ms  12.0ms", "then by p99");
+	    " api-gateway       POST /api/orders            10.0   0.0%"
+	    " 2.50ms 8.00ms 12.0ms", "then by p99");
 	row_is(&s, 5,
-	    " inventory-service POST /v1/reservations    12.0   0.0%"
-	    "       -       -       -", "no data: a dash");
+	    " inventory-service POST /v1/reservations       12.0   0.0%"
+	    "      -      -      -", "no data: a dash");
 	ok(row_selected(&s, 3) && !row_selected(&s, 4), "the cursor on the "
 	    "first row");
 	y = row_with(&s, "20.0%");
-	ok(y == 3 && s.cells[(size_t)y * (size_t)s.w + 51].style ==
+	ok(y == 3 && s.cells[(size_t)y * (size_t)s.w + 54].style ==
 	    (ST_ERROR | ST_SELECTED) && s.cells[(size_t)y * (size_t)s.w +
-	    45].style == (ST_NORMAL | ST_SELECTED), "an error share is marked");
+	    48].style == (ST_NORMAL | ST_SELECTED), "an error share is marked");
 	keys(&b, "o");
 	ok(strcmp(b.red.rows[0].service, "inventory-service") == 0 &&
 	    strstr(b.status, "rate") != NULL, "o: sorted by rate");
@@ -1530,6 +1531,92 @@ out:
 	trace_free(g);
 }
 
+
+/*
+ * A whole screen against its saved copy (tests/golden/NAME.txt): the layout
+ * is what is tested, every cell of it.  GOLDEN_UPDATE=1 writes the copies
+ * (then read them before committing).
+ */
+static void
+golden(const struct screen *s, const char *name, const char *what)
+{
+	char	 path[1024], *got, *want;
+	FILE	*fp;
+	long	 n;
+
+	snprintf(path, sizeof(path), "%s/../golden/%s.txt", FIXTURES, name);
+	got = screen_text(s);
+	if (getenv("GOLDEN_UPDATE") != NULL && (fp = fopen(path, "w")) != NULL) {
+		fputs(got, fp);
+		fclose(fp);
+	}
+	want = NULL;
+	if ((fp = fopen(path, "r")) != NULL) {
+		fseek(fp, 0, SEEK_END);
+		n = ftell(fp);
+		rewind(fp);
+		want = xcalloc((size_t)n + 1, 1);
+		if (fread(want, 1, (size_t)n, fp) != (size_t)n)
+			want[0] = '\0';
+		fclose(fp);
+	}
+	if (!ok(want != NULL && strcmp(got, want) == 0, "%s (golden %s)",
+	    what, name)) {
+		fprintf(stderr, "# got:\n%s\n# want (%s):\n%s\n", got, path,
+		    want != NULL ? want : "(none)");
+	}
+	free(got);
+	free(want);
+}
+
+/* Screens whose layout matters, at 80x24, against their saved copies. */
+static void
+test_golden_screens(void)
+{
+	struct browse	 b;
+	struct screen	 s;
+	struct trace	*t = fixture_trace("stack-oos.legacy.json", 0);
+	struct red	 r;
+	struct span	*sp;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	if (!ok(t != NULL, "stack-oos loads"))
+		return;
+	browse_init(&b, NULL);
+	browse_set_trace(&b, t, NULL);
+	screen_init(&s, 80, 24, 1);
+	browse_draw(&b, &s);
+	golden(&s, "trace-80x24", "the trace at 80x24: tree, durations, bars, "
+	    "marks");
+	keys(&b, ">>>>");
+	sp = fixture_find(t, "api-gateway", "POST /v1/reservations");
+	if (sp != NULL)
+		tview_goto(&b.tv, sp);
+	keys(&b, "z");
+	browse_draw(&b, &s);
+	golden(&s, "trace-80x24-split-zoom", "> > > > and z: a wider tree, the "
+	    "timeline zoomed to the reservation");
+	browse_cleanup(&b);
+
+	browse_init(&b, "http://127.0.0.1:16686");
+	browse_push(&b, SCR_SEARCH);
+	keys(&b, "m");
+	memset(&r, 0, sizeof(r));
+	red_add(&r, "api-gateway", "POST /api/orders", 41.2, 0, 2.58, 4.81,
+	    12.9);
+	red_add(&r, "inventory-service", "POST /v1/reservations", 42.4, 0.081,
+	    0.797, 1.83, 4.47);
+	red_add(&r, "notification-service", "POST /v1/notifications", 41.2, 0,
+	    0.393, 0.9, 2.45);
+	browse_set_metrics(&b, &r, NULL);
+	b.red_updated_us = 1795500000LL * USEC_PER_SEC;
+	browse_draw(&b, &s);
+	golden(&s, "metrics-80x24", "the metrics screen at 80x24");
+	screen_cleanup(&s);
+	browse_cleanup(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1554,5 +1641,6 @@ main(int argc, char *argv[])
 	test_waterfall_controls();
 	test_span_logs();
 	test_histogram();
+	test_golden_screens();
 	return (tap_done());
 }
