@@ -168,8 +168,8 @@ tm send-keys -t b PageDown
 wait_for "out_of_stock" "inventory.sku = OUT-OF-STOCK"
 check $? "PgDn: the out_of_stock event with its attributes"
 tm send-keys -t b G
-wait_for "Resource (" "service.name = inventory-service" "Links (0)"
-check $? "span detail: resource attributes and links"
+wait_for "service.name = inventory-service" "Links (0)" "Logs ("
+check $? "span detail: resource attributes, links, and the span's log lines last"
 tm send-keys -t b Escape q
 check_exit "Esc then q: back, then quit, exit 0"
 
