@@ -319,18 +319,9 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 		case 't':
 			by_trace = 1;
 			break;
-		case 'h':
-			usage_cmd(stdout, "errors");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("errors", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "errors");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("errors", NULL));
+			if ((rc = command_option(c, "errors", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (optind < argc)

@@ -159,18 +159,9 @@ cmd_logs(struct ctx *c, int argc, char *argv[])
 		case 'd':
 			dir = optarg;
 			break;
-		case 'h':
-			usage_cmd(stdout, "logs");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("logs", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "logs");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("logs", NULL));
+			if ((rc = command_option(c, "logs", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (argc - optind != 1)
@@ -278,18 +269,9 @@ cmd_diff(struct ctx *c, int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage_cmd(stdout, "diff");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("diff", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "diff");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("diff", NULL));
+			if ((rc = command_option(c, "diff", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (argc - optind != 2)

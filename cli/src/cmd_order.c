@@ -248,18 +248,9 @@ cmd_order(struct ctx *c, int argc, char *argv[])
 				    "orders per second, e.g. 50 or 50/s",
 				    optarg));
 			break;
-		case 'h':
-			usage_cmd(stdout, "order");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("order", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "order");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("order", NULL));
+			if ((rc = command_option(c, "order", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (optind < argc)

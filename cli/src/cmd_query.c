@@ -265,18 +265,9 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 			    optarg;
 			service_given = 1;
 			break;
-		case 'h':
-			usage_cmd(stdout, "slow");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("slow", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "slow");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("slow", NULL));
+			if ((rc = command_option(c, "slow", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (optind < argc)
@@ -453,18 +444,9 @@ cmd_show(struct ctx *c, int argc, char *argv[])
 		case 'S':
 			stats = 1;
 			break;
-		case 'h':
-			usage_cmd(stdout, "show");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("show", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "show");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("show", NULL));
+			if ((rc = command_option(c, "show", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (argc - optind != 1)

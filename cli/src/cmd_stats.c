@@ -69,18 +69,9 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 			ss.service = strcmp(optarg, "all") == 0 ? NULL :
 			    optarg;
 			break;
-		case 'h':
-			usage_cmd(stdout, "stats");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("stats", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "stats");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("stats", NULL));
+			if ((rc = command_option(c, "stats", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (optind < argc)

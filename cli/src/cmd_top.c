@@ -43,15 +43,6 @@ struct top_opts {
 	long		 limit;
 };
 
-static void
-p_cell(double ms, char *b, size_t sz)
-{
-	if (ms < 0)
-		snprintf(b, sz, "-");
-	else
-		fmt_duration((int64_t)(ms * 1000 + 0.5), b, sz);
-}
-
 static json_t *
 p_json(double ms)
 {
@@ -112,9 +103,9 @@ top_table(const struct top_opts *o, const struct red *r)
 		snprintf(rate, sizeof(rate), x->rate < 10 ? "%.2f" : "%.1f",
 		    x->rate);
 		snprintf(err, sizeof(err), "%.1f%%", 100 * x->errors);
-		p_cell(x->p[0], p50, sizeof(p50));
-		p_cell(x->p[1], p95, sizeof(p95));
-		p_cell(x->p[2], p99, sizeof(p99));
+		red_fmt_ms(x->p[0], p50, sizeof(p50));
+		red_fmt_ms(x->p[1], p95, sizeof(p95));
+		red_fmt_ms(x->p[2], p99, sizeof(p99));
 		row = table_row(&tab, x->service, x->operation, rate, err,
 		    p50, p95, p99);
 		if (x->errors > 0)
@@ -333,18 +324,9 @@ cmd_top(struct ctx *c, int argc, char *argv[])
 		case '1':
 			o.once = 1;
 			break;
-		case 'h':
-			usage_cmd(stdout, "top");
-			return (EX_FOUND);
-		case '?':
-			return (usage_error("top", NULL));
 		default:
-			if ((rc = common_option(c, ch, optarg)) == 1) {
-				usage_cmd(stdout, "top");
-				return (EX_FOUND);
-			}
-			if (rc == -1)
-				return (usage_error("top", NULL));
+			if ((rc = command_option(c, "top", ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	if (optind < argc)

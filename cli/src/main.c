@@ -226,6 +226,27 @@ common_option(struct ctx *c, int ch, const char *arg)
 	return (-1);
 }
 
+int
+command_option(struct ctx *c, const char *cmd, int ch, const char *arg)
+{
+	int	 rc;
+
+	switch (ch) {
+	case 'h':
+		usage_cmd(stdout, cmd);
+		return (EX_FOUND);
+	case '?':
+		return (usage_error(cmd, NULL));
+	}
+	if ((rc = common_option(c, ch, arg)) == 1) {
+		usage_cmd(stdout, cmd);
+		return (EX_FOUND);
+	}
+	if (rc == -1)
+		return (usage_error(cmd, NULL));
+	return (-1);
+}
+
 struct jaeger *
 ctx_jaeger(struct ctx *c)
 {

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,15 @@ red_sort(struct red *r, int key)
 	sort_key = key;
 	if (r->n > 1)
 		qsort(r->rows, r->n, sizeof(*r->rows), row_cmp);
+}
+
+void
+red_fmt_ms(double ms, char *b, size_t n)
+{
+	if (ms < 0)
+		snprintf(b, n, "-");
+	else
+		fmt_duration((int64_t)(ms * 1000 + 0.5), b, n);
 }
 
 int

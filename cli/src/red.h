@@ -45,6 +45,8 @@ int	 red_fetch(struct jaeger *, const char **, size_t, const char **,
 	    size_t, int64_t, struct red *);
 void	 red_sort(struct red *, int);
 void	 red_cleanup(struct red *);
+/* A percentile in ms as a duration ("-" when there is none, < 0). */
+void	 red_fmt_ms(double, char *, size_t);
 /* "worst", "rate", "p99", "name" -> enum red_sort; -1 if unknown. */
 int	 red_sort_parse(const char *);
 

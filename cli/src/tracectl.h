@@ -65,6 +65,12 @@ enum {
  * value (message printed).
  */
 int		 common_option(struct ctx *, int, const char *);
+/*
+ * What every command does with an option it does not know itself: -h and
+ * --help print its usage (exit 0), a bad option says so (2), the common
+ * ones are taken.  -1: taken, go on; else the exit code to return.
+ */
+int		 command_option(struct ctx *, const char *, int, const char *);
 /* The Jaeger client, set up on first use. */
 struct jaeger	*ctx_jaeger(struct ctx *);
 /* Report a Jaeger failure; returns the exit code for it. */

@@ -16,15 +16,6 @@
 static const char *const sort_names[] = { "worst", "rate", "p99", "name" };
 
 static void
-p_text(double ms, char *b, size_t n)
-{
-	if (ms < 0)
-		snprintf(b, n, "-");
-	else
-		fmt_duration((int64_t)(ms * 1000 + 0.5), b, n);
-}
-
-static void
 metrics_draw(struct browse *b, struct screen *s, int y0, int h)
 {
 	struct red	*r = &b->red;
@@ -87,11 +78,11 @@ metrics_draw(struct browse *b, struct screen *s, int y0, int h)
 		snprintf(v, sizeof(v), "%.1f%%", 100 * w->errors);
 		screen_put_right(s, y, x + 7, 7, w->errors > 0 ? ST_ERROR :
 		    ST_NORMAL, v);
-		p_text(w->p[0], v, sizeof(v));
+		red_fmt_ms(w->p[0], v, sizeof(v));
 		screen_put_right(s, y, x + 14, 7, ST_NORMAL, v);
-		p_text(w->p[1], v, sizeof(v));
+		red_fmt_ms(w->p[1], v, sizeof(v));
 		screen_put_right(s, y, x + 21, 7, ST_NORMAL, v);
-		p_text(w->p[2], v, sizeof(v));
+		red_fmt_ms(w->p[2], v, sizeof(v));
 		screen_put_right(s, y, x + 28, 7, ST_NORMAL, v);
 		if (i == b->red_cursor)
 			screen_or_style(s, y, 0, s->w, ST_SELECTED);
