@@ -401,9 +401,10 @@ cmd_order(struct ctx *c, int argc, char *argv[])
 				if (t->roots[i]->orphan &&
 				    t->roots[i]->parent_id == tp.span_id)
 					printf("%snote: the missing parent "
-					    "%016llx is this request's span, "
-					    "which tracectl does not export "
-					    "(yet)%s\n", color(C_DIM),
+					    "%016llx is this request's own "
+					    "span: tracectl exports it as it "
+					    "exits (none with OTEL_TRACES_"
+					    "EXPORTER=none)%s\n", color(C_DIM),
 					    (unsigned long long)tp.span_id,
 					    color(C_RESET));
 		}
