@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# What each Kore module exports to the kore binary that loads it: the hooks
-# and the route handler (its configuration's svc_route) Kore looks up by name, and nothing of the tracing
-# library linked inside it (kore-apps/Makefile hides it with --exclude-libs,
-# so it cannot clash with another copy in the host). Prints TAP.
+# What each Kore module exports to the kore binary that loads it: exactly
+# the hooks and the route handler (its configuration's svc_route) Kore looks
+# up by name (kore-apps/exports.map), and so nothing of the tracing library
+# linked inside it, which cannot clash with another copy in the host.
+# Prints TAP.
 set -u
 bin=${1:?usage: exports.sh BIN_DIR}
 n=0
@@ -13,8 +14,12 @@ for m in api-gateway inventory-service order-service notification-service w3c-te
 	for s in kore_parent_configure kore_worker_configure kore_worker_teardown kore_seccomp_hook svc_route; do
 		grep -qx "$s" <<<"$syms" || missing="$missing $s"
 	done
+	# Exactly those, no more (exports.map): the hooks a module may omit
+	# (teardown, daemonized) are allowed, nothing else.
+	extra=$(grep -vxE 'kore_parent_(configure|teardown|daemonized)|kore_worker_(configure|teardown)|kore_seccomp_hook|svc_route' <<<"$syms" | head -5 | tr '\n' ' ')
+	[ -z "$extra" ] || missing="$missing; exports more: $extra"
 	if [ -n "$syms" ] && [ -z "$missing" ]; then
-		echo "ok $n - $m.so exports what Kore looks up (its hooks, svc_route)"
+		echo "ok $n - $m.so exports exactly what Kore looks up (its hooks, svc_route: $(wc -w <<<"$syms") symbols)"
 	else
 		echo "not ok $n - $m.so exports what Kore looks up: missing$missing"
 	fi
