@@ -232,7 +232,7 @@ top_live(struct ctx *c, struct top_opts *o, int redraw)
 		if (!redraw && !out.json)
 			printf("\n");
 		if (fflush(stdout) == EOF)
-			err(EX_UNREACH, "stdout");
+			err(EX_INTERNAL, "stdout");
 		for (left = o->refresh_us; left > 0 && !top_stop;
 		    left -= 100000) {
 			ts.tv_sec = 0;

@@ -22,7 +22,7 @@ void
 http_global_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		errx(3, "curl_global_init failed");
+		errx(EX_INTERNAL, "curl_global_init failed");
 }
 
 void
@@ -35,7 +35,7 @@ void
 http_client_init(struct http_client *c, long timeout_ms)
 {
 	if ((c->h = curl_easy_init()) == NULL)
-		errx(3, "curl_easy_init failed");
+		errx(EX_INTERNAL, "curl_easy_init failed");
 	c->timeout_ms = timeout_ms;
 	c->verbose = 0;
 }
@@ -117,7 +117,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 	hl = NULL;
 	for (i = 0; headers != NULL && headers[i] != NULL; i++) {
 		if ((tmp = curl_slist_append(hl, headers[i])) == NULL)
-			errx(3, "curl_slist_append failed");
+			errx(EX_INTERNAL, "curl_slist_append failed");
 		hl = tmp;
 	}
 	if (body != NULL) {
@@ -154,7 +154,7 @@ http_escape(const char *s)
 	char	*e, *r;
 
 	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
-		errx(3, "curl_easy_escape failed");
+		errx(EX_INTERNAL, "curl_easy_escape failed");
 	r = xstrdup(e);
 	curl_free(e);
 	return (r);

@@ -120,7 +120,7 @@ static const char common_help[] =
     "Time: D is a duration (500ms, 90s, 15m, 1h, 2d); T is RFC 3339\n"
     "(2026-11-24T19:00:00Z), \"now\" or -D (ago).\n"
     "Exit: 0 found/done, 1 nothing found, 2 usage, 3 Jaeger or gateway\n"
-    "unreachable or failing.\n";
+    "unreachable or failing, 4 tracectl itself failing (memory, output).\n";
 
 void
 usage_cmd(FILE *fp, const char *name)
@@ -389,6 +389,19 @@ window_finish(struct window *w, const char *cmd)
 	return (0);
 }
 
+/*
+ * At every exit: what stdout could not take is a failure of tracectl (a
+ * full disk, a closed pipe), not a success (gnulib's close_stdout).
+ */
+static void
+check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("stdout");
+		_Exit(EX_INTERNAL);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -403,6 +416,8 @@ main(int argc, char *argv[])
 	int		 ch, rc;
 
 	memset(&c, 0, sizeof(c));
+	if (atexit(check_stdout) != 0)
+		errx(EX_INTERNAL, "atexit failed");
 	output_init("auto");
 	c.jaeger_url = (env = getenv("TRACECTL_JAEGER_URL")) != NULL &&
 	    *env != '\0' ? env : DEFAULT_JAEGER;
@@ -454,6 +469,6 @@ main(int argc, char *argv[])
 		jaeger_cleanup(&c.j);
 	http_global_cleanup();
 	if (fflush(stdout) == EOF)
-		err(EX_UNREACH, "stdout");
+		err(EX_INTERNAL, "stdout");
 	return (rc);
 }

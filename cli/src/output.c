@@ -339,7 +339,7 @@ json_print(json_t *v)
 {
 	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(10)) == -1)
-		errx(3, "cannot write JSON");
+		errx(EX_INTERNAL, "cannot write JSON");
 	fputc('\n', stdout);
 	json_decref(v);
 }

@@ -16,6 +16,7 @@
 #define EX_NOTHING	1	/* nothing found where that matters */
 #define EX_USAGEERR	2	/* bad command line */
 #define EX_UNREACH	3	/* cannot reach Jaeger or the gateway */
+/* EX_INTERNAL (4, util.h): out of memory, output failing. */
 
 #define DEFAULT_JAEGER	"http://127.0.0.1:16686"
 #define DEFAULT_GATEWAY	"http://127.0.0.1:8080"

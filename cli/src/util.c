@@ -32,7 +32,7 @@ xmalloc(size_t n)
 	void	*p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		err(3, "malloc(%zu)", n);
+		err(EX_INTERNAL, "malloc(%zu)", n);
 	return (p);
 }
 
@@ -42,7 +42,7 @@ xcalloc(size_t n, size_t sz)
 	void	*p;
 
 	if ((p = calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz)) == NULL)
-		err(3, "calloc(%zu, %zu)", n, sz);
+		err(EX_INTERNAL, "calloc(%zu, %zu)", n, sz);
 	return (p);
 }
 
@@ -50,7 +50,7 @@ void *
 xrealloc(void *p, size_t n)
 {
 	if ((p = realloc(p, n == 0 ? 1 : n)) == NULL)
-		err(3, "realloc(%zu)", n);
+		err(EX_INTERNAL, "realloc(%zu)", n);
 	return (p);
 }
 
@@ -58,7 +58,7 @@ void *
 xreallocarray(void *p, size_t n, size_t sz)
 {
 	if (sz != 0 && n > SIZE_MAX / sz)
-		errx(3, "reallocarray: %zu * %zu overflows", n, sz);
+		errx(EX_INTERNAL, "reallocarray: %zu * %zu overflows", n, sz);
 	return (xrealloc(p, n * sz));
 }
 
@@ -68,7 +68,7 @@ xstrdup(const char *s)
 	char	*p;
 
 	if ((p = strdup(s)) == NULL)
-		err(3, "strdup");
+		err(EX_INTERNAL, "strdup");
 	return (p);
 }
 
@@ -82,7 +82,7 @@ xasprintf(char **ret, const char *fmt, ...)
 	n = vasprintf(ret, fmt, ap);
 	va_end(ap);
 	if (n == -1)
-		err(3, "vasprintf");
+		err(EX_INTERNAL, "vasprintf");
 	return (n);
 }
 
@@ -206,7 +206,7 @@ buf_appendf(struct buf *b, const char *fmt, ...)
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n == -1)
-		err(3, "vasprintf");
+		err(EX_INTERNAL, "vasprintf");
 	rc = buf_append(b, s, (size_t)n);
 	free(s);
 	return (rc);

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The exit status of a failure of tracectl itself: memory, its output. */
+#define EX_INTERNAL	4
+
 #define USEC_PER_MSEC	1000LL
 #define USEC_PER_SEC	1000000LL
 

@@ -39,6 +39,8 @@ has() {		# has "what" PATTERN: the last output matches
 	fi
 }
 
+check 4 "output that cannot be written (/dev/full) exits 4, not 3" sh -c "'$T' --help >/dev/full"
+has "the failing output is named" "stdout"
 check 0 "tracectl --help exits 0" "$T" --help
 has "--help lists the commands" "tracectl slow"
 check 0 "tracectl slow --help exits 0" "$T" slow --help
