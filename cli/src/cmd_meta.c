@@ -35,11 +35,9 @@ simple_opts(struct ctx *c, const char *cmd, int argc, char *argv[],
 			continue;
 		}
 		switch (ch) {
-		case 'h':
-			usage_cmd(stdout, cmd);
-			return (EX_FOUND);
-		case '?':
-			return (usage_error(cmd, NULL));
+		case 'S':
+			return (usage_error(cmd, "--since: not an option of %s",
+			    cmd));
 		case 'T':
 			if (table == NULL)
 				return (usage_error(cmd, "--table: not an "
@@ -47,15 +45,8 @@ simple_opts(struct ctx *c, const char *cmd, int argc, char *argv[],
 			*table = 1;
 			break;
 		default:
-			if (ch == 'S' || (rc = common_option(c, ch,
-			    optarg)) == -1)
-				return (usage_error(cmd, ch == 'S' ?
-				    "--since: not an option of %s" : NULL,
-				    cmd));
-			if (rc == 1) {
-				usage_cmd(stdout, cmd);
-				return (EX_FOUND);
-			}
+			if ((rc = command_option(c, cmd, ch, optarg)) != -1)
+				return (rc);
 		}
 	}
 	return (-1);
