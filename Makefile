@@ -46,7 +46,7 @@ down:
 
 test: deps all jaeger
 	@tests/harness $(PARTS:%="$(MAKE) -s -C % test") "$(MAKE) -s -C kore-apps test" \
-		"tests/containers.sh" "tests/k8s.sh" "tests/e2e.sh"
+		"tests/containers.sh" "tests/k8s.sh" "tests/e2e.sh" "tests/scale.sh"
 
 bench: deps all jaeger
 	@scripts/bench.sh

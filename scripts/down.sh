@@ -4,5 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$TOP/scripts/services.sh" stop
+"$TOP/scripts/scale.sh" stop
 "$TOP/scripts/pg.sh" stop
 echo "==> down (data kept in $RUN_DIR; rm -rf it for a fresh start)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts and stops the native stack's processes: Prometheus, Jaeger and the four Kore
-# services. `services.sh start` renders each Kore configuration into
+# Starts and stops the native stack's processes: Prometheus, Jaeger and the
+# four Kore services (with STACK=scale only the services: scripts/scale.sh
+# runs Jaeger's roles). `services.sh start` renders each Kore configuration into
 # $RUN_DIR/conf, starts what is not running (restarting a service whose
 # module or configuration changed since it started) and waits until each
 # answers its readiness check. `services.sh stop` stops exactly those
@@ -106,7 +107,7 @@ start_service() {
 	conf="$RUN_DIR/conf/$name.conf"
 	pidfile="$RUN_DIR/$name.pid"
 	render "$TOP/kore-apps/$name/conf/$name.conf" >"$conf.new"
-	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG)' | sort) | sha256sum | cut -c1-16)
+	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|TRACING_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG)' | sort) | sha256sum | cut -c1-16)
 	if alive "$pidfile" && [ "$(cat "$RUN_DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "==> $name: already running"
 		rm -f "$conf.new"
@@ -134,12 +135,38 @@ ours() {
 	return 1
 }
 
+# In the scale profile the services send their spans to the collectors,
+# dealt out in turn (scripts/scale.sh), instead of the single Jaeger, and
+# fail over to the other collectors when theirs is away.
+start_service_in_stack() {
+	if [ "$STACK" = scale ]; then
+		OTEL_EXPORTER_OTLP_ENDPOINT=$("$TOP/scripts/scale.sh" collector-endpoint "$2") \
+		TRACING_OTLP_FAILOVER_ENDPOINTS=$("$TOP/scripts/scale.sh" collector-failover "$2") \
+			start_service "$1"
+	else
+		start_service "$1"
+	fi
+}
+
+# Number of a service in $SERVICES, from 0.
+service_index() {
+	local i=0 s
+	for s in $SERVICES; do
+		[ "$s" = "$1" ] && { echo $i; return 0; }
+		i=$((i + 1))
+	done
+	echo 0
+}
+
 case "${1:-}" in
 start)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
-	start_prometheus
-	start_jaeger
-	for s in $SERVICES; do start_service "$s"; done
+	if [ "$STACK" = single ]; then
+		start_prometheus
+		start_jaeger
+	fi
+	i=0
+	for s in $SERVICES; do start_service_in_stack "$s" $i; i=$((i + 1)); done
 	for s in $SERVICES; do
 		wait_http "http://$BIND_HOST:$(svc_port "$s")/ready" "$s"
 		ours "$s"
@@ -155,13 +182,17 @@ stop)
 stop-service)
 	stop_pidfile "$RUN_DIR/$2.pid" "$2"
 	;;
+stop-jaeger)
+	stop_pidfile "$RUN_DIR/jaeger.pid" Jaeger
+	stop_pidfile "$RUN_DIR/prometheus.pid" Prometheus
+	;;
 start-jaeger)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log"
 	start_jaeger
 	;;
 start-service)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
-	start_service "$2"
+	start_service_in_stack "$2" "$(service_index "$2")"
 	wait_http "http://$BIND_HOST:$(svc_port "$2")/ready" "$2"
 	ours "$2"
 	;;
@@ -170,7 +201,7 @@ start-prometheus)
 	start_prometheus
 	;;
 *)
-	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME|start-jaeger|start-prometheus" >&2
+	echo "usage: services.sh start|stop|start-service NAME|stop-service NAME|start-jaeger|stop-jaeger|start-prometheus" >&2
 	exit 2
 	;;
 esac

@@ -4,6 +4,18 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$TOP/scripts/pg.sh" start
+case "$STACK" in
+single)
+	# The scale profile's roles hold the same ports.
+	"$TOP/scripts/scale.sh" stop >/dev/null
+	;;
+scale)
+	# Collector 1 and the query take the single Jaeger's ports.
+	"$TOP/scripts/services.sh" stop-jaeger
+	"$TOP/scripts/scale.sh" start
+	;;
+*) echo "up: STACK is single or scale, not '$STACK'" >&2; exit 2 ;;
+esac
 "$TOP/scripts/services.sh" start
 cat <<MSG
 
@@ -15,7 +27,8 @@ The stack is up:
 $([ "${W3C_TEST_SERVICE:-off}" = on ] && echo "  w3c-test-service      http://$BIND_HOST:$W3C_TEST_PORT/test   (W3C trace-context harness)")
   PostgreSQL            $DB_HOST:$DB_PORT (databases $INVENTORY_DB, $ORDER_DB, $GATEWAY_DB)
   Jaeger API            http://$JAEGER_HOST:$JAEGER_QUERY_PORT/api/services   (OTLP: grpc :$JAEGER_OTLP_GRPC_PORT, http :$JAEGER_OTLP_HTTP_PORT)
-$([ "$PROMETHEUS" = on ] && echo "  Prometheus            http://$PROMETHEUS_HOST:$PROMETHEUS_PORT   (RED metrics from the spans: bin/tracectl top)")
+$([ "$STACK" = scale ] && "$TOP/scripts/scale.sh" summary)
+$([ "$STACK" = single ] && [ "$PROMETHEUS" = on ] && echo "  Prometheus            http://$PROMETHEUS_HOST:$PROMETHEUS_PORT   (RED metrics from the spans: bin/tracectl top)")
   logs                  $RUN_DIR/log/
 
 Try:  curl -s -X POST http://$BIND_HOST:$GATEWAY_PORT/api/orders -H 'content-type: application/json' \\

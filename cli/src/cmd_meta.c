@@ -1,6 +1,8 @@
 /*
  * cmd_meta.c: the views of what Jaeger knows besides traces: `services`,
- * `ops SERVICE` and `deps` (the service graph with call counts).
+ * `ops SERVICE` and `deps` (the service graph with call counts, from
+ * Jaeger's dependencies API or, where the storage keeps none, from the
+ * traces themselves).
  */
 
 #include <sys/types.h>
@@ -212,13 +214,86 @@ deps_graph(const struct jaeger_dep *v, size_t n)
 	}
 }
 
+/* At most this many traces make a graph derived from the traces. */
+#define DEPS_TRACES_MAX		5000
+
+struct deps_acc {
+	struct jaeger_dep	*v;
+	size_t			 n, cap;
+	size_t			 traces;
+};
+
+/* One call parent -> child for each span whose parent is another service's. */
+static int
+deps_cb(struct trace *t, void *arg)
+{
+	struct deps_acc		*a = arg;
+	const struct span	*s;
+	size_t			 i, k;
+
+	for (i = 0; i < t->nspans; i++) {
+		s = &t->spans[i];
+		if (s->parent == NULL || s->parent->service == NULL ||
+		    s->service == NULL ||
+		    strcmp(s->parent->service, s->service) == 0)
+			continue;
+		for (k = 0; k < a->n; k++)
+			if (strcmp(a->v[k].parent, s->parent->service) == 0 &&
+			    strcmp(a->v[k].child, s->service) == 0)
+				break;
+		if (k == a->n) {
+			if (a->n == a->cap) {
+				a->cap = a->cap ? a->cap * 2 : 16;
+				a->v = xreallocarray(a->v, a->cap,
+				    sizeof(*a->v));
+			}
+			a->v[k].parent = xstrdup(s->parent->service);
+			a->v[k].child = xstrdup(s->service);
+			a->v[k].calls = 0;
+			a->n++;
+		}
+		a->v[k].calls++;
+	}
+	return (++a->traces >= DEPS_TRACES_MAX);
+}
+
+/*
+ * The graph from the window's traces, for storage that keeps no dependency
+ * data of its own (OpenSearch, Elasticsearch and Cassandra get it from
+ * Jaeger's separate Spark job), counted as Jaeger's in-memory store does.
+ */
+static int
+deps_from_traces(struct ctx *c, struct window *w, struct jaeger_dep **v,
+    size_t *n, size_t *ntraces)
+{
+	struct jaeger_query	 q;
+	struct deps_acc		 a;
+	int			 rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&q, 0, sizeof(q));
+	q.service_hint = 1;
+	q.start_us = w->start_us;
+	q.end_us = w->end_us;
+	q.page_limit = 1000;
+	rc = jaeger_search(ctx_jaeger(c), &q, deps_cb, &a);
+	if (rc != JAEGER_OK) {
+		jaeger_free_deps(a.v, a.n);
+		return (rc);
+	}
+	*v = a.v;
+	*n = a.n;
+	*ntraces = a.traces;
+	return (JAEGER_OK);
+}
+
 int
 cmd_deps(struct ctx *c, int argc, char *argv[])
 {
 	struct jaeger_dep	*v;
 	struct window		 w;
 	struct table		 tab;
-	size_t			 n, i, k, self = 0;
+	size_t			 n, i, k, self = 0, ntraces = 0;
 	int			 rc, table = 0;
 	char			 calls[32];
 	json_t			*arr, *o;
@@ -230,9 +305,24 @@ cmd_deps(struct ctx *c, int argc, char *argv[])
 	if (optind < argc)
 		return (usage_error("deps", "unexpected argument: %s",
 		    argv[optind]));
-	rc = jaeger_dependencies(ctx_jaeger(c), now_us(), w.since_us, &v, &n);
+	if ((rc = window_finish(&w, "deps")) != 0)
+		return (rc);
+	rc = jaeger_dependencies(ctx_jaeger(c), w.end_us,
+	    w.end_us - w.start_us, &v, &n);
 	if (rc != JAEGER_OK)
 		return (jaeger_fail(c, rc));
+	if (n == 0) {
+		free(v);
+		rc = deps_from_traces(c, &w, &v, &n, &ntraces);
+		if (rc != JAEGER_OK)
+			return (jaeger_fail(c, rc));
+		if (ntraces > 0)
+			warnx("Jaeger's storage keeps no dependency data: "
+			    "the graph of %zu trace%s%s", ntraces,
+			    ntraces == 1 ? "" : "s",
+			    ntraces >= DEPS_TRACES_MAX ? " (the first found)" :
+			    "");
+	}
 	/* A service calling itself is no edge of the graph. */
 	for (i = k = 0; i < n; i++) {
 		if (strcmp(v[i].parent, v[i].child) == 0) {

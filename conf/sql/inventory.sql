@@ -128,20 +128,32 @@ $$;
 
 -- release_reservation: gives the stock back once. Releasing an unknown id
 -- leaves a tombstone, so a reservation arriving late with that id fails.
+-- A reservation of that id still being committed (a batch in flight) is
+-- invisible to the UPDATE, but makes the tombstone's INSERT wait for it and
+-- then do nothing: look again then (each statement sees what is committed
+-- when it starts), or that reservation would keep its stock.
 CREATE OR REPLACE FUNCTION release_reservation(p_id text)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	v_items	jsonb;
 BEGIN
-	UPDATE reservations SET state = 'released', released_at = now()
-	 WHERE id = p_id AND state = 'reserved'
-	RETURNING items INTO v_items;
-	IF NOT FOUND THEN
+	LOOP
+		UPDATE reservations SET state = 'released', released_at = now()
+		 WHERE id = p_id AND state = 'reserved'
+		RETURNING items INTO v_items;
+		EXIT WHEN FOUND;
 		INSERT INTO reservations (id, state, items, released_at)
 		VALUES (p_id, 'released', '[]'::jsonb, now())
 		ON CONFLICT (id) DO NOTHING;
-		RETURN 'not_reserved';
-	END IF;
+		IF FOUND THEN
+			RETURN 'not_reserved';
+		END IF;
+		PERFORM 1 FROM reservations
+		 WHERE id = p_id AND state = 'reserved';
+		IF NOT FOUND THEN
+			RETURN 'not_reserved';
+		END IF;
+	END LOOP;
 	UPDATE stock s SET available = s.available + i.quantity,
 	    updated_at = now()
 	  FROM jsonb_to_recordset(v_items) AS i(sku text, quantity int)

@@ -332,6 +332,32 @@ def test_race():
     ok(stock(sku) == 0, "race: stock ends at 0, never negative (got %s)" % stock(sku))
 
 
+def test_release_racing_reserve():
+    """A release that arrives while the reservation of the same id is still
+    being committed (inventory's group commit holds it in a transaction)
+    waits for it and gives the stock back. Before, the release saw no row,
+    its tombstone insert waited and then did nothing, it answered
+    not_reserved, and the stock stayed held until the gateway's sweeper."""
+    sku = "RELRACE-" + secrets.token_hex(4).upper()
+    psql(INVENTORY_DB, "INSERT INTO stock (sku, name, available) VALUES ('%s', 'release race', 10)" % sku)
+    rid = "res_" + secrets.token_hex(16)
+    held = subprocess.Popen([os.path.join(TOP, "scripts", "pg.sh"), "psql", INVENTORY_DB, "-At", "-q",
+                             "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    held.stdin.write("BEGIN;\nSELECT status FROM reserve_stock('%s', ARRAY['%s'], ARRAY[3]);\n"
+                     "SELECT pg_sleep(1.5);\nCOMMIT;\n" % (rid, sku))
+    held.stdin.close()
+    time.sleep(0.5)
+    t0 = time.time()
+    answer = psql(INVENTORY_DB, "SELECT release_reservation('%s')" % rid)
+    waited = time.time() - t0
+    out = held.stdout.read()
+    held.wait(10)
+    state = psql(INVENTORY_DB, "SELECT state FROM reservations WHERE id = '%s'" % rid)
+    ok("reserved" in out and answer == "released" and state == "released" and stock(sku) == 10,
+       "release racing an uncommitted reservation: it waits (%.1f s), releases it, the stock is back" % waited,
+       (out, answer, state, stock(sku)))
+
+
 def test_health():
     for name, base in [("api-gateway", GATEWAY), ("inventory-service", INVENTORY), ("order-service", ORDERS),
                        ("notification-service", env("NOTIFICATION_URL", "http://127.0.0.1:8083"))]:
@@ -424,4 +450,5 @@ def test_header_timeout():
 if __name__ == "__main__":
     sys.exit(run([test_health, test_happy_path, test_multi_item_total, test_trace_context, test_out_of_stock,
                   test_bad_requests, test_idempotency, test_compensation, test_compensation_fails,
-                  test_internal_contracts, test_internal_bounds, test_race, test_header_timeout]))
+                  test_internal_contracts, test_internal_bounds, test_race, test_release_racing_reserve,
+                  test_header_timeout]))

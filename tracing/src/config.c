@@ -48,6 +48,7 @@ static int	set_link_attr_count(struct tracing_config *, const char *);
 static int	set_processor(struct tracing_config *, const char *);
 static int	set_curl_init(struct tracing_config *, const char *);
 static int	set_autostart(struct tracing_config *, const char *);
+static int	set_failover(struct tracing_config *, const char *);
 
 /* Generic before signal-specific: the specific one wins from the env. */
 static const struct cfg_var	vars[] = {
@@ -84,6 +85,7 @@ static const struct cfg_var	vars[] = {
 	{ "TRACING_PROCESSOR",			set_processor },
 	{ "TRACING_CURL_GLOBAL_INIT",		set_curl_init },
 	{ "TRACING_AUTOSTART",			set_autostart },
+	{ "TRACING_OTLP_FAILOVER_ENDPOINTS",	set_failover },
 	{ NULL,					NULL }
 };
 
@@ -144,6 +146,7 @@ tr_config_cleanup(struct tracing_config *c)
 	rattrs_free(c->rattrs, c->nrattrs);
 	tr_free(c->endpoint);
 	tr_free(c->traces_endpoint);
+	tr_free(c->failover);
 	headers_free(c->headers, c->nheaders);
 	tr_free(c->sampler_name);
 	tr_free(c->sampler_arg);
@@ -178,6 +181,7 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	*dst = *src;
 	dst->service_name = dst->resource_env = dst->endpoint = NULL;
 	dst->traces_endpoint = dst->sampler_name = dst->sampler_arg = NULL;
+	dst->failover = NULL;
 	dst->headers = NULL;
 	dst->nheaders = 0;
 	dst->rattrs = NULL;
@@ -191,6 +195,7 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	    dupstr(&dst->endpoint, src->endpoint) != TRACING_OK ||
 	    dupstr(&dst->traces_endpoint, src->traces_endpoint) !=
 	    TRACING_OK ||
+	    dupstr(&dst->failover, src->failover) != TRACING_OK ||
 	    dupstr(&dst->sampler_name, src->sampler_name) != TRACING_OK ||
 	    dupstr(&dst->sampler_arg, src->sampler_arg) != TRACING_OK)
 		goto fail;
@@ -445,6 +450,37 @@ set_traces_endpoint(struct tracing_config *c, const char *v)
 	if (!url_valid(v))
 		return (TRACING_ERR_INVALID);
 	return (dupstr(&c->traces_endpoint, v));
+}
+
+/*
+ * Further OTLP endpoints (base URLs, as OTEL_EXPORTER_OTLP_ENDPOINT), comma
+ * separated, at most TR_OTLP_ENDPOINTS_MAX - 1: an export that fails in a
+ * retryable way goes on to the next (exporter_otlp.c). Empty: none.
+ */
+static int
+set_failover(struct tracing_config *c, const char *v)
+{
+	const char	*p, *e;
+	char		 one[1024];
+	size_t		 n;
+
+	if (*v == '\0')
+		return (dupstr(&c->failover, NULL));
+	for (p = v, n = 0;; p = e + 1) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) >= sizeof(one) ||
+		    ++n >= TR_OTLP_ENDPOINTS_MAX)
+			return (TRACING_ERR_INVALID);
+		memcpy(one, p, (size_t)(e - p));
+		one[e - p] = '\0';
+		if (!url_valid(one))
+			return (TRACING_ERR_INVALID);
+		if (*e == '\0')
+			break;
+	}
+	return (dupstr(&c->failover, v));
 }
 
 static int
@@ -736,6 +772,31 @@ set_autostart(struct tracing_config *c, const char *v)
  * one with /v1/traces appended for HTTP, as-is for gRPC (the method path
  * is added by the gRPC transport); else the protocol's default.
  */
+/*
+ * The export URL of a base endpoint (len bytes of base): trailing slashes
+ * cut, then /v1/traces for OTLP/HTTP or the gRPC method's path.
+ */
+int
+tr_otlp_endpoint_url(const char *base, size_t len, int grpc, char **out)
+{
+	struct tr_buf	 b;
+	const char	*path;
+	int		 rc;
+
+	*out = NULL;
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	path = grpc ? TR_OTLP_GRPC_PATH : "/v1/traces";
+	tr_buf_init(&b, 0);
+	if ((rc = tr_buf_append(&b, base, len)) != TRACING_OK ||
+	    (rc = tr_buf_append(&b, path, strlen(path))) != TRACING_OK) {
+		tr_buf_cleanup(&b);
+		return (rc);
+	}
+	*out = (char *)b.data;
+	return (TRACING_OK);
+}
+
 int
 tr_config_otlp_url(const struct tracing_config *c, char **out)
 {

@@ -2,8 +2,9 @@
  * exporter_otlp.c: the OTLP exporter over libcurl: HTTP/1.1 with protobuf
  * (POST {endpoint}/v1/traces) or gRPC (HTTP/2 cleartext with prior
  * knowledge, length-prefixed messages, grpc-status from the trailers),
- * optional gzip, and the retry loop of the OTLP specification (retry.c
- * decides what is retryable). It owns its curl handle, which is used only
+ * optional gzip, the retry loop of the OTLP specification (retry.c
+ * decides what is retryable) and failover to further endpoints
+ * (TRACING_OTLP_FAILOVER_ENDPOINTS) when one fails in a retryable way. It owns its curl handle, which is used only
  * by the thread that exports (the export thread, or the caller of a flush
  * when no thread runs).
  *
@@ -30,10 +31,18 @@
 #include "tracing_private.h"
 
 #define RESP_MAX		(1024 * 1024)
-#define GRPC_PATH	"/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+#define GRPC_PATH	TR_OTLP_GRPC_PATH
 
 struct otlp {
-	char			*url;
+	/*
+	 * The export URLs: the configured endpoint, then the failovers
+	 * (TRACING_OTLP_FAILOVER_ENDPOINTS). url is urls[cur], the one that
+	 * last worked; a retryable failure moves on to the next.
+	 */
+	char			*urls[TR_OTLP_ENDPOINTS_MAX];
+	size_t			 nurls;
+	size_t			 cur;
+	const char		*url;
 	int			 grpc;
 	int			 gzip;
 	unsigned int		 timeout_ms;
@@ -508,14 +517,26 @@ prepare_body(struct otlp *o, struct tracing_batch *b)
 	return (TRACING_OK);
 }
 
+/* The next endpoint after a retryable failure; returns it. */
+static const char *
+failover(struct otlp *o)
+{
+	o->cur = (o->cur + 1) % o->nurls;
+	o->url = o->urls[o->cur];
+	/* A new host: the first gRPC request makes its own connection. */
+	o->h2_open = 0;
+	return (o->url);
+}
+
 static int
 otlp_export(void *arg, const struct tracing_batch *cb)
 {
 	struct otlp		*o = arg;
 	struct tracing_batch	*b = (struct tracing_batch *)cb;
 	struct attempt		 a;
-	uint64_t		 now, deadline, delay;
+	uint64_t		 now, deadline, delay, left, cap;
 	unsigned int		 attempt;
+	size_t			 first;
 	int			 rc;
 
 	if ((rc = prepare_body(o, b)) != TRACING_OK)
@@ -527,18 +548,25 @@ otlp_export(void *arg, const struct tracing_batch *cb)
 	deadline = now + (uint64_t)o->timeout_ms * 1000000ULL;
 	if (b->deadline != 0 && b->deadline < deadline)
 		deadline = b->deadline;
+	first = o->cur;
 	for (attempt = 0;; attempt++) {
 		now = tracing_now();
 		if (now >= deadline)
 			return (TRACING_ERR_TIMEOUT);
+		/*
+		 * With failovers, one attempt may take only its share of the
+		 * export timeout: a hung endpoint leaves time for the others.
+		 */
+		left = (deadline - now) / 1000000 + 1;
+		cap = o->timeout_ms / o->nurls + 1;
+		if (o->nurls > 1 && left > cap)
+			left = cap;
 		memset(&a, 0, sizeof(a));
 		a.delay_ms = -1;
 		if (o->grpc)
-			attempt_grpc(o, b, (long)((deadline - now) / 1000000 +
-			    1), &a);
+			attempt_grpc(o, b, (long)left, &a);
 		else
-			attempt_http(o, b, (long)((deadline - now) / 1000000 +
-			    1), &a);
+			attempt_http(o, b, (long)left, &a);
 		if (a.ok)
 			return (TRACING_OK);
 		if (tracing_batch_aborted(b))
@@ -547,6 +575,17 @@ otlp_export(void *arg, const struct tracing_batch *cb)
 			tr_log(TRACING_LOG_WARN, "OTLP export to %s failed: %s "
 			    "(not retryable)", o->url, a.what);
 			return (TRACING_ERR_EXPORT);
+		}
+		if (o->nurls > 1) {
+			tr_log(TRACING_LOG_INFO, "OTLP export to %s failed: %s; "
+			    "failing over", o->url, a.what);
+			tr_log(TRACING_LOG_INFO, "OTLP export: now to %s",
+			    failover(o));
+			/* Each endpoint once at once, then the backoff. */
+			if (o->cur != first) {
+				b->retries++;
+				continue;
+			}
 		}
 		delay = a.delay_ms >= 0 ? (uint64_t)a.delay_ms :
 		    tr_backoff_ms(attempt, tr_rand64());
@@ -579,7 +618,8 @@ otlp_free(void *arg)
 		tr_free(o->headers[i].value);
 	}
 	tr_free(o->headers);
-	tr_free(o->url);
+	for (i = 0; i < o->nurls; i++)
+		tr_free(o->urls[i]);
 	tr_pbw_cleanup(&o->w);
 	tr_buf_cleanup(&o->body);
 	tr_buf_cleanup(&o->resp);
@@ -596,6 +636,7 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	struct tracing_config	 def;
 	struct otlp		*o;
 	char			*base;
+	const char		*p, *e;
 	size_t			 i;
 	int			 rc;
 
@@ -620,30 +661,28 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	o->timeout_ms = cfg->timeout_ms;
 	if ((rc = tr_config_otlp_url(cfg, &base)) != TRACING_OK)
 		goto fail;
-	if (o->grpc && cfg->traces_endpoint == NULL) {
-		o->url = tr_malloc(strlen(base) + sizeof(GRPC_PATH));
-		if (o->url != NULL) {
-			strcpy(o->url, base);
-			strcat(o->url, GRPC_PATH);
-		}
+	if (o->grpc) {
+		/* base is a host[:port] URL either way: add the method. */
+		rc = tr_otlp_endpoint_url(base, strlen(base), 1, &o->urls[0]);
 		tr_free(base);
-	} else if (o->grpc) {
-		/* The signal-specific endpoint: host[:port], path added. */
-		o->url = tr_malloc(strlen(base) + sizeof(GRPC_PATH));
-		if (o->url != NULL) {
-			strcpy(o->url, base);
-			while (strlen(o->url) > 0 &&
-			    o->url[strlen(o->url) - 1] == '/')
-				o->url[strlen(o->url) - 1] = '\0';
-			strcat(o->url, GRPC_PATH);
-		}
-		tr_free(base);
-	} else {
-		o->url = base;
+		if (rc != TRACING_OK)
+			goto fail;
+	} else
+		o->urls[0] = base;
+	o->nurls = 1;
+	/* The failovers, checked by config.c: generic endpoints. */
+	for (p = cfg->failover; p != NULL && *p != '\0'; p = e + (*e != '\0')) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		rc = TRACING_ERR_INVALID;
+		if (o->nurls == TR_OTLP_ENDPOINTS_MAX || (rc =
+		    tr_otlp_endpoint_url(p, (size_t)(e - p), o->grpc,
+		    &o->urls[o->nurls])) != TRACING_OK)
+			goto fail;
+		o->nurls++;
 	}
+	o->url = o->urls[0];
 	rc = TRACING_ERR_NOMEM;
-	if (o->url == NULL)
-		goto fail;
 	if (cfg->nheaders > 0 && (o->headers = tr_calloc(cfg->nheaders,
 	    sizeof(*o->headers))) == NULL)
 		goto fail;

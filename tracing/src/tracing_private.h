@@ -281,6 +281,7 @@ struct tracing_config {
 	int			 exporter_kind;
 	char			*endpoint;	/* generic */
 	char			*traces_endpoint;	/* signal-specific */
+	char			*failover;	/* more endpoints, comma-separated */
 	int			 protocol;
 	struct tr_header	*headers;
 	size_t			 nheaders;
@@ -306,6 +307,12 @@ int	tr_config_copy(struct tracing_config *, const struct tracing_config *);
 void	tr_config_default(struct tracing_config *);
 void	tr_config_cleanup(struct tracing_config *);
 int	tr_config_otlp_url(const struct tracing_config *, char **);
+int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
+
+/* At most this many OTLP endpoints: the main one and its failovers. */
+#define TR_OTLP_ENDPOINTS_MAX	8
+#define TR_OTLP_GRPC_PATH	"/opentelemetry.proto.collector.trace.v1." \
+				"TraceService/Export"
 
 /* Exporters. */
 struct tracing_exporter {

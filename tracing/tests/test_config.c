@@ -56,6 +56,8 @@ static int c_sarg(const struct tracing_config *c) { return (c->sampler_arg != NU
 static int c_nosarg(const struct tracing_config *c) { return (c->sampler_arg == NULL); }
 static int c_ep(const struct tracing_config *c) { return (c->endpoint != NULL && strcmp(c->endpoint, "http://h:1") == 0); }
 static int c_noep(const struct tracing_config *c) { return (c->endpoint == NULL); }
+static int c_fo(const struct tracing_config *c) { return (c->failover != NULL && strcmp(c->failover, "http://a:1,https://b:2/") == 0); }
+static int c_nofo(const struct tracing_config *c) { return (c->failover == NULL); }
 static int c_svc(const struct tracing_config *c) { return (c->service_name != NULL && strcmp(c->service_name, "orders") == 0); }
 static int c_hdr(const struct tracing_config *c) { return (c->nheaders == 2 && strcmp(c->headers[0].name, "api-key") == 0 && strcmp(c->headers[0].value, "a b") == 0 && strcmp(c->headers[1].name, "x") == 0 && strcmp(c->headers[1].value, "1") == 0); }
 static int c_hdr1(const struct tracing_config *c) { return (c->nheaders == 1 && strcmp(c->headers[0].name, "ok") == 0); }
@@ -65,6 +67,11 @@ static const struct env_case	cases[] = {
 	{ "OTEL_SDK_DISABLED", "TRUE", 0, "sdk disabled, any case", c_disabled },
 	{ "OTEL_SDK_DISABLED", "yes", 1, "bad boolean: default (enabled)", c_enabled },
 	{ "OTEL_SERVICE_NAME", "orders", 0, "service name", c_svc },
+	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://a:1,https://b:2/", 0, "failover endpoints", c_fo },
+	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://a:1,b:2", 1, "a failover without scheme: none", c_nofo },
+	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://a:1,,http://b:2", 1, "an empty failover: none", c_nofo },
+	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://1,http://2,http://3,http://4,http://5,http://6,http://7,http://8", 1,
+	  "more than 7 failovers: none", c_nofo },
 	{ "OTEL_TRACES_EXPORTER", "console", 0, "console exporter", c_console },
 	{ "OTEL_TRACES_EXPORTER", "none", 0, "no exporter", c_none },
 	{ "OTEL_TRACES_EXPORTER", "zipkin", 1, "unknown exporter: otlp", c_otlp },

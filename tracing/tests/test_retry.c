@@ -2,11 +2,16 @@
  * test_retry.c: the OTLP retry policy (retryable statuses and gRPC codes,
  * backoff schedule, Retry-After, RetryInfo) and the HTTP exporter against
  * tests/fake_otlp.py on 127.0.0.1: 503 + Retry-After then 200, 400 never
- * retried, 429 with backoff, partial success, no time left, gzip, headers.
+ * retried, 429 with backoff, partial success, no time left, gzip, headers,
+ * and failover to further endpoints.
  */
 
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -192,6 +197,77 @@ test_policy(void)
 	}
 }
 
+/* A loopback URL where nothing listens (a port just bound and closed). */
+static void
+closed_url(char *buf, size_t len)
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof(sin);
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0)
+		exit(1);
+	close(fd);
+	snprintf(buf, len, "http://127.0.0.1:%d", ntohs(sin.sin_port));
+}
+
+/*
+ * TRACING_OTLP_FAILOVER_ENDPOINTS: a refused main endpoint fails over to
+ * the next at once (no backoff) and stays there; a retryable status does
+ * too; when every endpoint fails, the export timeout still bounds it.
+ */
+static void
+test_failover(void)
+{
+	const char	*kv[4][2];
+	char		 dead[64], dead2[64];
+	struct result	 r;
+
+	closed_url(dead, sizeof(dead));
+	closed_url(dead2, sizeof(dead2));
+	kv[0][0] = "OTEL_EXPORTER_OTLP_ENDPOINT";
+	kv[0][1] = dead;
+	kv[1][0] = "TRACING_OTLP_FAILOVER_ENDPOINTS";
+	kv[1][1] = base;
+	kv[2][0] = kv[2][1] = NULL;
+	log_reset();
+	scenario("200\n", kv, &r);
+	ok(r.requests == 1 && r.st.spans_exported == 1 &&
+	    r.st.export_failures == 0 && r.st.export_retries == 1 &&
+	    r.elapsed < 0.4 && log_count("failing over") == 1,
+	    "failover: the main endpoint refused, the next one takes the "
+	    "batch at once (%.2f s)", r.elapsed);
+	tr_buf_cleanup(&r.log);
+
+	/* The main endpoint answers 503 once: over to a dead one and back. */
+	kv[0][1] = base;
+	kv[1][1] = dead;
+	log_reset();
+	scenario("503\n200\n", kv, &r);
+	ok(r.requests == 2 && r.st.spans_exported == 1 &&
+	    r.st.export_failures == 0 && log_count("failing over") == 2,
+	    "failover: 503, the failover refused, back to the main one after "
+	    "the backoff: exported");
+	tr_buf_cleanup(&r.log);
+
+	kv[0][1] = dead;
+	kv[1][1] = dead2;
+	kv[2][0] = "OTEL_EXPORTER_OTLP_TIMEOUT";
+	kv[2][1] = "1500";
+	kv[3][0] = kv[3][1] = NULL;
+	scenario("200\n", kv, &r);
+	ok(r.requests == 0 && r.st.spans_dropped == 1 &&
+	    r.st.export_failures == 1 && r.elapsed < 2.5,
+	    "failover: every endpoint refused: dropped and counted within the "
+	    "export timeout (%.2f s)", r.elapsed);
+	tr_buf_cleanup(&r.log);
+}
+
 int
 main(void)
 {
@@ -282,6 +358,7 @@ main(void)
 	    "OTEL_EXPORTER_OTLP_HEADERS sent, percent-decoded");
 	tr_buf_cleanup(&r.log);
 
+	test_failover();
 	server_stop();
 	curl_global_cleanup();
 	return (tap_done());
