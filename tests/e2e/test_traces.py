@@ -28,15 +28,17 @@ ORDER_DB = env("ORDER_DB", "orders")
 SEEN = []
 
 
-def fetch(trace_id, want, timeout=20):
-    """The trace as Jaeger's legacy API gives it, once it has want spans."""
+def fetch(trace_id, want, timeout=20, until=None):
+    """The trace as Jaeger's legacy API gives it, once it has want spans
+    (and until(trace) holds, if given: spans of one trace may reach storage
+    in several batches, through Kafka in the scale profile)."""
     deadline = time.time() + timeout
     t = None
     while time.time() < deadline:
         r = request("GET", JAEGER + "/api/traces/" + trace_id)
         if r.status == 200 and r.json and r.json.get("data"):
             t = r.json["data"][0]
-            if len(t["spans"]) >= want:
+            if len(t["spans"]) >= want and (until is None or until(t)):
                 time.sleep(0.5)
                 t = request("GET", JAEGER + "/api/traces/" + trace_id).json["data"][0]
                 break
@@ -290,6 +292,13 @@ def held_since(since, wait=10):
         time.sleep(0.5)
 
 
+def compensations(t):
+    """The gateway's calls under its "finish abandoned order" span."""
+    fin = find(t, "api-gateway", "finish abandoned order")
+    return [s for s in t["spans"] if fin and parent(s) == fin[0]["spanID"]
+            and tags(s).get("span.kind") == "client" and s["operationName"].startswith("POST")]
+
+
 def hang_up_after(body, headers, seconds):
     """Sends an order and closes the connection after seconds, unanswered."""
     u = urllib.parse.urlsplit(GATEWAY)
@@ -329,7 +338,7 @@ def test_abandoned():
         after = stock(sku)
         ok(not held and after == before, "client gone while %s runs: stock back (%s -> %s), nothing held"
            % (callee, before, after), held)
-        t = fetch(trace_id, 6)
+        t = fetch(trace_id, 6, until=lambda t: len(compensations(t)) >= len(calls))
         fin = find(t, "api-gateway", "finish abandoned order") if t else []
         kids = sorted((s for s in t["spans"] if fin and parent(s) == fin[0]["spanID"]
                        and tags(s).get("span.kind") == "client"), key=lambda s: s["startTime"]) if t else []
