@@ -320,3 +320,7 @@ if [ -x cli/bench/slow-bench.sh ] && [ "${BENCH_TRACECTL:-1}" = 1 ]; then
 	echo "== tracectl slow vs curl+jq (cli/bench/slow-bench.sh, 10,000 stored traces)"
 	bash cli/bench/slow-bench.sh
 fi
+
+if [ "${BENCH_SCALE:-1}" = 1 ]; then
+	scripts/bench-scale.sh
+fi

@@ -27,7 +27,7 @@ mvn_quiet() {
 
 # A throwaway pom listing the artifacts; Maven copies them and everything
 # they depend on into DIR/lib (the classpath).
-mvn_copy() {
+mvn_copy() {	# dir deps
 	local dir=$1 deps=$2 tmp
 	tmp=$(mktemp -d)
 	cat >"$tmp/pom.xml" <<POM
@@ -41,51 +41,52 @@ mvn_copy() {
 </project>
 POM
 	mvn_quiet -f "$tmp/pom.xml" dependency:copy-dependencies \
-		-DoutputDirectory="$dir.tmp/lib" -DincludeScope=runtime
+		-DoutputDirectory="$dir/lib" -DincludeScope=runtime
 	rm -rf "$tmp"
 }
 
 dep() { printf '<dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version>%s</dependency>' \
 	"$1" "$2" "$3" "${4:-}"; }
 
-fetch_kafka() {
-	local dir=$cache/kafka-$KAFKA_VERSION
+# cached NAME VERSION LABEL FILLER ARGS...: the cache directory
+# NAME-VERSION, filled once by FILLER DIR.tmp ARGS... and moved into place
+# only when complete.
+cached() {
+	local dir=$cache/$1-$2 label=$3 filler=$4
+	shift 4
 	if [ ! -f "$dir/.complete" ]; then
-		echo "==> fetching Kafka $KAFKA_VERSION from Maven Central (once)" >&2
-		rm -rf "$dir.tmp"
-		mvn_copy "$dir" "$(dep org.apache.kafka kafka_2.13 $KAFKA_VERSION)$(dep org.apache.kafka kafka-tools $KAFKA_VERSION)$(dep org.apache.logging.log4j log4j-core $LOG4J_VERSION)$(dep org.apache.logging.log4j log4j-slf4j-impl $LOG4J_VERSION)"
+		echo "==> fetching $label from Maven Central (once)" >&2
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		"$filler" "$dir.tmp" "$@"
 		touch "$dir.tmp/.complete"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 	fi
 	echo "$dir"
+}
+
+# The minimal distribution's zip, unpacked into DIR.
+unpack_zip() {	# dir artifact
+	local tmp
+	tmp=$(mktemp -d)
+	mvn_quiet dependency:copy -Dartifact="$2" -DoutputDirectory="$tmp"
+	unzip -q "$tmp"/*.zip -d "$tmp/x"
+	mv "$tmp"/x/*/* "$1"/
+	rm -rf "$tmp"
+}
+
+fetch_kafka() {
+	cached kafka $KAFKA_VERSION "Kafka $KAFKA_VERSION" mvn_copy \
+		"$(dep org.apache.kafka kafka_2.13 $KAFKA_VERSION)$(dep org.apache.kafka kafka-tools $KAFKA_VERSION)$(dep org.apache.logging.log4j log4j-core $LOG4J_VERSION)$(dep org.apache.logging.log4j log4j-slf4j-impl $LOG4J_VERSION)"
 }
 
 fetch_opensearch() {
-	local dir=$cache/opensearch-$OPENSEARCH_VERSION tmp
-	if [ ! -f "$dir/.complete" ]; then
-		echo "==> fetching OpenSearch $OPENSEARCH_VERSION (minimal distribution) from Maven Central (once)" >&2
-		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-		tmp=$(mktemp -d)
-		mvn_quiet dependency:copy -Dartifact="org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
-			-DoutputDirectory="$tmp"
-		(cd "$dir.tmp" && unzip -q "$tmp"/opensearch-*.zip && mv opensearch-*/* . && rmdir opensearch-*/)
-		rm -rf "$tmp"
-		touch "$dir.tmp/.complete"
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
-	fi
-	echo "$dir"
+	cached opensearch $OPENSEARCH_VERSION "OpenSearch $OPENSEARCH_VERSION (minimal distribution)" unpack_zip \
+		"org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip"
 }
 
 fetch_cassandra() {
-	local dir=$cache/cassandra-$CASSANDRA_VERSION
-	if [ ! -f "$dir/.complete" ]; then
-		echo "==> fetching Cassandra $CASSANDRA_VERSION from Maven Central (once)" >&2
-		rm -rf "$dir.tmp"
-		mvn_copy "$dir" "$(dep org.apache.cassandra cassandra-all $CASSANDRA_VERSION)"
-		touch "$dir.tmp/.complete"
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
-	fi
-	echo "$dir"
+	cached cassandra $CASSANDRA_VERSION "Cassandra $CASSANDRA_VERSION" mvn_copy \
+		"$(dep org.apache.cassandra cassandra-all $CASSANDRA_VERSION)"
 }
 
 [ $# -gt 0 ] || { echo "usage: fetch-scale.sh kafka|opensearch|cassandra..." >&2; exit 2; }

@@ -61,11 +61,14 @@ stop_pid() {
 }
 
 # --- Kafka ---------------------------------------------------------------
-kafka_java() {
-	java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
-		-Dlog4j2.configurationFile="$TOP/conf/scale/kafka-log4j2.yaml" \
-		-cp "$KAFKA_HOME/lib/*" "$@"
+# The JVM command line of every Kafka class we run (broker, tools): in
+# KAFKA_JVM, an array, so that the broker can be started by nohup.
+kafka_jvm() {
+	KAFKA_JVM=(java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC
+		-Dlog4j2.configurationFile="$TOP/conf/scale/kafka-log4j2.yaml"
+		-cp "$KAFKA_HOME/lib/*")
 }
+kafka_java() { kafka_jvm; "${KAFKA_JVM[@]}" "$@"; }
 
 start_kafka() {
 	KAFKA_HOME=$("$TOP/scripts/fetch-scale.sh" kafka)
@@ -80,9 +83,8 @@ start_kafka() {
 				-c "$S/kafka/server.properties" >>"$LOG/kafka.log" 2>&1
 		fi
 		echo "==> Kafka: starting on $BIND_HOST:$KAFKA_PORT"
-		nohup java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC \
-			-Dlog4j2.configurationFile="$TOP/conf/scale/kafka-log4j2.yaml" \
-			-cp "$KAFKA_HOME/lib/*" kafka.Kafka "$S/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 &
+		kafka_jvm
+		nohup "${KAFKA_JVM[@]}" kafka.Kafka "$S/kafka/server.properties" >>"$LOG/kafka.log" 2>&1 &
 		echo $! >"$S/kafka.pid"
 	fi
 	wait_for Kafka 90 kafka_topics --list

@@ -226,19 +226,21 @@ call_detached_done(struct kore_curl *curl, void *arg)
 
 /*
  * The same call with no request (one that must outlive its request): its
- * CLIENT span goes under parent (NULL: none), and done(call, arg) runs once
- * it has finished, svc_call_finish() already done; done may free the call.
+ * CLIENT span goes under parent (NULL: none), with ctx's baggage and
+ * tracestate when there is one (a request's, borrowed for the start), and
+ * done(call, arg) runs once it has finished, svc_call_finish() already
+ * done; done may free the call.
  * The call must stay put until then. Returns KORE_RESULT_ERROR, without
  * calling done, if it could not start (call->error).
  */
 int
 svc_call_detached(struct svc_call *call, int method, const char *url,
     const char *tmpl, json_t *body, long timeout_ms,
-    struct tracing_span *parent, void (*done)(struct svc_call *, void *),
-    void *arg)
+    struct tracing_span *parent, struct tracing_context *ctx,
+    void (*done)(struct svc_call *, void *), void *arg)
 {
 	if (!call_setup(call, method, url, tmpl, body, timeout_ms, parent,
-	    NULL))
+	    ctx))
 		return (KORE_RESULT_ERROR);
 	call->done = done;
 	call->done_arg = arg;

@@ -1,7 +1,7 @@
 /*
  * fault.c: parses fault configurations (JSON) and X-Fault headers, and
  * decides, with a caller-supplied random source, what happens to one
- * request. No I/O here: http.c loads the configuration and applies plans.
+ * request. No I/O here: faults.c loads the configuration and applies plans.
  *
  * Configuration, every key optional:
  *   {"latency_ms": 250 | [100, 400], "latency_percent": 100,

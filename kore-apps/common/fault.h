@@ -2,7 +2,7 @@
  * fault.h: fault knobs, for demos and for learning from slow or failing
  * traces: added latency (fixed or a range, for a percentage of requests),
  * a percentage of requests failed with a chosen 5xx, or an outage (every
- * request refused). Pure C on jansson; the Kore side lives in http.c.
+ * request refused). Pure C on jansson; the Kore side lives in faults.c.
  */
 
 #ifndef FAULT_H

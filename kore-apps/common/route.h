@@ -1,6 +1,6 @@
 /*
  * route.h: path patterns with ":name" segments, shared by the router
- * (http.c) and the unit tests.
+ * (dispatch.c) and the unit tests.
  */
 
 #ifndef ROUTE_H

@@ -9,7 +9,7 @@
 
 #include <sys/syscall.h>
 
-#include "svc.h"
+#include "front.h"
 
 #include <kore/seccomp.h>
 
@@ -25,10 +25,9 @@ static struct sock_filter	svc_filter[] = {
 	KORE_SYSCALL_ALLOW(getppid),
 };
 
-void	kore_seccomp_hook(void);
-
+/* Our filters, which Kore's seccomp hook (hooks.c) installs. */
 void
-kore_seccomp_hook(void)
+svc_sandbox_install(void)
 {
 	const struct tracing_syscall	*sc;
 	struct sock_filter		*f;

@@ -63,7 +63,8 @@ struct svc_request {
 
 extern int	svc_access_log;
 
-/* http.c: routing, per-request state, JSON replies, request bodies. */
+/* The front door (hooks.c, dispatch.c, request.c, reply.c): routing,
+ * per-request state, JSON replies, request bodies. */
 void		svc_init(const char *, const struct svc_route *, size_t);
 void		*svc_state_create(struct http_request *, size_t,
 		    void (*)(struct http_request *));
@@ -109,6 +110,7 @@ int		svc_call_start(struct http_request *, struct svc_call *, int,
 		    const char *, const char *, json_t *, long);
 int		svc_call_detached(struct svc_call *, int, const char *,
 		    const char *, json_t *, long, struct tracing_span *,
+		    struct tracing_context *,
 		    void (*)(struct svc_call *, void *), void *);
 int		svc_call_done(struct http_request *, struct svc_call *);
 void		svc_curl_kick(void);

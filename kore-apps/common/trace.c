@@ -4,7 +4,7 @@
  * (service.name defaults to the service), its export thread started after
  * Kore forked the worker, flushed at worker teardown. Per request: a SERVER
  * span continuing the caller's W3C context (started and ended by the front
- * door in http.c, never by handlers), a traceresponse header, and helpers
+ * door in dispatch.c, never by handlers), a traceresponse header, and helpers
  * for the CLIENT, database and INTERNAL spans below it.
  */
 
@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
+#include "front.h"
 
 #include <tracing.h>
 
 static struct tracing_provider	*provider;
 static struct tracing_tracer	*tracer;
-static void			(*teardown[4])(void);
-static size_t			 nteardown;
 
 /*
  * Contexts of finished requests, reset and kept for the next ones: one
@@ -32,8 +30,6 @@ static size_t			 nteardown;
 
 static struct tracing_context	*ctx_spare[CTX_SPARE_MAX];
 static size_t			 nctx_spare;
-
-void	kore_worker_teardown(void);
 
 static void
 trace_log(void *arg, int level, const char *msg)
@@ -71,27 +67,15 @@ svc_trace_init(const char *service)
 	tracer = tracing_provider_tracer(provider, "kore-apps", SVC_VERSION);
 }
 
-void
-svc_on_teardown(void (*fn)(void))
-{
-	if (nteardown == sizeof(teardown) / sizeof(teardown[0]))
-		fatal("svc_on_teardown: too many");
-	teardown[nteardown++] = fn;
-}
-
 /*
- * Kore calls this in each worker as it exits: the requests and work in
- * flight are finished first (svc_drain), then the services' own teardown
- * (it may end spans), then what is queued is flushed.
+ * The worker's last act (its teardown, hooks.c): the spans still queued
+ * are exported, within 3 s, and the worker's counters logged.
  */
 void
-kore_worker_teardown(void)
+svc_trace_shutdown(void)
 {
 	struct tracing_stats	st;
 
-	svc_drain();
-	while (nteardown > 0)
-		teardown[--nteardown]();
 	while (nctx_spare > 0)
 		tracing_context_free(ctx_spare[--nctx_spare]);
 	if (provider == NULL)

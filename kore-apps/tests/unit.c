@@ -39,7 +39,7 @@ test_validate(const char *path)
 	int			ok;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		TAP_OK(0, "open %s", path);
+		ok(0, "open %s", path);
 		return;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -51,7 +51,7 @@ test_validate(const char *path)
 		(void)snprintf(expect, sizeof(expect), "%s", line);
 		body = json_loads(tab + 1, JSON_ALLOW_NUL, &jerr);
 		if (body == NULL) {
-			TAP_OK(0, "validate: case parses: %s (%s)", tab + 1,
+			ok(0, "validate: case parses: %s (%s)", tab + 1,
 			    jerr.text);
 			continue;
 		}
@@ -61,7 +61,7 @@ test_validate(const char *path)
 		else
 			(void)snprintf(got, sizeof(got), "%s %s", err.code,
 			    err.field);
-		TAP_OK(strcmp(got, expect) == 0 && (ok || err.message[0]),
+		ok(strcmp(got, expect) == 0 && (ok || err.message[0]),
 		    "validate: %s -> %s (got %s)", tab + 1, expect, got);
 		json_decref(body);
 	}
@@ -76,7 +76,7 @@ test_email(const char *path)
 	int	want;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		TAP_OK(0, "open %s", path);
+		ok(0, "open %s", path);
 		return;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -85,7 +85,7 @@ test_email(const char *path)
 			continue;
 		*tab = '\0';
 		want = strcmp(line, "ok") == 0;
-		TAP_OK(email_plausible(tab + 1) == want, "email: '%s' is %s",
+		ok(email_plausible(tab + 1) == want, "email: '%s' is %s",
 		    tab + 1, line);
 	}
 	fclose(fp);
@@ -97,29 +97,29 @@ test_routes(void)
 	struct svc_match	m;
 	char			longseg[200];
 
-	TAP_OK(svc_route_match("/api/orders", "/api/orders", &m) &&
+	ok(svc_route_match("/api/orders", "/api/orders", &m) &&
 	    m.nparams == 0, "route: literal path matches");
-	TAP_OK(!svc_route_match("/api/orders", "/api/orders/", &m),
+	ok(!svc_route_match("/api/orders", "/api/orders/", &m),
 	    "route: trailing slash does not match");
-	TAP_OK(!svc_route_match("/api/orders", "/api/order", &m),
+	ok(!svc_route_match("/api/orders", "/api/order", &m),
 	    "route: prefix does not match");
-	TAP_OK(svc_route_match("/api/orders/:id", "/api/orders/ab-1_2", &m) &&
+	ok(svc_route_match("/api/orders/:id", "/api/orders/ab-1_2", &m) &&
 	    m.nparams == 1 && strcmp(m.params[0], "ab-1_2") == 0,
 	    "route: parameter captured");
-	TAP_OK(svc_route_match("/v1/reservations/:id/release",
+	ok(svc_route_match("/v1/reservations/:id/release",
 	    "/v1/reservations/res_1/release", &m) &&
 	    strcmp(m.params[0], "res_1") == 0,
 	    "route: parameter in the middle");
-	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/", &m),
+	ok(!svc_route_match("/api/orders/:id", "/api/orders/", &m),
 	    "route: empty parameter refused");
-	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/a%20b", &m),
+	ok(!svc_route_match("/api/orders/:id", "/api/orders/a%20b", &m),
 	    "route: parameter with other characters refused");
-	TAP_OK(!svc_route_match("/api/orders/:id", "/api/orders/a/b", &m),
+	ok(!svc_route_match("/api/orders/:id", "/api/orders/a/b", &m),
 	    "route: extra segment refused");
 	memset(longseg, 'a', sizeof(longseg));
 	memcpy(longseg, "/x/", 3);
 	longseg[sizeof(longseg) - 1] = '\0';
-	TAP_OK(!svc_route_match("/x/:id", longseg, &m),
+	ok(!svc_route_match("/x/:id", longseg, &m),
 	    "route: parameter longer than 95 characters refused");
 }
 
@@ -143,52 +143,52 @@ test_mail(void)
 	order = sample_order("customer@example.com");
 	msg = mail_render(order, "Coffee Shop <orders@shop.example>",
 	    1795550400, "0123456789abcdef", msgid, sizeof(msgid));
-	TAP_OK(msg != NULL, "mail: renders");
+	ok(msg != NULL, "mail: renders");
 	if (msg == NULL) {
 		json_decref(order);
 		return;
 	}
-	TAP_OK(strncmp(msg, "Date: ", 6) == 0 &&
+	ok(strncmp(msg, "Date: ", 6) == 0 &&
 	    strstr(msg, "\r\nFrom: Coffee Shop <orders@shop.example>\r\n") &&
 	    strstr(msg, "\r\nTo: <customer@example.com>\r\n") &&
 	    strstr(msg, "\r\nMIME-Version: 1.0\r\n") &&
 	    strstr(msg, "\r\nContent-Type: text/plain; charset=utf-8\r\n"),
 	    "mail: RFC 5322 and MIME headers present");
-	TAP_OK(strstr(msg, "Date: Tue, 24 Nov 2026 20:00:00 +0000\r\n") != NULL,
+	ok(strstr(msg, "Date: Tue, 24 Nov 2026 20:00:00 +0000\r\n") != NULL,
 	    "mail: Date in RFC 5322 form");
-	TAP_OK(strcmp(msgid, "6882dcf9-d8cd-4691-bfe5-32db5a763f2f."
+	ok(strcmp(msgid, "6882dcf9-d8cd-4691-bfe5-32db5a763f2f."
 	    "0123456789abcdef@shop.example") == 0 &&
 	    strstr(msg, "\r\nMessage-ID: <6882dcf9-d8cd-4691-bfe5-32db5a763f2f."
 	    "0123456789abcdef@shop.example>\r\n"),
 	    "mail: Message-ID from the order and the sender's domain");
-	TAP_OK(strstr(msg, "\r\n\r\nHello,") != NULL,
+	ok(strstr(msg, "\r\n\r\nHello,") != NULL,
 	    "mail: an empty line ends the header section");
-	TAP_OK(strstr(msg, "112.50 USD") != NULL &&
+	ok(strstr(msg, "112.50 USD") != NULL &&
 	    strstr(msg, "SKU456") != NULL, "mail: body lists items and total");
 	bare_lf = 0;
 	for (p = msg; *p != '\0'; p++) {
 		if (*p == '\n' && (p == msg || p[-1] != '\r'))
 			bare_lf = 1;
 	}
-	TAP_OK(!bare_lf, "mail: every line ends in CRLF");
+	ok(!bare_lf, "mail: every line ends in CRLF");
 	free(msg);
 	json_decref(order);
 
 	order = sample_order("a@b.co\r\nBcc: victim@example.com");
 	msg = mail_render(order, "Shop <s@shop.example>", 0, "x", msgid,
 	    sizeof(msgid));
-	TAP_OK(msg == NULL, "mail: header injection through the address"
+	ok(msg == NULL, "mail: header injection through the address"
 	    " refused");
 	free(msg);
 	json_decref(order);
 
-	TAP_OK(mail_address("Coffee Shop <orders@shop.example>", addr,
+	ok(mail_address("Coffee Shop <orders@shop.example>", addr,
 	    sizeof(addr)) && strcmp(addr, "orders@shop.example") == 0,
 	    "mail: envelope address from a display name form");
-	TAP_OK(mail_address("orders@shop.example", addr, sizeof(addr)) &&
+	ok(mail_address("orders@shop.example", addr, sizeof(addr)) &&
 	    strcmp(addr, "orders@shop.example") == 0,
 	    "mail: envelope address from a bare address");
-	TAP_OK(!mail_address("Shop <nobody>", addr, sizeof(addr)) &&
+	ok(!mail_address("Shop <nobody>", addr, sizeof(addr)) &&
 	    !mail_address("Shop <a@b", addr, sizeof(addr)),
 	    "mail: no envelope address from a broken sender");
 }
@@ -220,19 +220,19 @@ test_maildir(void)
 	size_t	n;
 
 	if (mkdtemp(dir) == NULL) {
-		TAP_OK(0, "maildir: temporary directory");
+		ok(0, "maildir: temporary directory");
 		return;
 	}
 	(void)snprintf(sub, sizeof(sub), "%s/box", dir);
-	TAP_OK(mail_maildir_deliver(sub, "Subject: x\r\n\r\nhi\r\n", name,
+	ok(mail_maildir_deliver(sub, "Subject: x\r\n\r\nhi\r\n", name,
 	    sizeof(name)) == 0, "maildir: delivers into a new Maildir");
-	TAP_OK(mail_maildir_deliver(sub, "Subject: y\r\n\r\nho\r\n", name2,
+	ok(mail_maildir_deliver(sub, "Subject: y\r\n\r\nho\r\n", name2,
 	    sizeof(name2)) == 0 && strcmp(name, name2) != 0,
 	    "maildir: second message gets another name");
 	(void)snprintf(path, sizeof(path), "%s/new", sub);
-	TAP_OK(count_files(path) == 2, "maildir: both in new/");
+	ok(count_files(path) == 2, "maildir: both in new/");
 	(void)snprintf(path, sizeof(path), "%s/tmp", sub);
-	TAP_OK(count_files(path) == 0, "maildir: nothing left in tmp/");
+	ok(count_files(path) == 0, "maildir: nothing left in tmp/");
 	(void)snprintf(path, sizeof(path), "%s/new/%s", sub, name);
 	n = 0;
 	if ((fp = fopen(path, "r")) != NULL) {
@@ -240,9 +240,9 @@ test_maildir(void)
 		fclose(fp);
 	}
 	buf[n] = '\0';
-	TAP_OK(strcmp(buf, "Subject: x\r\n\r\nhi\r\n") == 0,
+	ok(strcmp(buf, "Subject: x\r\n\r\nhi\r\n") == 0,
 	    "maildir: content kept byte for byte");
-	TAP_OK(mail_maildir_deliver("/proc/no/such/dir", "x", name,
+	ok(mail_maildir_deliver("/proc/no/such/dir", "x", name,
 	    sizeof(name)) == -1, "maildir: an unwritable place fails cleanly");
 	(void)snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	(void)system(path);
@@ -265,8 +265,8 @@ test_faults(void)
 	int			i, slow, failed;
 
 	fault_cfg_init(&c);
-	TAP_OK(!fault_active(&c), "faults: none by default");
-	TAP_OK(fault_cfg_parse(&c, "{\"latency_ms\":[100,300],"
+	ok(!fault_active(&c), "faults: none by default");
+	ok(fault_cfg_parse(&c, "{\"latency_ms\":[100,300],"
 	    "\"latency_percent\":50,\"error_percent\":10,"
 	    "\"error_status\":502}", err, sizeof(err)) &&
 	    c.latency_min_ms == 100 && c.latency_max_ms == 300 &&
@@ -283,29 +283,29 @@ test_faults(void)
 		if (p.error_status == 502)
 			failed++;
 	}
-	TAP_OK(slow > 400 && slow < 600, "faults: latency for about 50%%"
+	ok(slow > 400 && slow < 600, "faults: latency for about 50%%"
 	    " of requests, within the range (%d)", slow);
-	TAP_OK(failed > 50 && failed < 150, "faults: errors for about 10%%"
+	ok(failed > 50 && failed < 150, "faults: errors for about 10%%"
 	    " of requests (%d)", failed);
-	TAP_OK(!fault_cfg_parse(&c, "{\"error_status\":404}", err,
+	ok(!fault_cfg_parse(&c, "{\"error_status\":404}", err,
 	    sizeof(err)) && c.error_status == 502,
 	    "faults: a 4xx error status is refused, the old value kept");
-	TAP_OK(!fault_cfg_parse(&c, "{\"latency_ms\":[300,100]}", err,
+	ok(!fault_cfg_parse(&c, "{\"latency_ms\":[300,100]}", err,
 	    sizeof(err)), "faults: an inverted range is refused");
-	TAP_OK(!fault_cfg_parse(&c, "{\"nope\":1}", err, sizeof(err)),
+	ok(!fault_cfg_parse(&c, "{\"nope\":1}", err, sizeof(err)),
 	    "faults: an unknown key is refused");
-	TAP_OK(!fault_cfg_parse(&c, "[", err, sizeof(err)),
+	ok(!fault_cfg_parse(&c, "[", err, sizeof(err)),
 	    "faults: malformed JSON is refused");
-	TAP_OK(fault_cfg_parse(&c, "{\"outage\":true}", err, sizeof(err)) &&
+	ok(fault_cfg_parse(&c, "{\"outage\":true}", err, sizeof(err)) &&
 	    (fault_plan(&c, seq_rnd, &p), p.outage && p.error_status == 503),
 	    "faults: an outage refuses with 503");
-	TAP_OK(fault_header_parse("latency=250", seq_rnd, &p) &&
+	ok(fault_header_parse("latency=250", seq_rnd, &p) &&
 	    p.latency_ms == 250 && p.error_status == 0,
 	    "faults: X-Fault latency");
-	TAP_OK(fault_header_parse("latency=100-200; error=504", seq_rnd, &p) &&
+	ok(fault_header_parse("latency=100-200; error=504", seq_rnd, &p) &&
 	    p.latency_ms >= 100 && p.latency_ms <= 200 &&
 	    p.error_status == 504, "faults: X-Fault range and error");
-	TAP_OK(!fault_header_parse("error=404", seq_rnd, &p) &&
+	ok(!fault_header_parse("error=404", seq_rnd, &p) &&
 	    !fault_header_parse("latency=abc", seq_rnd, &p) &&
 	    !fault_header_parse("latency=99999999", seq_rnd, &p) &&
 	    !fault_header_parse("boom=1", seq_rnd, &p),
@@ -344,15 +344,15 @@ test_mailq(void)
 	int			 i, ok, rc;
 
 	if (mkdtemp(dir) == NULL) {
-		TAP_OK(0, "mailq: temporary directory");
+		ok(0, "mailq: temporary directory");
 		return;
 	}
 	(void)snprintf(box, sizeof(box), "%s/box", dir);
-	TAP_OK(mailq_start(&q, box, 0, 8) == EINVAL &&
+	ok(mailq_start(&q, box, 0, 8) == EINVAL &&
 	    mailq_start(&q, box, 2, 0) == EINVAL,
 	    "mailq: no threads or no room is refused");
 	if ((rc = mailq_start(&q, box, 3, 64)) != 0) {
-		TAP_OK(0, "mailq: starts (%d)", rc);
+		ok(0, "mailq: starts (%d)", rc);
 		return;
 	}
 	memset(jobs, 0, sizeof(jobs));
@@ -362,34 +362,34 @@ test_mailq(void)
 		jobs[i].arg = &jobs[i];
 		ok &= mailq_submit(q, &jobs[i]) == 0;
 	}
-	TAP_OK(ok, "mailq: 64 jobs fit a queue of 64");
-	TAP_OK(mailq_submit(q, &(struct mailq_job){ .msg = "x" }) == -1,
+	ok(ok, "mailq: 64 jobs fit a queue of 64");
+	ok(mailq_submit(q, &(struct mailq_job){ .msg = "x" }) == -1,
 	    "mailq: the 65th is refused while 64 are in flight");
-	TAP_OK(mailq_collect(q, back, 64) == 64,
+	ok(mailq_collect(q, back, 64) == 64,
 	    "mailq: all 64 come back through the eventfd");
 	ok = 1;
 	for (i = 0; i < 64; i++)
 		ok &= back[i]->err == 0 && back[i]->name[0] != '\0' &&
 		    back[i]->arg == back[i];
-	TAP_OK(ok, "mailq: each delivered, named, its arg untouched");
+	ok(ok, "mailq: each delivered, named, its arg untouched");
 	(void)snprintf(path, sizeof(path), "%s/new", box);
-	TAP_OK(count_files(path) == 64, "mailq: 64 distinct files in new/");
-	TAP_OK(mailq_inflight(q) == 0, "mailq: nothing in flight afterwards");
+	ok(count_files(path) == 64, "mailq: 64 distinct files in new/");
+	ok(mailq_inflight(q) == 0, "mailq: nothing in flight afterwards");
 
 	/* Stop with work queued: it is delivered before the threads end. */
 	for (i = 0; i < 32; i++)
 		(void)mailq_submit(q, &jobs[i]);
 	mailq_stop(q);
-	TAP_OK(mailq_collect(q, back, 32) == 32 && count_files(path) == 96,
+	ok(mailq_collect(q, back, 32) == 32 && count_files(path) == 96,
 	    "mailq: stop delivers what was queued");
-	TAP_OK(mailq_submit(q, &jobs[0]) == -1,
+	ok(mailq_submit(q, &jobs[0]) == -1,
 	    "mailq: a stopped queue refuses new work");
 	mailq_free(q);
 
 	/* A failing Maildir: the job comes back with the errno. */
 	if (mailq_start(&q, "/proc/no/such/dir", 1, 4) == 0) {
 		(void)mailq_submit(q, &jobs[0]);
-		TAP_OK(mailq_collect(q, back, 1) == 1 && back[0]->err != 0,
+		ok(mailq_collect(q, back, 1) == 1 && back[0]->err != 0,
 		    "mailq: a failed delivery returns its errno (%s)",
 		    strerror(back[0]->err));
 		mailq_stop(q);
@@ -414,12 +414,12 @@ test_strbuf(void)
 	svc_put(buf, sizeof(buf), &o, "GET", 3);
 	svc_put(buf, sizeof(buf), &o, " ", 1);
 	svc_put(buf, sizeof(buf), &o, "/x", 2);
-	TAP_OK(strcmp(buf, "GET /x") == 0 && o == 6, "strbuf: appends");
+	ok(strcmp(buf, "GET /x") == 0 && o == 6, "strbuf: appends");
 	svc_put(buf, sizeof(buf), &o, "/abcdef", 7);
-	TAP_OK(strcmp(buf, "GET /x/") == 0 && o == 7,
+	ok(strcmp(buf, "GET /x/") == 0 && o == 7,
 	    "strbuf: cut at the buffer's end, NUL kept");
 	svc_put(buf, sizeof(buf), &o, "more", 4);
-	TAP_OK(strcmp(buf, "GET /x/") == 0 && o == 7,
+	ok(strcmp(buf, "GET /x/") == 0 && o == 7,
 	    "strbuf: a full buffer takes nothing more");
 
 	same = 1;
@@ -437,11 +437,11 @@ test_strbuf(void)
 	}
 	a[0] = a[1] = a[2] = a[3] = 255;
 	svc_ipv4_text(a, ip);
-	TAP_OK(same && strcmp(ip, "255.255.255.255") == 0,
+	ok(same && strcmp(ip, "255.255.255.255") == 0,
 	    "strbuf: IPv4 text as inet_ntop writes it");
 
 	svc_hex(raw, sizeof(raw), hex);
-	TAP_OK(strcmp(hex, "000fa0ff") == 0, "strbuf: lower-case hex");
+	ok(strcmp(hex, "000fa0ff") == 0, "strbuf: lower-case hex");
 }
 
 int
@@ -464,5 +464,6 @@ main(int argc, char **argv)
 	test_maildir();
 	test_mailq();
 	test_faults();
-	return (TAP_DONE());
+	tap_plan();
+	return (tap_done());
 }

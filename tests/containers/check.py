@@ -424,7 +424,7 @@ def t_dockerfile_build_stage():
 
 ENV_CALL = re.compile(r'\b(?:getenv|svc_env_str|svc_env_int|svc_env_double)'
                       r'\(\s*"([A-Z][A-Z0-9_]*)"')
-ENV_FMT = re.compile(r'"([A-Z][A-Z0-9_]*_)%s"\s*,\s*svc_service')
+ENV_FMT = re.compile(r'"([A-Z][A-Z0-9_]*_)%s"\s*,\s*svc_(?:service|name\(\))')
 TRACING_TABLE = re.compile(r'\{\s*"([A-Z][A-Z0-9_]*)",\s*set_\w+\s*\}')
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_]\w*)\}")
 

@@ -61,7 +61,7 @@ void		tr_rand_seed(uint64_t);	/* tests: deterministic stream */
 unsigned int	tr_fork_generation(void);
 void		tr_uuid4(char [37]);
 
-/* Arena: bump allocation for everything a span owns, freed at once. */
+/* attrs.c: bump allocation for everything a span owns, freed at once. */
 struct tr_arena_chunk {
 	struct tr_arena_chunk	*next;
 	size_t			 size;
@@ -114,11 +114,13 @@ struct tr_limits {
 	uint32_t	link_attr_count;
 };
 
+/* attrs.c: set or replace one; _cap sets the first array's capacity. */
 int	tr_attrs_set(struct tr_arena *, struct tr_attrs *, uint32_t limit,
 	    int64_t vlen_limit, const struct tracing_attr *);
+int	tr_attrs_set_cap(struct tr_arena *, struct tr_attrs *, uint32_t limit,
+	    int64_t vlen_limit, const struct tracing_attr *, uint32_t);
 const struct tr_attr	*tr_attrs_find(const struct tr_attrs *, const char *,
 			    size_t);
-/* Deep copy into a heap-backed attribute set (resource). */
 
 /* Span context as carried by spans and contexts. */
 struct tr_spanctx {

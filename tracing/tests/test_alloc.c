@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

@@ -14,7 +14,10 @@
 #include <stdint.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

@@ -11,7 +11,10 @@
 #include <glob.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "tap.h"
 #include "tracing.h"
 #include "tracing_private.h"

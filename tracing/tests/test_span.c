@@ -8,7 +8,10 @@
 
 #include <stdint.h>
 
+#include <string.h>
+
 #include "tap.h"
+#include "logcap.h"
 #include "tracing.h"
 #include "tracing_private.h"
 

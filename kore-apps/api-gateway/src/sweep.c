@@ -329,7 +329,7 @@ sweep_next(void)
 	}
 	(void)snprintf(url, sizeof(url), "%s%s", base, path);
 	rc = svc_call_detached(&sw.call, HTTP_METHOD_POST, url, tmpl, body,
-	    timeout, sw.span, sweep_call_done, NULL);
+	    timeout, sw.span, NULL, sweep_call_done, NULL);
 	json_decref(body);
 	if (!rc)
 		sweep_end(sw.call.error);

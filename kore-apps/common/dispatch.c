@@ -1,0 +1,143 @@
+/*
+ * dispatch.c: the front door's routing and each request's life. The one
+ * catch-all Kore route (svc_route) comes here: per request, a SERVER span
+ * and an access-log line, the service's authentication and fault knobs,
+ * then the handler whose route matches, or a JSON 404 or 405 in the same
+ * error shape as everything else.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "front.h"
+
+static const struct svc_route	*svc_table;
+static size_t			 svc_table_len;
+
+void
+dispatch_init(const struct svc_route *routes, size_t n)
+{
+	svc_table = routes;
+	svc_table_len = n;
+}
+
+static const struct svc_route *
+route_find(struct http_request *req, struct svc_match *m, char *allow,
+    size_t allowlen, int *path_known)
+{
+	size_t	i, len;
+
+	*path_known = 0;
+	allow[0] = '\0';
+	for (i = 0; i < svc_table_len; i++) {
+		if (!svc_route_match(svc_table[i].pattern, req->path, m))
+			continue;
+		if (svc_table[i].method == req->method)
+			return (&svc_table[i]);
+		*path_known = 1;
+		len = strlen(allow);
+		(void)snprintf(allow + len, allowlen - len, "%s%s",
+		    len > 0 ? ", " : "", http_method_text(svc_table[i].method));
+	}
+	return (NULL);
+}
+
+static void
+request_finish(struct http_request *req, struct svc_request *sr, int aborted)
+{
+	if (sr->finished)
+		return;
+	sr->finished = 1;
+	svc_trace_request_end(req, sr, aborted);
+	if (svc_access_log)
+		accesslog_write(req, sr, aborted);
+}
+
+/* Kore frees the request: the handler's state first, then its end. */
+static void
+request_free(struct http_request *req)
+{
+	struct svc_request	*sr = http_state_get(req);
+
+	if (sr->timer != NULL) {
+		kore_timer_remove(sr->timer);
+		sr->timer = NULL;
+	}
+	request_joined_free(sr);
+	if (sr->state != NULL) {
+		if (sr->state_free != NULL)
+			sr->state_free(req);
+		kore_free(sr->state);
+		sr->state = NULL;
+	}
+	request_finish(req, sr, 1);
+}
+
+/*
+ * The catch-all Kore route of every service: per request, a SERVER span
+ * and a JSON log line; the fault knobs; then the matching handler, or a
+ * JSON 404 or 405.
+ */
+int
+svc_dispatch(struct http_request *req)
+{
+	struct svc_request	*sr;
+	struct svc_match	m;
+	const struct svc_route	*route;
+	char			allow[64];
+	int			known, r;
+
+	route = route_find(req, &m, allow, sizeof(allow), &known);
+
+	if (!http_state_exists(req)) {
+		sr = http_state_create(req, sizeof(*sr), request_free);
+		sr->start_ns = svc_now_ns();
+		sr->route = route;
+		svc_trace_request_begin(req, sr);
+		if (route != NULL && !svc_auth_check(req, route)) {
+			request_finish(req, sr, 0);
+			return (KORE_RESULT_OK);
+		}
+		fault_decide(req, sr);
+		if (sr->fault.latency_ms > 0) {
+			sr->timer = kore_timer_add(fault_wake,
+			    sr->fault.latency_ms, req, KORE_TIMER_ONESHOT);
+			http_request_sleep(req);
+			return (KORE_RESULT_RETRY);
+		}
+	}
+	sr = http_state_get(req);
+	if (sr->timer != NULL) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+
+	if (sr->fault.error_status != 0 && !sr->fault_replied) {
+		sr->fault_replied = 1;
+		svc_reply_error(req, (int)sr->fault.error_status,
+		    sr->fault.outage ? "service_outage" : "fault_injected",
+		    "%s: %s (a configured fault)", svc_name(),
+		    sr->fault.outage ? "outage" : "injected error");
+		request_finish(req, sr, 0);
+		return (KORE_RESULT_OK);
+	}
+
+	if (route != NULL) {
+		r = route->handler(req, &m);
+	} else if (known) {
+		http_response_header(req, "allow", allow);
+		svc_reply_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+		    http_method_text(req->method), req->path, allow);
+		r = KORE_RESULT_OK;
+	} else {
+		svc_reply_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+		    "no such resource: %s", req->path);
+		r = KORE_RESULT_OK;
+	}
+
+	if (r != KORE_RESULT_RETRY)
+		request_finish(req, sr, 0);
+	return (r);
+}
+

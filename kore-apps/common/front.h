@@ -1,0 +1,34 @@
+/*
+ * front.h: what the front door's files share, private to kore-apps/common:
+ * hooks.c (every Kore hook, svc_init), dispatch.c (routing and each
+ * request's life), request.c (its state, headers and body), reply.c (JSON
+ * answers), faults.c (the fault knobs at run time; fault.c parses them),
+ * accesslog.c (one JSON line per request), util.c (clocks, randomness).
+ * The services use svc.h only.
+ */
+
+#ifndef FRONT_H
+#define FRONT_H
+
+#include "svc.h"
+
+/* dispatch.c */
+void	dispatch_init(const struct svc_route *, size_t);
+
+/* request.c: frees what svc_header_join copied for the request. */
+void	request_joined_free(struct svc_request *);
+
+/* faults.c */
+void	faults_init(void);
+void	fault_decide(struct http_request *, struct svc_request *);
+void	fault_wake(void *, u_int64_t);
+
+/* accesslog.c */
+void	accesslog_init(void);
+void	accesslog_write(struct http_request *, struct svc_request *, int);
+
+/* trace.c, sandbox.c: what the hooks run. */
+void	svc_trace_shutdown(void);
+void	svc_sandbox_install(void);
+
+#endif
