@@ -11,7 +11,7 @@ both side by side. Figures, no assertions:
   to storage; CPU (share of a core and microseconds per span) and PSS of
   every role over that window;
 - lag from an order's answer (its root span ends just before) to its trace
-  being queryable: BENCH_SCALE_PROBES orders with a trace id of their own,
+  being queryable: BENCH_SCALE_PROBES orders (the trace id their 201 names),
   under a paced load of BENCH_SCALE_RATE orders/s, each polled on the query
   API every 50 ms: when its root span is there, and when its last span came
   (the count then stayed put for 2 s). This includes the services' own
@@ -23,7 +23,6 @@ usage: scale.py measure single|scale OUT.json; scale.py report A.json B.json
 import glob
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -138,11 +137,10 @@ def throughput(stack):
 def probe(results, n):
     """Places orders with their own trace ids and times them into query."""
     for _ in range(n):
-        tid = secrets.token_hex(16)
-        r = post_order(order_body(sku=SKU, qty=1), {"traceparent": "00-%s-%s-01" % (tid, secrets.token_hex(8))},
-                       timeout=20)
+        r = post_order(order_body(sku=SKU, qty=1), timeout=20)
         t_end = time.time()
-        if r.status != 201:
+        tid = r.json.get("traceId") if isinstance(r.json, dict) else None
+        if r.status != 201 or not tid:
             results.append({"status": r.status})
             continue
         t_root, t_last, count, deadline = None, None, 0, t_end + 60

@@ -170,18 +170,8 @@ browse_key(struct browse *b, int key)
 			return (REQ_METRICS);
 		return (REQ_NONE);
 	}
-	if (b->help) {
-		a = browse_action(scr, key);
-		if (a == A_DOWN || a == A_PGDN)
-			b->help_top += a == A_DOWN ? 1 : 10;
-		else if (a == A_UP || a == A_PGUP)
-			b->help_top -= a == A_UP ? 1 : 10;
-		else
-			b->help = 0;
-		if (b->help_top < 0)
-			b->help_top = 0;
-		return (REQ_NONE);
-	}
+	if (b->help)
+		return (view_help_ops.act(b, browse_action(scr, key)));
 	if (b->yank) {
 		b->yank = 0;
 		return (key == 'Q' ? REQ_QUIT : REQ_NONE);
@@ -432,7 +422,7 @@ browse_draw(struct browse *b, struct screen *s)
 	if (b->yank)
 		draw_yank(b, s);
 	if (b->help)
-		view_help_draw(b, s);
+		view_help_ops.draw(b, s, 0, s->h);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
- * view_help.c: the help overlay: every key of the current screen, made
- * from the key table (browse_model.c) so that no binding goes unlisted,
- * in a box over the screen, scrolled when it does not fit.
+ * view_help.c: the help, a view like the others: every key of the screen
+ * under it, made from the key table (keys.c) so that no binding goes
+ * unlisted, in a box over the whole screen, scrolled when it does not fit;
+ * any other key closes it.
  */
 
 #include <sys/types.h>
@@ -16,8 +17,8 @@ static const char *const screen_names[SCR_COUNT] = {
 	"durations"
 };
 
-void
-view_help_draw(struct browse *b, struct screen *s)
+static void
+help_draw(struct browse *b, struct screen *s, int top, int rows)
 {
 	enum scr	 scr = browse_screen(b);
 	char		 keys[128][64];
@@ -46,11 +47,11 @@ view_help_draw(struct browse *b, struct screen *s)
 		if (text_width(keys[i]) > kw)
 			kw = text_width(keys[i]);
 	w = s->w - 4 > 96 ? 96 : s->w - 4;
-	h = (int)n + 4 > s->h - 2 ? s->h - 2 : (int)n + 4;
+	h = (int)n + 4 > rows - 2 ? rows - 2 : (int)n + 4;
 	if (w < 20 || h < 5)
 		return;
 	x = (s->w - w) / 2;
-	y = (s->h - h) / 2;
+	y = top + (rows - h) / 2;
 	screen_box(s, y, x, h, w, ST_NORMAL);
 	screen_putf(s, y, x + 2, w - 4, ST_HEAD, " Keys: %s ",
 	    screen_names[scr]);
@@ -69,3 +70,20 @@ view_help_draw(struct browse *b, struct screen *s)
 	    (int)n > shown ? "j/k: scroll; any other key closes" :
 	    "any key closes this help");
 }
+
+/* j/k and the page keys scroll; any other key closes the help. */
+static enum request
+help_act(struct browse *b, enum action a)
+{
+	if (a == A_DOWN || a == A_PGDN)
+		b->help_top += a == A_DOWN ? 1 : 10;
+	else if (a == A_UP || a == A_PGUP)
+		b->help_top -= a == A_UP ? 1 : 10;
+	else
+		b->help = 0;
+	if (b->help_top < 0)
+		b->help_top = 0;
+	return (REQ_NONE);
+}
+
+const struct view_ops view_help_ops = { "keys", help_draw, help_act };

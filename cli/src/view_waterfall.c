@@ -3,8 +3,8 @@
  * timeline scaled to the trace, each span's bar at its offset and length,
  * duration and self time, the critical path and error spans marked, search
  * matches highlighted, the split between tree and timeline movable and the
- * timeline zoomable to a span; and what its keys do (through
- * browse_model.c).
+ * timeline zoomable to a span; and what its keys do (through its model,
+ * tview.c).
  */
 
 #include <sys/types.h>
