@@ -344,21 +344,29 @@ def test_abandoned():
         after = stock(sku)
         ok(not held and after == before, "client gone while %s runs: stock back (%s -> %s), nothing held"
            % (callee, before, after), held)
-        t = fetch(trace_id, 6, until=lambda t: len(compensations(t)) >= len(calls))
+        t = fetch(trace_id, 6, until=lambda t: any(s["operationName"].endswith("/release")
+                                                   for s in compensations(t)))
         fin = find(t, "api-gateway", "finish abandoned order") if t else []
         kids = sorted((s for s in t["spans"] if fin and parent(s) == fin[0]["spanID"]
                        and tags(s).get("span.kind") == "client"), key=lambda s: s["startTime"]) if t else []
         root = find(t, "api-gateway", "POST /api/orders") if t else []
         inflight = [s for s in t["spans"] if root and parent(s) == root[0]["spanID"]
                     and s["operationName"] == callee] if t else []
+        # Kore frees a sleeping request only once its connection is found
+        # closed; when that came after the reservation (seen in CI), the
+        # order was being created too, and is cancelled first.
+        want = calls
+        if callee != "POST /v1/orders" and t and root and any(
+                parent(s) == root[0]["spanID"] and s["operationName"] == "POST /v1/orders" for s in t["spans"]):
+            want = ["POST /v1/reservations/{id}/cancel-order"] + calls
         ok(len(inflight) == 1 and tags(inflight[0]).get("http.response.status_code") == 201,
            "client gone while %s runs: that call is not aborted, it finishes (201)" % callee,
            [(s["operationName"], tags(s).get("http.response.status_code")) for s in inflight])
         ok(fin and root and parent(fin[0]) == root[0]["spanID"] and tags(root[0]).get("error.type") == "aborted"
-           and [s["operationName"] for s in kids if s["operationName"].startswith("POST")] == calls
+           and [s["operationName"] for s in kids if s["operationName"].startswith("POST")] == want
            and all(tags(s).get("http.response.status_code") == 200 for s in kids if s["operationName"].startswith("POST"))
            and tags(fin[0]).get("order.reservation_id", "").startswith("res_") and not is_error(fin[0]),
-           "client gone while %s runs: the trace shows the compensation (%s)" % (callee, ", ".join(calls)),
+           "client gone while %s runs: the trace shows the compensation (%s)" % (callee, ", ".join(want)),
            [(s["operationName"], tags(s).get("http.response.status_code")) for s in kids] if t else None)
         r = post_order(body, {"Idempotency-Key": key})
         ok(r.status == 201 and stock(sku) == before - 2,
