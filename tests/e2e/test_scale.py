@@ -178,7 +178,9 @@ def test_order_through_the_profile():
     d2 = metric(METRICS_BASE + 2, "otelcol_receiver_accepted_spans_total") - c2
     ok(d1 > 0 and d2 > 0, "scale: its spans came through both collectors (%d and %d)" % (d1, d2))
     nodes = os_get("/_cat/nodes?h=name&format=json").json
-    health = os_get("/_cluster/health").json
+    # A new daily index (the first order of the day) is green once its
+    # replicas are initialised: wait for it.
+    health = os_get("/_cluster/health?wait_for_status=green&timeout=60s", timeout=70).json
     ok(len(nodes) == len(OS_NODES) and health.get("status") == "green",
        "scale: OpenSearch has %d nodes, green (every shard replicated)" % len(OS_NODES), health)
     idx = os_get("/_cat/indices/%s?format=json" % SPANS).json
