@@ -25,6 +25,10 @@ cp -r /usr/share/kore/. "$src/"
 #     connection failed (it waited for good after a PostgreSQL crash); a
 #     statement abandoned mid-flight closes its connection instead of a
 #     blocking cancel (a worker froze when the server hung).
+#   0004-curl-immediate-timeout: a call started from a finished call's
+#     callback is driven at once, not at the next curl event.
+#   0005-prune-before-http: the requests of a connection that went are
+#     freed in the round that saw it go, not after the next wait.
 patches=$(dirname "$0")/kore-patches
 for p in "$patches"/*.patch; do
 	patch -s -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \
