@@ -220,7 +220,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return (0);
 }
 
-/* One turn of Kore's worker loop (worker.c), waiting at most wait_ms. */
+/*
+ * One turn of Kore's worker loop (worker.c as patched: gone connections
+ * are pruned before http_process as well), waiting at most wait_ms.
+ */
 static void
 worker_turn(u_int64_t wait_ms)
 {
@@ -235,6 +238,7 @@ worker_turn(u_int64_t wait_ms)
 	kore_curl_run_scheduled();
 	kore_curl_do_timeout();
 #endif
+	kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
 	http_process();
 	kore_connection_check_timeout(now);
 	kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);

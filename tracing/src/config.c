@@ -49,6 +49,7 @@ static int	set_processor(struct tracing_config *, const char *);
 static int	set_curl_init(struct tracing_config *, const char *);
 static int	set_autostart(struct tracing_config *, const char *);
 static int	set_failover(struct tracing_config *, const char *);
+static int	set_max_request(struct tracing_config *, const char *);
 
 /* Generic before signal-specific: the specific one wins from the env. */
 static const struct cfg_var	vars[] = {
@@ -86,6 +87,7 @@ static const struct cfg_var	vars[] = {
 	{ "TRACING_CURL_GLOBAL_INIT",		set_curl_init },
 	{ "TRACING_AUTOSTART",			set_autostart },
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS",	set_failover },
+	{ "TRACING_OTLP_MAX_REQUEST_BYTES",	set_max_request },
 	{ NULL,					NULL }
 };
 
@@ -100,6 +102,7 @@ tr_config_default(struct tracing_config *c)
 	c->bsp_timeout_ms = 30000;
 	c->bsp_queue = 2048;
 	c->bsp_batch = 512;
+	c->max_request_bytes = TR_OTLP_MAX_REQUEST_DEFAULT;
 	c->propagators = TRACING_PROPAGATE_TRACECONTEXT |
 	    TRACING_PROPAGATE_BAGGAGE;
 	c->log_level = -1;
@@ -634,6 +637,17 @@ static int
 set_bsp_batch(struct tracing_config *c, const char *v)
 {
 	return (set_uint(&c->bsp_batch, v, 1, 1 << 24));
+}
+
+/*
+ * The largest OTLP request body, encoded and before compression: a batch
+ * over it goes in parts (exporter_otlp.c). 4 MiB by default, what gRPC
+ * servers (the OpenTelemetry and Jaeger collectors) take by default.
+ */
+static int
+set_max_request(struct tracing_config *c, const char *v)
+{
+	return (set_uint(&c->max_request_bytes, v, 1024, 1U << 30));
 }
 
 static int

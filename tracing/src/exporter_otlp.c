@@ -46,6 +46,7 @@ struct otlp {
 	int			 grpc;
 	int			 gzip;
 	unsigned int		 timeout_ms;
+	size_t			 max_request;	/* body cap, before gzip */
 	struct tr_header	*headers;
 	size_t			 nheaders;
 	CURL			*curl;
@@ -488,6 +489,8 @@ prepare_body(struct otlp *o, struct tracing_batch *b)
 	tr_pbw_reset(&o->w);
 	if ((rc = tr_otlp_encode(&o->w, b)) != TRACING_OK)
 		return (rc);
+	if (tr_pbw_len(&o->w) > o->max_request)
+		return (TRACING_ERR_LIMIT);
 	o->body.len = 0;
 	if (o->grpc) {
 		/* Length-prefixed message: flag, 4 bytes big-endian, data. */
@@ -528,19 +531,15 @@ failover(struct otlp *o)
 	return (o->url);
 }
 
+/* Sends the request in o->body for b, with retries and failover. */
 static int
-otlp_export(void *arg, const struct tracing_batch *cb)
+export_body(struct otlp *o, struct tracing_batch *b)
 {
-	struct otlp		*o = arg;
-	struct tracing_batch	*b = (struct tracing_batch *)cb;
 	struct attempt		 a;
 	uint64_t		 now, deadline, delay, left, cap;
 	unsigned int		 attempt;
 	size_t			 first;
-	int			 rc;
 
-	if ((rc = prepare_body(o, b)) != TRACING_OK)
-		return (rc);
 	if (o->curl == NULL && (o->curl = curl_easy_init()) == NULL)
 		return (TRACING_ERR_NOMEM);
 	o->abort = b->abort;
@@ -603,6 +602,64 @@ otlp_export(void *arg, const struct tracing_batch *cb)
 	}
 }
 
+/*
+ * Exports n spans of b as one request, or, when that request would be
+ * over the cap (TRACING_OTLP_MAX_REQUEST_BYTES), in halves, each checked
+ * again: a span over the cap on its own cannot be sent and is dropped.
+ * The spans of a part that fails are added to b->dropped; the retries and
+ * rejections of each part to b's. Returns the last failure, if any.
+ */
+static int
+export_part(struct otlp *o, struct tracing_batch *b,
+    struct tracing_span **spans, size_t n)
+{
+	struct tracing_batch	part;
+	size_t			half;
+	int			rc, rc2;
+
+	part = *b;
+	part.spans = spans;
+	part.n = n;
+	part.retries = 0;
+	part.rejected = 0;
+	part.dropped = 0;
+	rc = prepare_body(o, &part);
+	if (rc == TRACING_ERR_LIMIT && n > 1) {
+		half = n / 2;
+		rc = export_part(o, b, spans, half);
+		rc2 = export_part(o, b, spans + half, n - half);
+		return (rc2 != TRACING_OK ? rc2 : rc);
+	}
+	if (rc == TRACING_ERR_LIMIT)
+		tr_log(TRACING_LOG_WARN, "OTLP export: a span of %zu bytes "
+		    "encoded is over TRACING_OTLP_MAX_REQUEST_BYTES (%zu): "
+		    "dropped", tr_pbw_len(&o->w), o->max_request);
+	else if (rc == TRACING_OK)
+		rc = export_body(o, &part);
+	b->retries += part.retries;
+	b->rejected += part.rejected;
+	if (rc != TRACING_OK)
+		b->dropped += n;
+	return (rc);
+}
+
+static int
+otlp_export(void *arg, const struct tracing_batch *cb)
+{
+	struct otlp		*o = arg;
+	struct tracing_batch	*b = (struct tracing_batch *)cb;
+	int			 rc;
+
+	b->dropped = 0;
+	rc = export_part(o, b, b->spans, b->n);
+	/* Nothing went: the batch failed, and its caller counts it so. */
+	if (rc != TRACING_OK && b->dropped >= b->n) {
+		b->dropped = 0;
+		return (rc);
+	}
+	return (TRACING_OK);
+}
+
 static void
 otlp_free(void *arg)
 {
@@ -659,6 +716,7 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	o->grpc = cfg->protocol == PROTO_GRPC;
 	o->gzip = cfg->gzip;
 	o->timeout_ms = cfg->timeout_ms;
+	o->max_request = cfg->max_request_bytes;
 	if ((rc = tr_config_otlp_url(cfg, &base)) != TRACING_OK)
 		goto fail;
 	if (o->grpc) {

@@ -318,10 +318,13 @@ export_batch_counted(struct tr_processor *p, struct tracing_span **spans,
 		(void)pthread_mutex_lock(&p->lock);
 	p->retries += b.retries;
 	if (rc == TRACING_OK) {
-		if (b.rejected > n)
-			b.rejected = n;
+		if (b.dropped > n)
+			b.dropped = n;
+		if (b.rejected > n - b.dropped)
+			b.rejected = n - b.dropped;
 		p->rejected += b.rejected;
-		p->exported += n - b.rejected;
+		p->dropped += b.dropped;
+		p->exported += n - b.dropped - b.rejected;
 	} else {
 		p->failures++;
 		p->dropped += n;

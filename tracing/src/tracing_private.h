@@ -297,6 +297,7 @@ struct tracing_config {
 	unsigned int		 bsp_timeout_ms;
 	unsigned int		 bsp_queue;
 	unsigned int		 bsp_batch;
+	unsigned int		 max_request_bytes;	/* OTLP body cap */
 	int			 simple_processor;
 	unsigned int		 propagators;
 	int			 log_level;
@@ -310,6 +311,9 @@ void	tr_config_default(struct tracing_config *);
 void	tr_config_cleanup(struct tracing_config *);
 int	tr_config_otlp_url(const struct tracing_config *, char **);
 int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
+
+/* TRACING_OTLP_MAX_REQUEST_BYTES by default: gRPC's default maximum. */
+#define TR_OTLP_MAX_REQUEST_DEFAULT	(4U * 1024 * 1024)
 
 /* At most this many OTLP endpoints: the main one and its failovers. */
 #define TR_OTLP_ENDPOINTS_MAX	8
@@ -331,6 +335,8 @@ struct tracing_batch {
 	/* Filled in by the built-in exporters. */
 	unsigned int		  retries;
 	uint64_t		  rejected;
+	/* Spans lost while the others went (an export in parts). */
+	uint64_t		  dropped;
 };
 
 /* otlp.c: encoding ExportTraceServiceRequest by hand, back to front. */

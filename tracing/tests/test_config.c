@@ -61,6 +61,8 @@ static int c_ep(const struct tracing_config *c) { return (c->endpoint != NULL &&
 static int c_noep(const struct tracing_config *c) { return (c->endpoint == NULL); }
 static int c_fo(const struct tracing_config *c) { return (c->failover != NULL && strcmp(c->failover, "http://a:1,https://b:2/") == 0); }
 static int c_nofo(const struct tracing_config *c) { return (c->failover == NULL); }
+static int c_cap(const struct tracing_config *c) { return (c->max_request_bytes == 65536); }
+static int c_capdef(const struct tracing_config *c) { return (c->max_request_bytes == 4194304); }
 static int c_svc(const struct tracing_config *c) { return (c->service_name != NULL && strcmp(c->service_name, "orders") == 0); }
 static int c_hdr(const struct tracing_config *c) { return (c->nheaders == 2 && strcmp(c->headers[0].name, "api-key") == 0 && strcmp(c->headers[0].value, "a b") == 0 && strcmp(c->headers[1].name, "x") == 0 && strcmp(c->headers[1].value, "1") == 0); }
 static int c_hdr1(const struct tracing_config *c) { return (c->nheaders == 1 && strcmp(c->headers[0].name, "ok") == 0); }
@@ -75,6 +77,9 @@ static const struct env_case	cases[] = {
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://a:1,,http://b:2", 1, "an empty failover: none", c_nofo },
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://1,http://2,http://3,http://4,http://5,http://6,http://7,http://8", 1,
 	  "more than 7 failovers: none", c_nofo },
+	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "65536", 0, "request cap", c_cap },
+	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "100", 1, "request cap below 1024: the default, 4 MiB", c_capdef },
+	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "4M", 1, "request cap not a number: the default", c_capdef },
 	{ "OTEL_TRACES_EXPORTER", "console", 0, "console exporter", c_console },
 	{ "OTEL_TRACES_EXPORTER", "none", 0, "no exporter", c_none },
 	{ "OTEL_TRACES_EXPORTER", "zipkin", 1, "unknown exporter: otlp", c_otlp },

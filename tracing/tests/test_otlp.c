@@ -264,7 +264,7 @@ main(void)
 	{
 		struct tracing_span	*sp[2] = { s2, s3 };
 		struct tracing_batch	 b = { sp, 2, &p->resource, 0, NULL,
-					    0, 0 };
+					    0, 0, 0 };
 
 		free(enc);
 		enc = NULL;

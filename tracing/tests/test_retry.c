@@ -3,7 +3,7 @@
  * backoff schedule, Retry-After, RetryInfo) and the HTTP exporter against
  * tests/fake_otlp.py on 127.0.0.1: 503 + Retry-After then 200, 400 never
  * retried, 429 with backoff, partial success, no time left, gzip, headers,
- * and failover to further endpoints.
+ * failover to further endpoints, and the request size cap.
  */
 
 #include <sys/types.h>
@@ -271,6 +271,105 @@ test_failover(void)
 	tr_buf_cleanup(&r.log);
 }
 
+/*
+ * n spans of about 1 KB each (span big: bigger), ended and exported as one
+ * batch under a request cap; r as scenario() fills it, *maxplen the
+ * largest request body the peer saw.
+ */
+static void
+batch_scenario(const char *script, const char *cap, int n, int big,
+    size_t biglen, struct result *r, int *maxplen)
+{
+	struct tracing_config	*c;
+	struct tracing_provider	*p;
+	struct tracing_span	*s;
+	struct tr_buf		 dummy;
+	char			*v;
+	const char		*line;
+	int			 i, plen;
+
+	memset(r, 0, sizeof(*r));
+	tr_buf_init(&r->log, 0);
+	tr_buf_init(&dummy, 0);
+	control("/__script", script, &dummy);
+	tr_buf_cleanup(&dummy);
+	if ((v = malloc((biglen > 1000 ? biglen : 1000) + 1)) == NULL)
+		exit(1);
+	tracing_config_alloc(&c);
+	tracing_config_set(c, "OTEL_EXPORTER_OTLP_ENDPOINT", base);
+	tracing_config_set(c, "TRACING_OTLP_MAX_REQUEST_BYTES", cap);
+	tracing_config_set(c, "OTEL_BSP_SCHEDULE_DELAY", "60000");
+	if (tracing_provider_alloc(&p, c, NULL, 0) != TRACING_OK ||
+	    tracing_provider_start(p) != TRACING_OK)
+		exit(1);
+	tracing_config_free(c);
+	for (i = 0; i < n; i++) {
+		memset(v, 'a' + i % 26, i == big ? biglen : 1000);
+		v[i == big ? biglen : 1000] = '\0';
+		s = tracing_span_start(tracing_provider_tracer(p, "t", NULL),
+		    "s", 1, NULL, 0);
+		tracing_span_set_str(s, "k", v);
+		tracing_span_end(s, 0);
+	}
+	free(v);
+	(void)tracing_provider_force_flush(p, 10000);
+	tracing_provider_stats(p, &r->st);
+	tracing_provider_free(p);
+	control("/__log", NULL, &r->log);
+	*maxplen = 0;
+	for (line = tr_buf_cstr(&r->log); line != NULL && *line != '\0';
+	    line = strchr(line, '\n') + 1) {
+		r->requests++;
+		if (sscanf(line, "%*f %*s %*s %*s %*d %d", &plen) == 1 &&
+		    plen > *maxplen)
+			*maxplen = plen;
+		if (strchr(line, '\n') == NULL)
+			break;
+	}
+}
+
+/*
+ * TRACING_OTLP_MAX_REQUEST_BYTES: a batch whose request would be over it
+ * goes in parts, each under it; a span over it alone is dropped and
+ * counted; a part refused loses its spans only.
+ */
+static void
+test_request_cap(void)
+{
+	struct result	r;
+	int		maxplen;
+
+	batch_scenario("", "8192", 40, -1, 0, &r, &maxplen);
+	ok(r.st.spans_exported == 40 && r.st.spans_dropped == 0 &&
+	    r.requests > 1 && maxplen <= 8192 && maxplen > 4096,
+	    "request cap: 40 spans of 1 KB under an 8 KiB cap go in %d "
+	    "requests, the largest %d bytes, none dropped", r.requests,
+	    maxplen);
+	tr_buf_cleanup(&r.log);
+
+	batch_scenario("", "4194304", 40, -1, 0, &r, &maxplen);
+	ok(r.st.spans_exported == 40 && r.requests == 1,
+	    "request cap: the same 40 under the default 4 MiB: one request "
+	    "(%d bytes)", maxplen);
+	tr_buf_cleanup(&r.log);
+
+	log_reset();
+	batch_scenario("", "8192", 10, 3, 20000, &r, &maxplen);
+	ok(r.st.spans_exported == 9 && r.st.spans_dropped == 1 &&
+	    maxplen <= 8192 && log_count("over TRACING_OTLP_MAX_REQUEST_BYTES")
+	    == 1, "request cap: a span of 20 KB over an 8 KiB cap is dropped "
+	    "and counted, logged; the other 9 go");
+	tr_buf_cleanup(&r.log);
+
+	batch_scenario("200\n400\n", "8192", 40, -1, 0, &r, &maxplen);
+	ok(r.st.spans_dropped > 0 && r.st.spans_dropped < 40 &&
+	    r.st.spans_exported == 40 - r.st.spans_dropped &&
+	    r.st.export_retries == 0, "request cap: a part refused (400) "
+	    "loses its %llu spans only, the other parts go",
+	    (unsigned long long)r.st.spans_dropped);
+	tr_buf_cleanup(&r.log);
+}
+
 int
 main(void)
 {
@@ -362,6 +461,7 @@ main(void)
 	tr_buf_cleanup(&r.log);
 
 	test_failover();
+	test_request_cap();
 	server_stop();
 	curl_global_cleanup();
 	return (tap_done());
