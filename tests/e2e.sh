@@ -17,6 +17,16 @@ fi
 echo "# the stack is up (see $RUN_DIR/up-for-tests.log)"
 
 rc=0
+# call.c and db.c in one process with Kore, against the stack's PostgreSQL.
+echo "# kore-apps I/O tests (call.c, db.c)"
+if make -s -C kore-apps io-tests >"$RUN_DIR/io-tests-build.log" 2>&1; then
+	LSAN_OPTIONS=use_unaligned=1:suppressions=$TOP/kore-apps/fuzz/lsan.supp \
+		IO_DB_CONNINFO=$GATEWAY_DB_CONNINFO build/fuzz-front-door/io-tests || rc=1
+else
+	echo "not ok 1 - the I/O tests build"
+	sed 's/^/#   /' "$RUN_DIR/io-tests-build.log" | tail -20
+	rc=1
+fi
 for t in tests/e2e/test_orders.py tests/e2e/test_traces.py tests/e2e/test_w3c.py tests/e2e/test_http.py \
     tests/e2e/test_export.py tests/e2e/test_metrics.py; do
 	echo "# $t"

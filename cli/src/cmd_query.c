@@ -192,8 +192,16 @@ hint_service(struct jaeger *j, const char *svc)
 	jaeger_free_strings(names, n);
 }
 
-int
-cmd_slow(struct ctx *c, int argc, char *argv[])
+/* What `slow` was asked: its options parsed into st, w and the rest. */
+struct slow_args {
+	long long	limit, page;
+	int		narrow, service_given;
+};
+
+/* -1: go on; otherwise the exit status. */
+static int
+slow_options(struct ctx *c, int argc, char *argv[], struct slow_state *st,
+    struct window *w, struct slow_args *a)
 {
 	static const struct option longopts[] = {
 		{ "ms", required_argument, NULL, 'm' },
@@ -207,31 +215,12 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct slow_state	 st;
-	struct jaeger_query	 q;
-	struct window		 w;
-	struct table		 tab;
-	struct jaeger		*j;
-	long long		 limit, page;
-	int			 ch, rc, narrow, today, service_given;
-	char			*owner = NULL, what[1024];
-	size_t			 i, k, shown;
-	char			 id[40], start[40], dur[32], self[32];
-	char			 spans[16], root[512], svcs[1024], maxs[512];
-	json_t			*o, *arr, *r, *sv;
+	int	ch, rc;
 
-	memset(&st, 0, sizeof(st));
-	st.min_us = 200 * USEC_PER_MSEC;
-	st.service = DEFAULT_SERVICE;
-	limit = 20;
-	page = 1000;
-	narrow = 1;
-	window_init(&w);
-	service_given = 0;
 	while ((ch = getopt_long(argc, argv, "hm:n:o:s:", longopts,
 	    NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0 ||
-		    (rc = filter_option(&st.f, ch, optarg)) != 0) {
+		if ((rc = window_option(w, ch, optarg)) != 0 ||
+		    (rc = filter_option(&st->f, ch, optarg)) != 0) {
 			if (rc == -1)
 				return (usage_error("slow", NULL));
 			continue;
@@ -239,31 +228,31 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 		switch (ch) {
 		case 'm':
 			if (parse_duration(optarg, USEC_PER_MSEC,
-			    &st.min_us) == -1)
+			    &st->min_us) == -1)
 				return (usage_error("slow", "--ms: %s: not a "
 				    "number of milliseconds (or a duration "
 				    "like 1.5s)", optarg));
 			break;
 		case 'n':
-			if (parse_int(optarg, 0, 1000000000, &limit) == -1)
+			if (parse_int(optarg, 0, 1000000000, &a->limit) == -1)
 				return (usage_error("slow", "--limit: %s: "
 				    "want a count (0: all)", optarg));
 			break;
 		case 'N':
-			narrow = 0;
+			a->narrow = 0;
 			break;
 		case 'o':
-			st.operation = optarg;
+			st->operation = optarg;
 			break;
 		case 'P':
-			if (parse_int(optarg, 1, 1000000, &page) == -1)
+			if (parse_int(optarg, 1, 1000000, &a->page) == -1)
 				return (usage_error("slow", "--page: %s: want "
 				    "1 to 1000000", optarg));
 			break;
 		case 's':
-			st.service = strcmp(optarg, "all") == 0 ? NULL :
+			st->service = strcmp(optarg, "all") == 0 ? NULL :
 			    optarg;
-			service_given = 1;
+			a->service_given = 1;
 			break;
 		default:
 			if ((rc = command_option(c, "slow", ch, optarg)) != -1)
@@ -273,13 +262,151 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	if (optind < argc)
 		return (usage_error("slow", "unexpected argument: %s",
 		    argv[optind]));
-	if ((rc = window_finish(&w, "slow")) != 0)
+	if ((rc = window_finish(w, "slow")) != 0)
 		return (rc);
-	if (st.f.max_us > 0 && st.f.max_us < st.min_us)
+	if (st->f.max_us > 0 && st->f.max_us < st->min_us)
 		return (usage_error("slow", "--max-ms is below --ms"));
+	return (-1);
+}
+
+static json_t *
+slow_row_json(const struct slow_row *x)
+{
+	char	 id[40], start[40];
+	json_t	*r, *sv;
+	size_t	 k;
+
+	r = json_object();
+	fmt_trace_id(x->hi, x->lo, id, sizeof(id));
+	json_object_set_new(r, "traceId", json_string(id));
+	fmt_time_rfc3339(x->start_us, 1, start, sizeof(start));
+	json_object_set_new(r, "start", json_string(start));
+	json_object_set_new(r, "durationUs", json_integer(x->duration_us));
+	json_object_set_new(r, "rootService", json_string(x->root_service));
+	json_object_set_new(r, "rootOperation",
+	    json_string(x->root_operation));
+	json_object_set_new(r, "spanCount", json_integer((json_int_t)x->nspans));
+	sv = json_array();
+	for (k = 0; k < x->nservices; k++)
+		json_array_append_new(sv, json_string(x->services[k]));
+	json_object_set_new(r, "services", sv);
+	json_object_set_new(r, "error", json_boolean(x->nerrors > 0));
+	json_object_set_new(r, "errorSpans",
+	    json_integer((json_int_t)x->nerrors));
+	sv = json_object();
+	json_object_set_new(sv, "service", json_string(x->max_service));
+	json_object_set_new(sv, "operation", json_string(x->max_operation));
+	json_object_set_new(sv, "selfUs", json_integer(x->max_self_us));
+	json_object_set_new(r, "largestSelfTime", sv);
+	return (r);
+}
+
+static void
+slow_print_json(const struct slow_state *st, const struct window *w,
+    size_t shown)
+{
+	char	 start[40];
+	json_t	*o, *arr;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "minDurationUs", json_integer(st->min_us));
+	fmt_time_rfc3339(w->start_us, 1, start, sizeof(start));
+	json_object_set_new(o, "windowStart", json_string(start));
+	fmt_time_rfc3339(w->end_us, 1, start, sizeof(start));
+	json_object_set_new(o, "windowEnd", json_string(start));
+	json_object_set_new(o, "service", st->service != NULL ?
+	    json_string(st->service) : json_null());
+	json_object_set_new(o, "operation", st->operation != NULL ?
+	    json_string(st->operation) : json_null());
+	json_object_set_new(o, "scanned", json_integer(
+	    (json_int_t)st->scanned));
+	json_object_set_new(o, "matched", json_integer((json_int_t)st->n));
+	arr = json_array();
+	for (i = 0; i < shown; i++)
+		json_array_append_new(arr, slow_row_json(&st->rows[i]));
+	json_object_set_new(o, "traces", arr);
+	json_print(o);
+}
+
+static void
+slow_print_table(struct slow_state *st, size_t shown)
+{
+	struct table	 tab;
+	char		 id[40], start[40], dur[32], self[32], what[1024];
+	char		 spans[16], root[512], svcs[1024], maxs[512];
+	size_t		 i, k, row;
+	int		 today;
+
+	table_init(&tab, "TRACE ID|START|>DURATION|~ROOT|->SPANS|"
+	    "~-SERVICES|ERR|~-LARGEST SELF TIME");
+	for (i = 0, today = out.width > 0; i < shown; i++)
+		today &= is_today_local(st->rows[i].start_us);
+	for (i = 0; i < shown; i++) {
+		struct slow_row *x = &st->rows[i];
+
+		fmt_trace_id(x->hi, x->lo, id, sizeof(id));
+		fmt_time_local(x->start_us, start, sizeof(start));
+		if (today)
+			memmove(start, start + 11, strlen(start + 11) + 1);
+		fmt_duration(x->duration_us, dur, sizeof(dur));
+		fmt_duration(x->max_self_us, self, sizeof(self));
+		snprintf(spans, sizeof(spans), "%zu", x->nspans);
+		snprintf(root, sizeof(root), "%s: %s", x->root_service,
+		    x->root_operation);
+		svcs[0] = '\0';
+		for (k = 0; k < x->nservices; k++) {
+			if (k > 0)
+				strncat(svcs, ",", sizeof(svcs) -
+				    strlen(svcs) - 1);
+			strncat(svcs, x->services[k], sizeof(svcs) -
+			    strlen(svcs) - 1);
+		}
+		snprintf(maxs, sizeof(maxs), "%s %s: %s", self,
+		    x->max_service, x->max_operation);
+		row = table_row(&tab, id, start, dur, root, spans, svcs,
+		    x->nerrors > 0 ? "yes" : "", maxs);
+		table_color(&tab, row, 2, C_YELLOW);
+		if (x->nerrors > 0)
+			table_color(&tab, row, 6, C_RED);
+	}
+	table_print(&tab, stdout);
+	table_cleanup(&tab);
+	fmt_duration(st->min_us, dur, sizeof(dur));
+	searched(st, what, sizeof(what));
+	printf("%s%zu trace%s took >= %s, of %zu searched (%s)",
+	    color(C_DIM), st->n, st->n == 1 ? "" : "s", dur, st->scanned,
+	    what);
+	if (shown < st->n)
+		printf("; the %zu slowest shown (--limit 0 for all)", shown);
+	printf("%s\n", color(C_RESET));
+}
+
+int
+cmd_slow(struct ctx *c, int argc, char *argv[])
+{
+	struct slow_state	 st;
+	struct slow_args	 a;
+	struct jaeger_query	 q;
+	struct window		 w;
+	struct jaeger		*j;
+	int			 rc;
+	char			*owner = NULL, what[1024], dur[32];
+	size_t			 shown;
+
+	memset(&st, 0, sizeof(st));
+	st.min_us = 200 * USEC_PER_MSEC;
+	st.service = DEFAULT_SERVICE;
+	a.limit = 20;
+	a.page = 1000;
+	a.narrow = 1;
+	a.service_given = 0;
+	window_init(&w);
+	if ((rc = slow_options(c, argc, argv, &st, &w, &a)) != -1)
+		return (rc);
 	j = ctx_jaeger(c);
 	/* An operation without a service: the service that has it. */
-	if (st.operation != NULL && !service_given &&
+	if (st.operation != NULL && !a.service_given &&
 	    (rc = operation_service(j, st.operation, &st.service,
 	    &owner)) != JAEGER_OK)
 		return (jaeger_fail(c, rc));
@@ -296,8 +423,8 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	 * compares nanoseconds, we microseconds rounded from both ends, so a
 	 * trace of exactly N us may hold a root span of N - 0.x us.
 	 */
-	q.min_duration_us = narrow && st.min_us > 1 ? st.min_us - 1 : 0;
-	q.page_limit = (size_t)page;
+	q.min_duration_us = a.narrow && st.min_us > 1 ? st.min_us - 1 : 0;
+	q.page_limit = (size_t)a.page;
 	if ((rc = jaeger_search(j, &q, slow_cb, &st)) != JAEGER_OK) {
 		slow_free(&st);
 		free(owner);
@@ -305,111 +432,18 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	}
 	if (st.n > 1)
 		qsort(st.rows, st.n, sizeof(*st.rows), slow_cmp);
-	shown = limit == 0 || (size_t)limit > st.n ? st.n : (size_t)limit;
+	shown = a.limit == 0 || (size_t)a.limit > st.n ? st.n :
+	    (size_t)a.limit;
 	if (j->truncated > 0)
 		warnx("warning: %zu time window(s) held more traces than one "
 		    "answer carries in a single microsecond; some may be "
 		    "missing (raise --page)", j->truncated);
 
-	if (out.json) {
-		o = json_object();
-		json_object_set_new(o, "minDurationUs", json_integer(st.min_us));
-		fmt_time_rfc3339(w.start_us, 1, start, sizeof(start));
-		json_object_set_new(o, "windowStart", json_string(start));
-		fmt_time_rfc3339(w.end_us, 1, start, sizeof(start));
-		json_object_set_new(o, "windowEnd", json_string(start));
-		json_object_set_new(o, "service", st.service != NULL ?
-		    json_string(st.service) : json_null());
-		json_object_set_new(o, "operation", st.operation != NULL ?
-		    json_string(st.operation) : json_null());
-		json_object_set_new(o, "scanned", json_integer(
-		    (json_int_t)st.scanned));
-		json_object_set_new(o, "matched", json_integer(
-		    (json_int_t)st.n));
-		arr = json_array();
-		for (i = 0; i < shown; i++) {
-			struct slow_row *x = &st.rows[i];
-
-			r = json_object();
-			fmt_trace_id(x->hi, x->lo, id, sizeof(id));
-			json_object_set_new(r, "traceId", json_string(id));
-			fmt_time_rfc3339(x->start_us, 1, start, sizeof(start));
-			json_object_set_new(r, "start", json_string(start));
-			json_object_set_new(r, "durationUs",
-			    json_integer(x->duration_us));
-			json_object_set_new(r, "rootService",
-			    json_string(x->root_service));
-			json_object_set_new(r, "rootOperation",
-			    json_string(x->root_operation));
-			json_object_set_new(r, "spanCount",
-			    json_integer((json_int_t)x->nspans));
-			sv = json_array();
-			for (k = 0; k < x->nservices; k++)
-				json_array_append_new(sv,
-				    json_string(x->services[k]));
-			json_object_set_new(r, "services", sv);
-			json_object_set_new(r, "error",
-			    json_boolean(x->nerrors > 0));
-			json_object_set_new(r, "errorSpans",
-			    json_integer((json_int_t)x->nerrors));
-			sv = json_object();
-			json_object_set_new(sv, "service",
-			    json_string(x->max_service));
-			json_object_set_new(sv, "operation",
-			    json_string(x->max_operation));
-			json_object_set_new(sv, "selfUs",
-			    json_integer(x->max_self_us));
-			json_object_set_new(r, "largestSelfTime", sv);
-			json_array_append_new(arr, r);
-		}
-		json_object_set_new(o, "traces", arr);
-		json_print(o);
-	} else if (st.n > 0) {
-		table_init(&tab, "TRACE ID|START|>DURATION|~ROOT|->SPANS|"
-		    "~-SERVICES|ERR|~-LARGEST SELF TIME");
-		for (i = 0, today = out.width > 0; i < shown; i++)
-			today &= is_today_local(st.rows[i].start_us);
-		for (i = 0; i < shown; i++) {
-			struct slow_row *x = &st.rows[i];
-			size_t row;
-
-			fmt_trace_id(x->hi, x->lo, id, sizeof(id));
-			fmt_time_local(x->start_us, start, sizeof(start));
-			if (today)
-				memmove(start, start + 11, strlen(start + 11) + 1);
-			fmt_duration(x->duration_us, dur, sizeof(dur));
-			fmt_duration(x->max_self_us, self, sizeof(self));
-			snprintf(spans, sizeof(spans), "%zu", x->nspans);
-			snprintf(root, sizeof(root), "%s: %s",
-			    x->root_service, x->root_operation);
-			svcs[0] = '\0';
-			for (k = 0; k < x->nservices; k++) {
-				if (k > 0)
-					strncat(svcs, ",", sizeof(svcs) -
-					    strlen(svcs) - 1);
-				strncat(svcs, x->services[k], sizeof(svcs) -
-				    strlen(svcs) - 1);
-			}
-			snprintf(maxs, sizeof(maxs), "%s %s: %s", self,
-			    x->max_service, x->max_operation);
-			row = table_row(&tab, id, start, dur, root, spans,
-			    svcs, x->nerrors > 0 ? "yes" : "", maxs);
-			table_color(&tab, row, 2, C_YELLOW);
-			if (x->nerrors > 0)
-				table_color(&tab, row, 6, C_RED);
-		}
-		table_print(&tab, stdout);
-		table_cleanup(&tab);
-		fmt_duration(st.min_us, dur, sizeof(dur));
-		searched(&st, what, sizeof(what));
-		printf("%s%zu trace%s took >= %s, of %zu searched (%s)",
-		    color(C_DIM), st.n, st.n == 1 ? "" : "s", dur, st.scanned,
-		    what);
-		if (shown < st.n)
-			printf("; the %zu slowest shown (--limit 0 for all)",
-			    shown);
-		printf("%s\n", color(C_RESET));
-	} else {
+	if (out.json)
+		slow_print_json(&st, &w, shown);
+	else if (st.n > 0)
+		slow_print_table(&st, shown);
+	else {
 		fmt_duration(st.min_us, dur, sizeof(dur));
 		searched(&st, what, sizeof(what));
 		warnx("no trace took >= %s, of %zu searched (%s)", dur,

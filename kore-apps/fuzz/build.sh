@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds kore-apps/fuzz/fuzz_front_door: the patched Kore tree that
-# scripts/build-kore.sh prepared ($BUILD/kore-src), the notification service
-# with the shared front door (kore-apps/common) and the tracing library's
-# fuzz objects, all compiled by clang with libFuzzer, ASan and UBSan, in one
-# executable. Kore's main() is renamed: libFuzzer brings its own.
+# Builds an executable of Kore in one process (fuzz/inproc.c): the patched
+# Kore tree that scripts/build-kore.sh prepared ($BUILD/kore-src), the
+# shared front door (kore-apps/common), a harness and optionally a service's
+# sources, and the tracing library's fuzz objects, all compiled by clang
+# with ASan and UBSan (and libFuzzer's coverage), Kore's main() renamed:
+#   build.sh TOP OUT fuzz/fuzz_front_door.c notification-service fuzzer
+#     (libFuzzer brings main())
+#   build.sh TOP OUT tests/test_io.c - test   (the harness has main())
 set -euo pipefail
-top=$1 out=$2
+top=$1 out=$2 harness=$3 service=${4:--} mode=${5:-fuzzer}
 build=$top/build/fuzz-front-door
 san="-fsanitize=fuzzer-no-link,address,undefined"
 cc="clang -g -O1 -fno-omit-frame-pointer $san"
@@ -47,20 +50,30 @@ done
 # The service, against the patched Kore headers.
 flags=(-std=c11 -D_GNU_SOURCE $features -DSVC_VERSION="\"$(cat "$top/VERSION")\""
     -I"$build/kore/include" -I"$(pg_config --includedir)" -I"$top/kore-apps/common"
-    -I"$top/kore-apps/notification-service/src" -I"$top/tracing/include"
+    -I"$top/kore-apps/fuzz" -I"$top/tracing/include" -I"$top/tests"
     $(pkg-config --cflags jansson libcurl))
 objs=()
-for c in "$top"/kore-apps/common/*.c "$top"/kore-apps/notification-service/src/*.c \
-    "$top/kore-apps/fuzz/fuzz_front_door.c"; do
+srcs=("$top"/kore-apps/common/*.c "$top/kore-apps/fuzz/inproc.c" "$top/kore-apps/$harness")
+if [ "$service" != - ]; then
+	flags+=(-I"$top/kore-apps/$service/src")
+	srcs+=("$top/kore-apps/$service/src/"*.c)
+fi
+for c in "${srcs[@]}"; do
 	o=$build/obj/$(basename "$(dirname "$c")")-$(basename "${c%.c}").o
-	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$top/kore-apps/common/svc.h" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$top/kore-apps/common/svc.h" -nt "$o" ] ||
+	    [ "$top/kore-apps/fuzz/inproc.h" -nt "$o" ]; then
 		$cc "${flags[@]}" -c "$c" -o "$o"
 	fi
 	objs+=("$o")
 done
 
 tracing_objs=("$top"/build/tracing/fuzz/obj/*.o "$top"/build/tracing/fuzz/obj/gen/*.o)
-clang -g -fsanitize=fuzzer,address,undefined -rdynamic -o "$out.tmp" \
+if [ "$mode" = fuzzer ]; then
+	link=-fsanitize=fuzzer,address,undefined
+else
+	link=-fsanitize=fuzzer-no-link,address,undefined
+fi
+clang -g $link -rdynamic -o "$out.tmp" \
     "${objs[@]}" "${kore_objs[@]}" "${tracing_objs[@]}" \
     -L"$(pg_config --libdir)" -lpq -lssl -lcrypto \
     $(pkg-config --libs jansson libcurl libprotobuf-c zlib) -lpthread -ldl -lm

@@ -1,12 +1,12 @@
 /*
  * fuzz_front_door.c: libFuzzer over a real worker's request path. Kore
  * (patched as bin/kore is) and the notification service are linked into
- * one process, set up as Kore sets up a worker, listening on an abstract
- * Unix socket;
- * each input is written as raw bytes on a new connection, the worker's
- * event loop runs until it has answered all it can, and what came back is
- * checked: a sequence of HTTP/1.x responses, each with a status, headers
- * and a Content-Length body, JSON for every JSON answer and every error.
+ * one process, set up as Kore sets up a worker (inproc.c), listening on an
+ * abstract Unix socket; each input is written as raw bytes on a new
+ * connection, the worker's event loop runs until it has answered all it
+ * can, and what came back is checked: a sequence of HTTP/1.x responses,
+ * each with a status, headers and a Content-Length body, JSON for every
+ * JSON answer and every error.
  * Anything else aborts (libFuzzer reports it), as do ASan and UBSan.
  *
  * FUZZ_AUTH=required fuzzes with service authentication on (the
@@ -14,7 +14,6 @@
  * default, so that inputs reach the handlers and their validation.
  */
 
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -46,51 +45,18 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Kore's own, not in its public header. */
-extern char	*config_file;
-extern int	 skip_runas, skip_chroot, kore_foreground;
-void		 kore_parent_configure(int, char **);
-void		 kore_worker_configure(void);
+#include "inproc.h"
 
 /* How long one input may keep the worker busy, and how much comes back. */
 #define RUN_MS		2000
 #define REPLY_MAX	(4 * 1024 * 1024)
 
-static struct kore_worker	 fake_worker;
 static struct sockaddr_un	 listen_addr;
 static socklen_t		 listen_len;
 static char			 tmpdir[PATH_MAX];
 static char			 maildir[PATH_MAX];
 static unsigned long		 inputs;
 static u_int8_t			*reply;
-
-void	*fuzz_pool_mmap(void *, size_t, int, int, int, off_t);
-int	 fuzz_pool_munmap(void *, size_t);
-
-/* Kore's pool regions, from the heap (see build.sh). */
-void *
-fuzz_pool_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	void	*p;
-
-	(void)addr;
-	(void)prot;
-	(void)flags;
-	(void)fd;
-	(void)off;
-	if (posix_memalign(&p, 4096, len) != 0)
-		return (MAP_FAILED);
-	memset(p, 0, len);
-	return (p);
-}
-
-int
-fuzz_pool_munmap(void *p, size_t len)
-{
-	(void)len;
-	free(p);
-	return (0);
-}
 
 static void
 die(const char *what, const uint8_t *data, size_t len)
@@ -172,76 +138,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	if (getenv("FUZZ_VERBOSE") == NULL)
 		(void)freopen("/dev/null", "w", stdout);
-	kore_foreground = 1;
-	kore_quiet = 1;
-	skip_runas = 1;
-	skip_chroot = 1;
-
-	/* The parent's part of kore.c's main(). */
-	kore_mem_init();
-	kore_platform_init();
-	kore_log_init();
-	http_parent_init();
-#if defined(KORE_USE_CURL)
-	kore_curl_sysinit();
-#endif
-#if defined(KORE_USE_PGSQL)
-	kore_pgsql_sys_init();
-#endif
-	kore_auth_init();
-	kore_validator_init();
-	kore_filemap_init();
-	kore_domain_init();
-	kore_module_init();
-	kore_module_load(NULL, NULL, KORE_MODULE_NATIVE);
-	config_file = kore_strdup(conf);
-	kore_parse_config();
-	kore_parent_configure(0, NULL);
-
-	/* A worker's part (worker.c, kore_worker_entry), without the fork. */
-	fake_worker.id = 1;
-	fake_worker.pid = getpid();
-	fake_worker.running = 1;
-	worker = &fake_worker;
-	net_init();
-	kore_connection_init();
-	kore_platform_event_init();
-#if defined(KORE_USE_TASKS)
-	kore_task_init();
-#endif
-	http_init();
-	kore_accesslog_worker_init();
-	kore_timer_init();
-	kore_fileref_init();
-	kore_worker_configure();
-	kore_platform_enable_accept();
+	inproc_start(conf);
 	if ((reply = malloc(REPLY_MAX)) == NULL)
 		abort();
 	return (0);
-}
-
-/*
- * One turn of Kore's worker loop (worker.c as patched: gone connections
- * are pruned before http_process as well), waiting at most wait_ms.
- */
-static void
-worker_turn(u_int64_t wait_ms)
-{
-	u_int64_t	now, next;
-
-	now = kore_time_ms();
-	next = kore_timer_next_run(now);
-	kore_platform_event_wait(next < wait_ms ? next : wait_ms);
-	now = kore_time_ms();
-	kore_timer_run(now);
-#if defined(KORE_USE_CURL)
-	kore_curl_run_scheduled();
-	kore_curl_do_timeout();
-#endif
-	kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
-	http_process();
-	kore_connection_check_timeout(now);
-	kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
 }
 
 /* The header's value in the head [h, end), or NULL. */
@@ -396,10 +296,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		/* Loopback: what is written is readable at once. */
 		if (worker_busy()) {
-			worker_turn(1);
+			inproc_turn(1);
 			idle = 0;
 		} else {
-			worker_turn(0);
+			inproc_turn(0);
 			idle++;
 		}
 		if (!drain_reply(fd, &got))
@@ -415,7 +315,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	/* Kore sees the close and lets the connection go. */
 	for (idle = 0; idle < 3 || http_request_count > 0; idle++) {
-		worker_turn(http_request_count > 0 ? 1 : 0);
+		inproc_turn(http_request_count > 0 ? 1 : 0);
 		if (idle > 1000)
 			break;
 	}
