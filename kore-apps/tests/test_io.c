@@ -5,8 +5,8 @@
  * refusals, trace context, a call chained from another's completion), and
  * db.c's detached statements on the real PostgreSQL named by
  * IO_DB_CONNINFO (rows, parameters, errors, the statement deadline, one
- * svc_db reused and chained as the sweeper does, a pool of one connection
- * with statements queued behind a hung one). Run by tests/e2e.sh with the
+ * svc_db reused and chained as the sweeper does, and, the pool being one
+ * connection, a statement queued behind a hung one). Run by tests/e2e.sh with the
  * stack's database; without IO_DB_CONNINFO the statements are skipped.
  * Prints TAP.
  */
@@ -440,12 +440,10 @@ test_db(void)
 	svc_db_cleanup(&ch.db);
 
 	/*
-	 * A pool of one connection: a statement hung in the server holds it,
+	 * The pool is one connection: a statement hung in the server holds it,
 	 * the next waits in Kore's queue; the hung one's deadline closes its
 	 * connection, and the queued one then runs within its own deadline.
 	 */
-	pgsql_conn_max = 1;
-	run_for(300);	/* the connections of before go idle */
 	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
 	memset(&da, 0, sizeof(da));
 	memset(&db_, 0, sizeof(db_));
@@ -458,16 +456,26 @@ test_db(void)
 	    da.n == 1 && da.rc == SVC_DB_ERROR && db_.rc == SVC_DB_DONE &&
 	    svc_db_int(&b, 0, "v") == 9 && db_.at >= da.at,
 	    "db: with one connection, a statement queued behind a hung one "
-	    "runs once the hung one's deadline gives the connection up");
+	    "runs once the hung one's deadline gives the connection up (%s)",
+	    a.error);
 	svc_db_cleanup(&a);
 	svc_db_cleanup(&b);
+
+	/* Abandoned in flight, as a request that ends first abandons its. */
+	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
+	memset(&da, 0, sizeof(da));
+	rc = svc_db_detached(&a, db_done, &da);
+	run_for(200);
+	svc_db_cleanup(&a);
+	run_for(200);
+	ok(rc == SVC_DB_PENDING && da.n == 0, "db: a statement abandoned in "
+	    "flight (svc_db_cleanup) is not reported done");
 
 	svc_db_prepare(&db, IO_DB, "SELECT 3 AS v");
 	rc = db_run(&db, &d);
 	ok(rc == SVC_DB_DONE && svc_db_int(&db, 0, "v") == 3,
 	    "db: the pool serves the next statement afterwards");
 	svc_db_cleanup(&db);
-	pgsql_conn_max = 2;
 }
 
 /* The test's own worker set-up: no routes, the database registered. */
@@ -503,7 +511,7 @@ main(void)
 		return (1);
 	fprintf(fp, "server default {\n\tunix @io-tests-%d\n\ttls no\n}\n"
 	    "workers 1\nworker_max_connections 64\npidfile %s/kore.pid\n"
-	    "pgsql_conn_max 2\ncurl_timeout 30\ncurl_recv_max 1048576\n"
+	    "pgsql_conn_max 1\ncurl_timeout 30\ncurl_recv_max 1048576\n"
 	    "domain * {\n\tattach default\n\troute ^/.*$ svc_route\n}\n",
 	    (int)getpid(), dir);
 	fclose(fp);
