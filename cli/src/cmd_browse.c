@@ -264,8 +264,30 @@ set_field(struct browse *b, enum field f, const char *v)
 	return (0);
 }
 
-int
-cmd_browse(struct ctx *c, int argc, char *argv[])
+/* --tag, repeatable: the form's words, space-separated. */
+static int
+add_tag(struct browse *b, const char *tag)
+{
+	if (strlen(b->form.text[F_TAGS]) + strlen(tag) + 2 >
+	    sizeof(b->form.text[0]))
+		return (usage_error("browse", "--tag: at most %zu bytes of "
+		    "tags", sizeof(b->form.text[0]) - 1));
+	if (strchr(tag, ' ') != NULL)
+		return (usage_error("browse", "--tag: %s: no spaces in a tag",
+		    tag));
+	if (b->form.text[F_TAGS][0] != '\0')
+		strcat(b->form.text[F_TAGS], " ");
+	strcat(b->form.text[F_TAGS], tag);
+	return (0);
+}
+
+/*
+ * The options into b's search form: -1 to go on, else the exit status
+ * (help printed, or a usage error said).
+ */
+static int
+browse_options(struct ctx *c, int argc, char *argv[], struct browse *b,
+    int *ascii)
 {
 	static const struct option longopts[] = {
 		{ "ascii", no_argument, NULL, 'a' },
@@ -283,64 +305,46 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct browse	 b;
-	struct screen	 scr;
-	struct run	 r;
-	struct search_req check;
-	struct trace	*t = NULL;
-	char		 err[256];
-	int		 ch, rc, ascii = 0, key, w, h, done, yanked;
-	enum request	 req;
+	struct search_req	 check;
+	char			 err[256];
+	int			 ch, rc;
 
-	browse_init(&b, c->jaeger_url);
 	rc = 0;
 	while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			ascii = 1;
+			*ascii = 1;
 			break;
 		case 'B':
-			rc = set_field(&b, F_END, optarg);
+			rc = set_field(b, F_END, optarg);
 			break;
 		case 'e':
-			rc = set_field(&b, F_ERRORS, "yes");
+			rc = set_field(b, F_ERRORS, "yes");
 			break;
 		case 'n':
-			rc = set_field(&b, F_LIMIT, optarg);
+			rc = set_field(b, F_LIMIT, optarg);
 			break;
 		case 'm':
-			rc = set_field(&b, F_MINDUR, optarg);
+			rc = set_field(b, F_MINDUR, optarg);
 			break;
 		case 'M':
-			rc = set_field(&b, F_MAXDUR, optarg);
+			rc = set_field(b, F_MAXDUR, optarg);
 			break;
 		case 't':
-			/* Repeatable: the form's words, space-separated. */
-			if (strlen(b.form.text[F_TAGS]) + strlen(optarg) + 2 >
-			    sizeof(b.form.text[0]))
-				rc = usage_error("browse", "--tag: at most %zu "
-				    "bytes of tags", sizeof(b.form.text[0]) - 1);
-			else if (strchr(optarg, ' ') != NULL)
-				rc = usage_error("browse", "--tag: %s: no "
-				    "spaces in a tag", optarg);
-			else {
-				if (b.form.text[F_TAGS][0] != '\0')
-					strcat(b.form.text[F_TAGS], " ");
-				strcat(b.form.text[F_TAGS], optarg);
-			}
+			rc = add_tag(b, optarg);
 			break;
 		case 'o':
-			rc = set_field(&b, F_OPERATION, optarg);
+			rc = set_field(b, F_OPERATION, optarg);
 			break;
 		case 'r':
-			rc = set_field(&b, F_REFRESH, optarg);
+			rc = set_field(b, F_REFRESH, optarg);
 			break;
 		case 's':
-			rc = set_field(&b, F_SERVICE, optarg);
+			rc = set_field(b, F_SERVICE, optarg);
 			break;
 		case 'S':
-			rc = set_field(&b, F_LOOKBACK, optarg);
+			rc = set_field(b, F_LOOKBACK, optarg);
 			break;
 		case 'O':
 			if (strcmp(optarg, "start") != 0 &&
@@ -348,11 +352,10 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 				rc = usage_error("browse", "--sort: %s: want "
 				    "start or duration", optarg);
 			else
-				rc = set_field(&b, F_SORT, optarg);
+				rc = set_field(b, F_SORT, optarg);
 			break;
 		case 'h':
 			usage_cmd(stdout, "browse");
-			browse_cleanup(&b);
 			return (EX_FOUND);
 		case '?':
 			rc = usage_error("browse", NULL);
@@ -360,7 +363,6 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 		default:
 			if ((rc = common_option(c, ch, optarg)) == 1) {
 				usage_cmd(stdout, "browse");
-				browse_cleanup(&b);
 				return (EX_FOUND);
 			}
 			if (rc == -1)
@@ -369,7 +371,7 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 	}
 	if (rc == 0 && argc - optind > 1)
 		rc = usage_error("browse", "want at most one TRACE_ID");
-	if (rc == 0 && sform_request(&b.form, now_us(), &check, err,
+	if (rc == 0 && sform_request(&b->form, now_us(), &check, err,
 	    sizeof(err)) == -1)
 		rc = usage_error("browse", "%s", err);
 	if (rc == 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
@@ -377,7 +379,62 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 		    "slow, errors)");
 		rc = EX_USAGEERR;
 	}
-	if (rc != 0) {
+	return (rc != 0 ? rc : -1);
+}
+
+/* Keys in, screens out, until the user quits. */
+static void
+browse_loop(struct run *r)
+{
+	enum request	req;
+	int		key, w, h, yanked;
+
+	for (;;) {
+		redraw(r);
+		key = tui_getkey(browse_wait_ms(r->b, now_us()));
+		if (key == BK_RESIZE) {
+			tui_size(&w, &h);
+			screen_resize(r->scr, w, h);
+		}
+		yanked = r->b->yank;
+		req = browse_key(r->b, key);
+		if (r->b->yank && !yanked)
+			tui_copy(browse_yank_id(r->b));
+		switch (req) {
+		case REQ_QUIT:
+			return;
+		case REQ_SEARCH:
+			do_search(r);
+			break;
+		case REQ_TRACE:
+			do_trace(r);
+			break;
+		case REQ_OPERATIONS:
+			load_choices(r, F_OPERATION);
+			break;
+		case REQ_METRICS:
+			do_metrics(r);
+			break;
+		case REQ_LOGS:
+			do_logs(r);
+			break;
+		case REQ_NONE:
+			break;
+		}
+	}
+}
+
+int
+cmd_browse(struct ctx *c, int argc, char *argv[])
+{
+	struct browse	 b;
+	struct screen	 scr;
+	struct run	 r;
+	struct trace	*t = NULL;
+	int		 rc, ascii = 0, w, h;
+
+	browse_init(&b, c->jaeger_url);
+	if ((rc = browse_options(c, argc, argv, &b, &ascii)) != -1) {
 		browse_cleanup(&b);
 		return (rc);
 	}
@@ -411,40 +468,7 @@ cmd_browse(struct ctx *c, int argc, char *argv[])
 		if (strcmp(b.form.text[F_SERVICE], "(all)") != 0)
 			load_choices(&r, F_OPERATION);
 	}
-	for (done = 0; !done; ) {
-		redraw(&r);
-		key = tui_getkey(browse_wait_ms(&b, now_us()));
-		if (key == BK_RESIZE) {
-			tui_size(&w, &h);
-			screen_resize(&scr, w, h);
-		}
-		yanked = b.yank;
-		req = browse_key(&b, key);
-		if (b.yank && !yanked)
-			tui_copy(browse_yank_id(&b));
-		switch (req) {
-		case REQ_QUIT:
-			done = 1;
-			break;
-		case REQ_SEARCH:
-			do_search(&r);
-			break;
-		case REQ_TRACE:
-			do_trace(&r);
-			break;
-		case REQ_OPERATIONS:
-			load_choices(&r, F_OPERATION);
-			break;
-		case REQ_METRICS:
-			do_metrics(&r);
-			break;
-		case REQ_LOGS:
-			do_logs(&r);
-			break;
-		case REQ_NONE:
-			break;
-		}
-	}
+	browse_loop(&r);
 	tui_end();
 	screen_cleanup(&scr);
 	browse_cleanup(&b);

@@ -166,26 +166,165 @@ progress(const struct lg *lg, long total, int64_t t0, int tty, int final)
 	fflush(stderr);
 }
 
+/* The run as asked and as it went, for its summary. */
+struct lg_run {
+	long		total, conc;
+	double		rate;
+	int64_t		elapsed;
+	size_t		inflight;	/* abandoned by an interruption */
+	double		ops;
+};
+
+/* Sends slot s's next order: a new trace context each time. */
+static void
+slot_start(struct ctx *c, CURLM *m, struct slot *s, const char *url,
+    const char *body)
+{
+	if (propagate_new(&s->tp) == -1)
+		err(EX_UNREACH, "getrandom");
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	s->hdrs = curl_slist_append(s->hdrs, s->tp.header);
+	if (s->hdrs == NULL)
+		errx(EX_UNREACH, "curl_slist_append failed");
+	buf_reset(&s->body);
+	http_easy_setup(s->h, c->timeout_ms, &s->body, s->err);
+	curl_easy_setopt(s->h, CURLOPT_URL, url);
+	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+	s->t0 = mono_us();
+	s->busy = 1;
+	curl_multi_add_handle(m, s->h);
+}
+
+/* How long the loop may wait for answers before its next start. */
+static int
+lg_wait_ms(const struct slot *slots, const struct lg_run *run, long started,
+    int64_t t0)
+{
+	int64_t	next;
+	long	i;
+	int	wait_ms = 100;
+
+	/*
+	 * Closed loop (no --rate): a slot just freed starts its next order at
+	 * once; only a full house waits for an answer.
+	 */
+	if (run->rate <= 0 && started < run->total) {
+		for (i = 0; i < run->conc && slots[i].busy; i++)
+			;
+		if (i < run->conc)
+			return (0);
+	}
+	if (run->rate > 0 && started < run->total) {
+		next = t0 + (int64_t)((double)started / run->rate *
+		    USEC_PER_SEC) - mono_us();
+		if (next < 0)
+			next = 0;
+		if (next / 1000 < wait_ms)
+			wait_ms = (int)(next / 1000);
+	}
+	return (wait_ms);
+}
+
+static void
+lg_report_json(const struct lg *lg, const struct lg_run *run)
+{
+	json_t	*o, *ko;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "orders", json_integer((json_int_t)run->total));
+	json_object_set_new(o, "completed", json_integer((json_int_t)lg->done));
+	json_object_set_new(o, "interrupted", json_boolean(lg_stop));
+	json_object_set_new(o, "abandoned",
+	    json_integer((json_int_t)run->inflight));
+	json_object_set_new(o, "ok", json_integer((json_int_t)lg->ok));
+	json_object_set_new(o, "failed", json_integer((json_int_t)lg->failed));
+	json_object_set_new(o, "elapsedUs", json_integer(run->elapsed));
+	json_object_set_new(o, "ordersPerSecond", json_real(run->ops));
+	json_object_set_new(o, "concurrency", json_integer(run->conc));
+	json_object_set_new(o, "rate", run->rate > 0 ? json_real(run->rate) :
+	    json_null());
+	json_object_set_new(o, "p50Us", json_integer(
+	    percentile_sorted(lg->lat, lg->nlat, 50)));
+	json_object_set_new(o, "p90Us", json_integer(
+	    percentile_sorted(lg->lat, lg->nlat, 90)));
+	json_object_set_new(o, "p99Us", json_integer(
+	    percentile_sorted(lg->lat, lg->nlat, 99)));
+	json_object_set_new(o, "maxUs", json_integer(lg->nlat > 0 ?
+	    lg->lat[lg->nlat - 1] : 0));
+	ko = json_object();
+	for (i = 0; i < lg->nkinds; i++)
+		json_object_set_new(ko, lg->kinds[i].name,
+		    json_integer((json_int_t)lg->kinds[i].n));
+	json_object_set_new(o, "errors", ko);
+	json_print(o);
+}
+
+static void
+lg_report_text(const struct lg *lg, const struct lg_run *run)
+{
+	struct table	tab;
+	char		b1[32], b2[32], b3[32], b4[32], n[32];
+	size_t		i;
+
+	fmt_duration(run->elapsed, b1, sizeof(b1));
+	if (lg_stop)
+		printf("interrupted: %zu of %ld orders answered, %zu "
+		    "abandoned in flight\n", lg->done, run->total,
+		    run->inflight);
+	printf("%zu orders in %s: %s%zu ok%s, %s%zu failed%s, %.1f "
+	    "orders/s (concurrency %ld", lg->done, b1, color(C_GREEN),
+	    lg->ok, color(C_RESET), lg->failed ? color(C_RED) : "",
+	    lg->failed, lg->failed ? color(C_RESET) : "", run->ops, run->conc);
+	if (run->rate > 0)
+		printf(", rate %.1f/s", run->rate);
+	printf(")\n");
+	if (lg->nlat > 0) {
+		fmt_duration(percentile_sorted(lg->lat, lg->nlat, 50), b1,
+		    sizeof(b1));
+		fmt_duration(percentile_sorted(lg->lat, lg->nlat, 90), b2,
+		    sizeof(b2));
+		fmt_duration(percentile_sorted(lg->lat, lg->nlat, 99), b3,
+		    sizeof(b3));
+		fmt_duration(lg->lat[lg->nlat - 1], b4, sizeof(b4));
+		printf("latency of successful orders: p50 %s  p90 %s  "
+		    "p99 %s  max %s\n", b1, b2, b3, b4);
+	}
+	if (lg->nkinds > 0) {
+		table_init(&tab, "ERROR|>COUNT");
+		for (i = 0; i < lg->nkinds; i++) {
+			snprintf(n, sizeof(n), "%zu", lg->kinds[i].n);
+			table_color(&tab, table_row(&tab, lg->kinds[i].name, n),
+			    0, C_RED);
+		}
+		table_print(&tab, stdout);
+		table_cleanup(&tab);
+	}
+}
+
 int
 loadgen_run(struct ctx *c, const char *url, const char *body, long total,
     long conc, double rate)
 {
 	struct slot		*slots;
 	struct lg		 lg;
+	struct lg_run		 run;
 	CURLM			*m;
 	CURLMsg			*msg;
-	struct table		 tab;
-	int64_t			 t0, now, next, last_draw, elapsed;
+	int64_t			 t0, now, last_draw;
 	long			 started, i;
 	int			 running, left, tty, wait_ms, rc;
-	size_t			 inflight;
-	double			 ops;
-	char			 b1[32], b2[32], b3[32], b4[32], n[32];
-	json_t			*o, *ko;
 
 	if (conc > total)
 		conc = total;
 	memset(&lg, 0, sizeof(lg));
+	memset(&run, 0, sizeof(run));
+	run.total = total;
+	run.conc = conc;
+	run.rate = rate;
 	lg.lat = xcalloc((size_t)total, sizeof(*lg.lat));
 	slots = xcalloc((size_t)conc, sizeof(*slots));
 	if ((m = curl_multi_init()) == NULL)
@@ -207,30 +346,12 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	while (lg.done < (size_t)total && !lg_stop) {
 		now = mono_us();
 		for (i = 0; i < conc && started < total; i++) {
-			struct slot *s = &slots[i];
-
-			if (s->busy)
+			if (slots[i].busy)
 				continue;
 			if (rate > 0 && now < t0 + (int64_t)((double)started /
 			    rate * USEC_PER_SEC))
 				break;
-			if (propagate_new(&s->tp) == -1)
-				err(EX_UNREACH, "getrandom");
-			curl_slist_free_all(s->hdrs);
-			s->hdrs = curl_slist_append(NULL,
-			    "Content-Type: application/json");
-			s->hdrs = curl_slist_append(s->hdrs, s->tp.header);
-			if (s->hdrs == NULL)
-				errx(EX_UNREACH, "curl_slist_append failed");
-			buf_reset(&s->body);
-			http_easy_setup(s->h, c->timeout_ms, &s->body, s->err);
-			curl_easy_setopt(s->h, CURLOPT_URL, url);
-			curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs);
-			curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-			s->t0 = mono_us();
-			s->busy = 1;
-			curl_multi_add_handle(m, s->h);
+			slot_start(c, m, &slots[i], url, body);
 			started++;
 		}
 		curl_multi_perform(m, &running);
@@ -251,40 +372,23 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 		}
 		if (lg.done >= (size_t)total)
 			break;
-		/*
-		 * Closed loop (no --rate): a slot just freed starts its next
-		 * order at once; only a full house waits for an answer.
-		 */
-		wait_ms = 100;
-		if (rate <= 0 && started < total) {
-			for (i = 0; i < conc && slots[i].busy; i++)
-				;
-			if (i < conc)
-				continue;
-		}
-		if (rate > 0 && started < total) {
-			next = t0 + (int64_t)((double)started / rate *
-			    USEC_PER_SEC) - mono_us();
-			if (next < 0)
-				next = 0;
-			if (next / 1000 < wait_ms)
-				wait_ms = (int)(next / 1000);
-		}
+		if ((wait_ms = lg_wait_ms(slots, &run, started, t0)) == 0 &&
+		    rate <= 0)
+			continue;
 		if (running > 0 || wait_ms > 0)
 			curl_multi_poll(m, NULL, 0, wait_ms, NULL);
 	}
-	elapsed = mono_us() - t0;
+	run.elapsed = mono_us() - t0;
 	(void)signal(SIGINT, SIG_DFL);
 	(void)signal(SIGTERM, SIG_DFL);
 	if (tty)
 		progress(&lg, total, t0, 1, 1);
 	/* Interrupted: what is in flight is neither ok nor failed. */
-	inflight = 0;
 	for (i = 0; i < conc; i++)
 		if (slots[i].busy) {
 			curl_multi_remove_handle(m, slots[i].h);
 			propagate_end(&slots[i].tp, 0);
-			inflight++;
+			run.inflight++;
 		}
 	for (i = 0; i < conc; i++) {
 		curl_easy_cleanup(slots[i].h);
@@ -297,72 +401,12 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	sort_i64(lg.lat, lg.nlat);
 	if (lg.nkinds > 1)
 		qsort(lg.kinds, lg.nkinds, sizeof(*lg.kinds), kind_cmp);
-	ops = elapsed > 0 ? (double)lg.done / ((double)elapsed /
+	run.ops = run.elapsed > 0 ? (double)lg.done / ((double)run.elapsed /
 	    USEC_PER_SEC) : 0;
-	if (out.json) {
-		o = json_object();
-		json_object_set_new(o, "orders", json_integer((json_int_t)total));
-		json_object_set_new(o, "completed",
-		    json_integer((json_int_t)lg.done));
-		json_object_set_new(o, "interrupted", json_boolean(lg_stop));
-		json_object_set_new(o, "abandoned",
-		    json_integer((json_int_t)inflight));
-		json_object_set_new(o, "ok", json_integer((json_int_t)lg.ok));
-		json_object_set_new(o, "failed",
-		    json_integer((json_int_t)lg.failed));
-		json_object_set_new(o, "elapsedUs", json_integer(elapsed));
-		json_object_set_new(o, "ordersPerSecond", json_real(ops));
-		json_object_set_new(o, "concurrency", json_integer(conc));
-		json_object_set_new(o, "rate", rate > 0 ? json_real(rate) :
-		    json_null());
-		json_object_set_new(o, "p50Us", json_integer(
-		    percentile_sorted(lg.lat, lg.nlat, 50)));
-		json_object_set_new(o, "p90Us", json_integer(
-		    percentile_sorted(lg.lat, lg.nlat, 90)));
-		json_object_set_new(o, "p99Us", json_integer(
-		    percentile_sorted(lg.lat, lg.nlat, 99)));
-		json_object_set_new(o, "maxUs", json_integer(lg.nlat > 0 ?
-		    lg.lat[lg.nlat - 1] : 0));
-		ko = json_object();
-		for (i = 0; i < (long)lg.nkinds; i++)
-			json_object_set_new(ko, lg.kinds[i].name,
-			    json_integer((json_int_t)lg.kinds[i].n));
-		json_object_set_new(o, "errors", ko);
-		json_print(o);
-	} else {
-		fmt_duration(elapsed, b1, sizeof(b1));
-		if (lg_stop)
-			printf("interrupted: %zu of %ld orders answered, %zu "
-			    "abandoned in flight\n", lg.done, total, inflight);
-		printf("%zu orders in %s: %s%zu ok%s, %s%zu failed%s, %.1f "
-		    "orders/s (concurrency %ld", lg.done, b1, color(C_GREEN),
-		    lg.ok, color(C_RESET), lg.failed ? color(C_RED) : "",
-		    lg.failed, lg.failed ? color(C_RESET) : "", ops, conc);
-		if (rate > 0)
-			printf(", rate %.1f/s", rate);
-		printf(")\n");
-		if (lg.nlat > 0) {
-			fmt_duration(percentile_sorted(lg.lat, lg.nlat, 50), b1,
-			    sizeof(b1));
-			fmt_duration(percentile_sorted(lg.lat, lg.nlat, 90), b2,
-			    sizeof(b2));
-			fmt_duration(percentile_sorted(lg.lat, lg.nlat, 99), b3,
-			    sizeof(b3));
-			fmt_duration(lg.lat[lg.nlat - 1], b4, sizeof(b4));
-			printf("latency of successful orders: p50 %s  p90 %s  "
-			    "p99 %s  max %s\n", b1, b2, b3, b4);
-		}
-		if (lg.nkinds > 0) {
-			table_init(&tab, "ERROR|>COUNT");
-			for (i = 0; i < (long)lg.nkinds; i++) {
-				snprintf(n, sizeof(n), "%zu", lg.kinds[i].n);
-				table_color(&tab, table_row(&tab,
-				    lg.kinds[i].name, n), 0, C_RED);
-			}
-			table_print(&tab, stdout);
-			table_cleanup(&tab);
-		}
-	}
+	if (out.json)
+		lg_report_json(&lg, &run);
+	else
+		lg_report_text(&lg, &run);
 	if (lg_stop)
 		rc = 128 + (int)lg_stop;	/* as the shell says a signal */
 	else if (lg.answered == 0) {
