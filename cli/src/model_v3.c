@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,18 +187,166 @@ struct v3_group {
 	size_t		 count;
 };
 
+/* The groups, and an open-addressing index of them by trace id. */
+struct v3_index {
+	struct v3_group	*groups;
+	size_t		 ngroups;
+	size_t		*slots;		/* 0: empty, else index + 1 */
+	size_t		 cap, mask;
+};
+
+static size_t
+v3_slot(const struct v3_index *ix, uint64_t hi, uint64_t lo)
+{
+	size_t	h;
+
+	h = hash_u64(hi ^ hash_u64(lo)) & ix->mask;
+	while (ix->slots[h] != 0 && (ix->groups[ix->slots[h] - 1].hi != hi ||
+	    ix->groups[ix->slots[h] - 1].lo != lo))
+		h = (h + 1) & ix->mask;
+	return (h);
+}
+
+/* The group of trace hi:lo, added if add; SIZE_MAX if absent. */
+static size_t
+v3_group(struct v3_index *ix, uint64_t hi, uint64_t lo, int add)
+{
+	size_t	h, l, g;
+
+	h = v3_slot(ix, hi, lo);
+	if (ix->slots[h] != 0)
+		return (ix->slots[h] - 1);
+	if (!add)
+		return (SIZE_MAX);
+	ix->groups = xreallocarray(ix->groups, ix->ngroups + 1,
+	    sizeof(*ix->groups));
+	g = ix->ngroups++;
+	ix->groups[g].hi = hi;
+	ix->groups[g].lo = lo;
+	ix->groups[g].t = NULL;
+	ix->groups[g].count = 0;
+	ix->slots[h] = g + 1;
+	if (ix->ngroups * 2 > ix->cap) {
+		/* Grow and rehash. */
+		ix->cap *= 2;
+		ix->mask = ix->cap - 1;
+		free(ix->slots);
+		ix->slots = xcalloc(ix->cap, sizeof(*ix->slots));
+		for (l = 0; l < ix->ngroups; l++)
+			ix->slots[v3_slot(ix, ix->groups[l].hi,
+			    ix->groups[l].lo)] = l + 1;
+	}
+	return (g);
+}
+
+/* A resource's service.name, or NULL. */
+static const char *
+v3_service(json_t *rs)
+{
+	json_t		*at;
+	const char	*key, *svc = NULL;
+	size_t		 j;
+
+	json_array_foreach(json_object_get(json_object_get(rs, "resource"),
+	    "attributes"), j, at) {
+		key = jstr(at, "key");
+		if (key != NULL && strcmp(key, "service.name") == 0)
+			svc = json_string_value(json_object_get(
+			    json_object_get(at, "value"), "stringValue"));
+	}
+	return (svc);
+}
+
+/* Span js of resource rs, into its trace t. */
+static void
+v3_add(struct trace *t, json_t *rs, json_t *js, const char *svc,
+    struct v3_resource *res)
+{
+	const char	*s;
+
+	s = arena_strdup(&t->arena, svc != NULL ? svc : "unknown");
+	if (v3_span(t, &t->spans[t->nspans], js, s) == -1) {
+		trace_warn(t, "a span without spanId or start; skipped");
+		return;
+	}
+	v3_resource_get(res, t, rs);
+	t->spans[t->nspans].resource = res->kv;
+	t->spans[t->nspans].nresource = res->n;
+	t->nspans++;
+}
+
+/*
+ * One pass over the resource spans: pass 0 counts the spans of each trace
+ * (adding its group), pass 1 parses them into their traces.
+ */
+static void
+v3_pass(json_t *rss, struct v3_index *ix, int pass, struct v3_resource *res)
+{
+	json_t		*rs, *sss, *ss, *js;
+	const char	*svc, *tid;
+	uint64_t	 hi, lo;
+	size_t		 i, j, k, g;
+
+	json_array_foreach(rss, i, rs) {
+		svc = v3_service(rs);
+		sss = json_object_get(rs, "scopeSpans");
+		if (sss == NULL)
+			sss = json_object_get(rs,
+			    "instrumentationLibrarySpans");
+		json_array_foreach(sss, j, ss) {
+			json_array_foreach(json_object_get(ss, "spans"), k,
+			    js) {
+				tid = jstr(js, "traceId");
+				if (tid == NULL ||
+				    parse_trace_id(tid, &hi, &lo) == -1 ||
+				    (g = v3_group(ix, hi, lo, pass == 0)) ==
+				    SIZE_MAX)
+					continue;
+				if (pass == 0)
+					ix->groups[g].count++;
+				else
+					v3_add(ix->groups[g].t, rs, js, svc,
+					    res);
+			}
+		}
+	}
+}
+
+/* A trace for each group, its spans allocated; -1 past the span limit. */
+static int
+v3_alloc_traces(struct v3_index *ix, char *errbuf, size_t errlen)
+{
+	struct trace	*t;
+	size_t		 g, l;
+
+	for (g = 0; g < ix->ngroups; g++) {
+		if (ix->groups[g].count > MAX_TRACE_SPANS) {
+			snprintf(errbuf, errlen, "a trace has %zu spans, over "
+			    "the limit of %d", ix->groups[g].count,
+			    MAX_TRACE_SPANS);
+			for (l = 0; l < g; l++)
+				trace_free(ix->groups[l].t);
+			return (-1);
+		}
+		t = trace_alloc();
+		t->id_hi = ix->groups[g].hi;
+		t->id_lo = ix->groups[g].lo;
+		t->spans = arena_alloc(&t->arena,
+		    (ix->groups[g].count + 1) * sizeof(*t->spans));
+		ix->groups[g].t = t;
+	}
+	return (0);
+}
+
 int
 model_parse_v3(json_t *root, struct trace_set *ts, char *errbuf,
     size_t errlen)
 {
-	json_t		*result, *rss, *rs, *sss, *ss, *spans, *js, *attrs, *at;
-	struct v3_group	*groups;
-	struct v3_resource res;
-	size_t		 ngroups, cap, mask, h, i, j, k, l, g, first;
-	size_t		*slots;
-	const char	*svc, *key, *tid;
-	uint64_t	 hi, lo;
-	int		 pass, rc;
+	json_t			*result, *rss;
+	struct v3_index		 ix;
+	struct v3_resource	 res;
+	size_t			 i, g, first;
+	int			 rc;
 
 	result = json_object_get(root, "result");
 	if (result == NULL)
@@ -209,143 +358,36 @@ model_parse_v3(json_t *root, struct trace_set *ts, char *errbuf,
 		snprintf(errbuf, errlen, "\"resourceSpans\" is not an array");
 		return (-1);
 	}
-	groups = NULL;
+	memset(&ix, 0, sizeof(ix));
 	memset(&res, 0, sizeof(res));
-	ngroups = 0;
-	cap = 64;
-	slots = xcalloc(cap, sizeof(*slots));	/* 0: empty, else index+1 */
-	mask = cap - 1;
+	ix.cap = 64;
+	ix.mask = ix.cap - 1;
+	ix.slots = xcalloc(ix.cap, sizeof(*ix.slots));
 	first = ts->n;
 	rc = 0;
 
-	/* Pass 0 counts spans per trace, pass 1 parses them. */
-	for (pass = 0; pass < 2; pass++) {
-		json_array_foreach(rss, i, rs) {
-			svc = NULL;
-			attrs = json_object_get(json_object_get(rs, "resource"),
-			    "attributes");
-			json_array_foreach(attrs, j, at) {
-				key = jstr(at, "key");
-				if (key != NULL && strcmp(key, "service.name") == 0)
-					svc = json_string_value(json_object_get(
-					    json_object_get(at, "value"),
-					    "stringValue"));
-			}
-			sss = json_object_get(rs, "scopeSpans");
-			if (sss == NULL)
-				sss = json_object_get(rs,
-				    "instrumentationLibrarySpans");
-			json_array_foreach(sss, j, ss) {
-				spans = json_object_get(ss, "spans");
-				json_array_foreach(spans, k, js) {
-					tid = jstr(js, "traceId");
-					if (tid == NULL || parse_trace_id(tid,
-					    &hi, &lo) == -1)
-						continue;
-					h = hash_u64(hi ^ hash_u64(lo)) & mask;
-					while (slots[h] != 0 &&
-					    (groups[slots[h] - 1].hi != hi ||
-					    groups[slots[h] - 1].lo != lo))
-						h = (h + 1) & mask;
-					if (slots[h] == 0) {
-						if (pass == 1)
-							continue;
-						groups = xreallocarray(groups,
-						    ngroups + 1, sizeof(*groups));
-						groups[ngroups].hi = hi;
-						groups[ngroups].lo = lo;
-						groups[ngroups].t = NULL;
-						groups[ngroups].count = 0;
-						slots[h] = ++ngroups;
-						g = ngroups - 1;
-						if (ngroups * 2 > cap) {
-							/* Grow and rehash. */
-							cap *= 2;
-							mask = cap - 1;
-							free(slots);
-							slots = xcalloc(cap,
-							    sizeof(*slots));
-							for (l = 0; l < ngroups;
-							    l++) {
-								h = hash_u64(
-								    groups[l].hi ^
-								    hash_u64(
-								    groups[l].lo))
-								    & mask;
-								while (slots[h])
-									h = (h + 1)
-									    & mask;
-								slots[h] = l + 1;
-							}
-						}
-					} else
-						g = slots[h] - 1;
-					if (pass == 0) {
-						groups[g].count++;
-						continue;
-					}
-					{
-						struct trace *t = groups[g].t;
-						const char *s;
-
-						s = arena_strdup(&t->arena,
-						    svc != NULL ? svc :
-						    "unknown");
-						if (v3_span(t,
-						    &t->spans[t->nspans], js,
-						    s) == -1) {
-							trace_warn(t, "a span "
-							    "without spanId or "
-							    "start; skipped");
-							continue;
-						}
-						v3_resource_get(&res, t, rs);
-						t->spans[t->nspans].resource =
-						    res.kv;
-						t->spans[t->nspans].nresource =
-						    res.n;
-						t->nspans++;
-					}
-				}
-			}
-		}
-		if (pass == 0) {
-			for (g = 0; g < ngroups; g++) {
-				struct trace *t = trace_alloc();
-
-				if (groups[g].count > MAX_TRACE_SPANS) {
-					snprintf(errbuf, errlen, "a trace has "
-					    "%zu spans, over the limit of %d",
-					    groups[g].count, MAX_TRACE_SPANS);
-					trace_free(t);
-					for (l = 0; l < g; l++)
-						trace_free(groups[l].t);
-					free(groups);
-					free(slots);
-					return (-1);
-				}
-				t->id_hi = groups[g].hi;
-				t->id_lo = groups[g].lo;
-				t->spans = arena_alloc(&t->arena,
-				    (groups[g].count + 1) * sizeof(*t->spans));
-				groups[g].t = t;
-			}
-		}
+	v3_pass(rss, &ix, 0, &res);
+	if (v3_alloc_traces(&ix, errbuf, errlen) == -1) {
+		free(ix.groups);
+		free(ix.slots);
+		return (-1);
 	}
-	for (g = 0; g < ngroups; g++) {
-		if (rc == 0 && trace_finish(groups[g].t, errbuf, errlen) == 0) {
-			trace_set_add(ts, groups[g].t);
+	v3_pass(rss, &ix, 1, &res);
+	for (g = 0; g < ix.ngroups; g++) {
+		if (rc == 0 && trace_finish(ix.groups[g].t, errbuf,
+		    errlen) == 0) {
+			trace_set_add(ts, ix.groups[g].t);
 			continue;
 		}
 		rc = -1;
-		trace_free(groups[g].t);
+		trace_free(ix.groups[g].t);
 	}
 	if (rc == -1) {
 		for (i = first; i < ts->n; i++)
 			trace_free(ts->traces[i]);
 		ts->n = first;
 	}
-	free(groups);
-	free(slots);
+	free(ix.groups);
+	free(ix.slots);
 	return (rc);
 }
