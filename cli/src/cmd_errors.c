@@ -273,8 +273,10 @@ print_rows(const struct err_state *st, size_t limit)
 	table_cleanup(&tab);
 }
 
-int
-cmd_errors(struct ctx *c, int argc, char *argv[])
+/* -1: go on; otherwise the exit status. */
+static int
+errors_options(struct ctx *c, int argc, char *argv[], struct err_state *st,
+    struct window *w, long long *limit, int *by_trace)
 {
 	static const struct option longopts[] = {
 		{ "service", required_argument, NULL, 's' },
@@ -285,39 +287,27 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct err_state	 st;
-	struct err_group	*g;
-	struct jaeger_query	 q;
-	struct window		 w;
-	long long		 limit;
-	int			 ch, rc, by_trace;
-	size_t			 i, k, ng, nspans;
-	char			 fd[600];
-	json_t			*o, *ga, *x;
+	int	ch, rc;
 
-	memset(&st, 0, sizeof(st));
-	window_init(&w);
-	limit = 20;
-	by_trace = 0;
 	while ((ch = getopt_long(argc, argv, "hs:n:", longopts, NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0 ||
-		    (rc = filter_option(&st.f, ch, optarg)) != 0) {
+		if ((rc = window_option(w, ch, optarg)) != 0 ||
+		    (rc = filter_option(&st->f, ch, optarg)) != 0) {
 			if (rc == -1)
 				return (usage_error("errors", NULL));
 			continue;
 		}
 		switch (ch) {
 		case 's':
-			st.service = strcmp(optarg, "all") == 0 ? NULL :
+			st->service = strcmp(optarg, "all") == 0 ? NULL :
 			    optarg;
 			break;
 		case 'n':
-			if (parse_int(optarg, 0, 1000000000, &limit) == -1)
+			if (parse_int(optarg, 0, 1000000000, limit) == -1)
 				return (usage_error("errors", "--limit: %s: "
 				    "want a count (0: all)", optarg));
 			break;
 		case 't':
-			by_trace = 1;
+			*by_trace = 1;
 			break;
 		default:
 			if ((rc = command_option(c, "errors", ch, optarg)) != -1)
@@ -327,7 +317,75 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 	if (optind < argc)
 		return (usage_error("errors", "unexpected argument: %s",
 		    argv[optind]));
-	if ((rc = window_finish(&w, "errors")) != 0)
+	if ((rc = window_finish(w, "errors")) != 0)
+		return (rc);
+	return (-1);
+}
+
+/* The first limit groups (0: all) as JSON. */
+static json_t *
+groups_json(const struct err_group *g, size_t ng, size_t limit)
+{
+	char	 id[40], last[40];
+	json_t	*ga, *x;
+	size_t	 i;
+
+	ga = json_array();
+	for (i = 0; i < ng && (limit == 0 || i < limit); i++) {
+		x = json_object();
+		json_object_set_new(x, "service", json_string(g[i].service));
+		json_object_set_new(x, "operation",
+		    json_string(g[i].operation));
+		json_object_set_new(x, "message", json_string(g[i].message));
+		json_object_set_new(x, "spans",
+		    json_integer((json_int_t)g[i].spans));
+		json_object_set_new(x, "traces",
+		    json_integer((json_int_t)g[i].traces));
+		fmt_time_rfc3339(g[i].last_us, 1, last, sizeof(last));
+		json_object_set_new(x, "lastSeen", json_string(last));
+		fmt_trace_id(g[i].hi, g[i].lo, id, sizeof(id));
+		json_object_set_new(x, "exampleTraceId", json_string(id));
+		json_array_append_new(ga, x);
+	}
+	return (ga);
+}
+
+static void
+err_state_free(struct err_state *st)
+{
+	size_t	i, k;
+
+	for (i = 0; i < st->n; i++) {
+		for (k = 0; k < st->rows[i].nspans; k++) {
+			free(st->rows[i].spans[k].service);
+			free(st->rows[i].spans[k].operation);
+			free(st->rows[i].spans[k].message);
+		}
+		free(st->rows[i].spans);
+		free(st->rows[i].root);
+	}
+	free(st->rows);
+}
+
+int
+cmd_errors(struct ctx *c, int argc, char *argv[])
+{
+	struct err_state	 st;
+	struct err_group	*g;
+	struct jaeger_query	 q;
+	struct window		 w;
+	long long		 limit;
+	int			 rc, by_trace;
+	size_t			 i, ng, nspans;
+	char			 fd[600];
+	json_t			*o;
+
+	memset(&st, 0, sizeof(st));
+	window_init(&w);
+	limit = 20;
+	by_trace = 0;
+	if ((rc = errors_options(c, argc, argv, &st, &w, &limit,
+	    &by_trace)) != -1)
 		return (rc);
 	memset(&q, 0, sizeof(q));
 	q.service = st.service;
@@ -351,29 +409,8 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 		    json_integer((json_int_t)st.scanned));
 		json_object_set_new(o, "errorSpans",
 		    json_integer((json_int_t)nspans));
-		ga = json_array();
-		for (i = 0; i < ng && (limit == 0 || i < (size_t)limit); i++) {
-			char id[40], last[40];
-
-			x = json_object();
-			json_object_set_new(x, "service",
-			    json_string(g[i].service));
-			json_object_set_new(x, "operation",
-			    json_string(g[i].operation));
-			json_object_set_new(x, "message",
-			    json_string(g[i].message));
-			json_object_set_new(x, "spans",
-			    json_integer((json_int_t)g[i].spans));
-			json_object_set_new(x, "traces",
-			    json_integer((json_int_t)g[i].traces));
-			fmt_time_rfc3339(g[i].last_us, 1, last, sizeof(last));
-			json_object_set_new(x, "lastSeen", json_string(last));
-			fmt_trace_id(g[i].hi, g[i].lo, id, sizeof(id));
-			json_object_set_new(x, "exampleTraceId",
-			    json_string(id));
-			json_array_append_new(ga, x);
-		}
-		json_object_set_new(o, "groups", ga);
+		json_object_set_new(o, "groups", groups_json(g, ng,
+		    (size_t)limit));
 		json_object_set_new(o, "traces", rows_json(&st,
 		    by_trace ? (size_t)limit : 0));
 		json_print(o);
@@ -400,15 +437,6 @@ cmd_errors(struct ctx *c, int argc, char *argv[])
 	}
 	rc = st.n > 0 ? EX_FOUND : EX_NOTHING;
 	free(g);
-	for (i = 0; i < st.n; i++) {
-		for (k = 0; k < st.rows[i].nspans; k++) {
-			free(st.rows[i].spans[k].service);
-			free(st.rows[i].spans[k].operation);
-			free(st.rows[i].spans[k].message);
-		}
-		free(st.rows[i].spans);
-		free(st.rows[i].root);
-	}
-	free(st.rows);
+	err_state_free(&st);
 	return (rc);
 }

@@ -32,8 +32,10 @@ stats_cb(struct trace *t, void *arg)
 	return (0);
 }
 
-int
-cmd_stats(struct ctx *c, int argc, char *argv[])
+/* -1: go on; otherwise the exit status. */
+static int
+stats_options(struct ctx *c, int argc, char *argv[], struct stats_state *ss,
+    struct window *w)
 {
 	static const struct option longopts[] = {
 		{ "service", required_argument, NULL, 's' },
@@ -44,29 +46,18 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct stats_state	 ss;
-	struct jaeger_query	 q;
-	struct window		 w;
-	struct table		 tab;
-	int			 ch, rc;
-	size_t			 i, row;
-	char			 n[32], e[32], pct[32], p50[32], p90[32];
-	char			 p99[32], mx[32], fd[600];
-	json_t			*o, *arr, *r;
+	int	ch, rc;
 
-	memset(&ss, 0, sizeof(ss));
-	stats_init(&ss.st);
-	window_init(&w);
 	while ((ch = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
-		if ((rc = window_option(&w, ch, optarg)) != 0 ||
-		    (rc = filter_option(&ss.f, ch, optarg)) != 0) {
+		if ((rc = window_option(w, ch, optarg)) != 0 ||
+		    (rc = filter_option(&ss->f, ch, optarg)) != 0) {
 			if (rc == -1)
 				return (usage_error("stats", NULL));
 			continue;
 		}
 		switch (ch) {
 		case 's':
-			ss.service = strcmp(optarg, "all") == 0 ? NULL :
+			ss->service = strcmp(optarg, "all") == 0 ? NULL :
 			    optarg;
 			break;
 		default:
@@ -77,7 +68,91 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 	if (optind < argc)
 		return (usage_error("stats", "unexpected argument: %s",
 		    argv[optind]));
-	if ((rc = window_finish(&w, "stats")) != 0)
+	if ((rc = window_finish(w, "stats")) != 0)
+		return (rc);
+	return (-1);
+}
+
+static void
+stats_print_json(const struct stats *st)
+{
+	json_t	*o, *arr, *r;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "traces", json_integer((json_int_t)st->traces));
+	json_object_set_new(o, "spans", json_integer((json_int_t)st->spans));
+	json_object_set_new(o, "percentiles", json_string("nearest-rank"));
+	arr = json_array();
+	for (i = 0; i < st->nops; i++) {
+		const struct op_stat *x = &st->ops[i];
+
+		r = json_object();
+		json_object_set_new(r, "service", json_string(x->service));
+		json_object_set_new(r, "operation", json_string(x->operation));
+		json_object_set_new(r, "count", json_integer((json_int_t)x->n));
+		json_object_set_new(r, "errors",
+		    json_integer((json_int_t)x->errors));
+		json_object_set_new(r, "errorRate", json_real(x->n ?
+		    (double)x->errors / (double)x->n : 0));
+		json_object_set_new(r, "p50Us", json_integer(x->p50));
+		json_object_set_new(r, "p90Us", json_integer(x->p90));
+		json_object_set_new(r, "p99Us", json_integer(x->p99));
+		json_object_set_new(r, "maxUs", json_integer(x->max));
+		json_array_append_new(arr, r);
+	}
+	json_object_set_new(o, "operations", arr);
+	json_print(o);
+}
+
+static void
+stats_print_table(const struct stats *st)
+{
+	struct table	tab;
+	size_t		i, row;
+	char		n[32], e[32], pct[32], p50[32], p90[32], p99[32];
+	char		mx[32];
+
+	table_init(&tab, "~SERVICE|~OPERATION|>COUNT|>ERRORS|>ERR%|>P50|"
+	    ">P90|>P99|>MAX");
+	for (i = 0; i < st->nops; i++) {
+		const struct op_stat *x = &st->ops[i];
+
+		snprintf(n, sizeof(n), "%zu", x->n);
+		snprintf(e, sizeof(e), "%zu", x->errors);
+		snprintf(pct, sizeof(pct), "%.1f%%", x->n ?
+		    100.0 * (double)x->errors / (double)x->n : 0.0);
+		fmt_duration(x->p50, p50, sizeof(p50));
+		fmt_duration(x->p90, p90, sizeof(p90));
+		fmt_duration(x->p99, p99, sizeof(p99));
+		fmt_duration(x->max, mx, sizeof(mx));
+		row = table_row(&tab, x->service, x->operation, n, e, pct, p50,
+		    p90, p99, mx);
+		if (x->errors > 0) {
+			table_color(&tab, row, 3, C_RED);
+			table_color(&tab, row, 4, C_RED);
+		}
+	}
+	table_print(&tab, stdout);
+	table_cleanup(&tab);
+	printf("%s%zu trace%s, %zu span%s; nearest-rank percentiles%s\n",
+	    color(C_DIM), st->traces, st->traces == 1 ? "" : "s", st->spans,
+	    st->spans == 1 ? "" : "s", color(C_RESET));
+}
+
+int
+cmd_stats(struct ctx *c, int argc, char *argv[])
+{
+	struct stats_state	 ss;
+	struct jaeger_query	 q;
+	struct window		 w;
+	int			 rc;
+	char			 fd[600];
+
+	memset(&ss, 0, sizeof(ss));
+	stats_init(&ss.st);
+	window_init(&w);
+	if ((rc = stats_options(c, argc, argv, &ss, &w)) != -1)
 		return (rc);
 	memset(&q, 0, sizeof(q));
 	q.service = ss.service;
@@ -92,64 +167,11 @@ cmd_stats(struct ctx *c, int argc, char *argv[])
 		return (jaeger_fail(c, rc));
 	}
 	stats_finish(&ss.st);
-	if (out.json) {
-		o = json_object();
-		json_object_set_new(o, "traces",
-		    json_integer((json_int_t)ss.st.traces));
-		json_object_set_new(o, "spans",
-		    json_integer((json_int_t)ss.st.spans));
-		json_object_set_new(o, "percentiles",
-		    json_string("nearest-rank"));
-		arr = json_array();
-		for (i = 0; i < ss.st.nops; i++) {
-			struct op_stat *x = &ss.st.ops[i];
-
-			r = json_object();
-			json_object_set_new(r, "service",
-			    json_string(x->service));
-			json_object_set_new(r, "operation",
-			    json_string(x->operation));
-			json_object_set_new(r, "count",
-			    json_integer((json_int_t)x->n));
-			json_object_set_new(r, "errors",
-			    json_integer((json_int_t)x->errors));
-			json_object_set_new(r, "errorRate", json_real(x->n ?
-			    (double)x->errors / (double)x->n : 0));
-			json_object_set_new(r, "p50Us", json_integer(x->p50));
-			json_object_set_new(r, "p90Us", json_integer(x->p90));
-			json_object_set_new(r, "p99Us", json_integer(x->p99));
-			json_object_set_new(r, "maxUs", json_integer(x->max));
-			json_array_append_new(arr, r);
-		}
-		json_object_set_new(o, "operations", arr);
-		json_print(o);
-	} else if (ss.st.nops > 0) {
-		table_init(&tab, "~SERVICE|~OPERATION|>COUNT|>ERRORS|>ERR%|>P50|"
-		    ">P90|>P99|>MAX");
-		for (i = 0; i < ss.st.nops; i++) {
-			struct op_stat *x = &ss.st.ops[i];
-
-			snprintf(n, sizeof(n), "%zu", x->n);
-			snprintf(e, sizeof(e), "%zu", x->errors);
-			snprintf(pct, sizeof(pct), "%.1f%%", x->n ?
-			    100.0 * (double)x->errors / (double)x->n : 0.0);
-			fmt_duration(x->p50, p50, sizeof(p50));
-			fmt_duration(x->p90, p90, sizeof(p90));
-			fmt_duration(x->p99, p99, sizeof(p99));
-			fmt_duration(x->max, mx, sizeof(mx));
-			row = table_row(&tab, x->service, x->operation, n, e,
-			    pct, p50, p90, p99, mx);
-			if (x->errors > 0) {
-				table_color(&tab, row, 3, C_RED);
-				table_color(&tab, row, 4, C_RED);
-			}
-		}
-		table_print(&tab, stdout);
-		table_cleanup(&tab);
-		printf("%s%zu trace%s, %zu span%s; nearest-rank percentiles%s\n",
-		    color(C_DIM), ss.st.traces, ss.st.traces == 1 ? "" : "s",
-		    ss.st.spans, ss.st.spans == 1 ? "" : "s", color(C_RESET));
-	} else {
+	if (out.json)
+		stats_print_json(&ss.st);
+	else if (ss.st.nops > 0)
+		stats_print_table(&ss.st);
+	else {
 		filter_describe(&ss.f, fd, sizeof(fd));
 		warnx("no spans in the window (%zu trace%s searched%s%s%s%s)",
 		    ss.st.traces, ss.st.traces == 1 ? "" : "s",
