@@ -168,22 +168,15 @@ mark_reach(struct span *s, unsigned char *seen, const struct span *base)
 			mark_reach(s->children[i], seen, base);
 }
 
-int
-trace_finish(struct trace *t, char *errbuf, size_t errlen)
+/* Parents; a missing parent makes an orphan, a root of its own. */
+static void
+link_parents(struct trace *t)
 {
 	struct span_index	 ix;
-	struct span		*s, *p, **kids;
-	unsigned char		*seen;
-	size_t			 i, j, n, nroots;
-	int64_t			 end;
-	const char		**svcs;
+	struct span		*s, *p;
+	size_t			 i;
 
-	(void)errbuf;
-	(void)errlen;
 	index_build(&ix, t);
-
-	/* Parents; a missing parent makes an orphan, a root of its own. */
-	n = 0;
 	for (i = 0; i < t->nspans; i++) {
 		s = &t->spans[i];
 		s->parent = NULL;
@@ -203,8 +196,15 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		p->nchildren++;
 	}
 	free(ix.slot);
+}
 
-	/* Children arrays, from one block. */
+/* Children arrays, from one block. */
+static void
+link_children(struct trace *t)
+{
+	struct span	**kids, *s;
+	size_t		  i, n;
+
 	kids = arena_alloc(&t->arena, (t->nspans + 1) * sizeof(*kids));
 	for (i = 0, n = 0; i < t->nspans; i++) {
 		t->spans[i].children = kids + n;
@@ -216,8 +216,16 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		if (s->parent != NULL)
 			s->parent->children[s->parent->nchildren++] = s;
 	}
+}
 
-	/* Cut cycles: spans no root reaches. */
+/* Cut cycles: spans no root reaches. */
+static void
+cut_cycles(struct trace *t)
+{
+	struct span	*s, *p;
+	unsigned char	*seen;
+	size_t		 i, j;
+
 	seen = xcalloc(t->nspans + 1, 1);
 	for (i = 0; i < t->nspans; i++)
 		if (t->spans[i].parent == NULL)
@@ -230,7 +238,8 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		for (j = 0; j < p->nchildren; j++)
 			if (p->children[j] == s) {
 				memmove(&p->children[j], &p->children[j + 1],
-				    (p->nchildren - j - 1) * sizeof(*kids));
+				    (p->nchildren - j - 1) *
+				    sizeof(*p->children));
 				p->nchildren--;
 				break;
 			}
@@ -242,8 +251,14 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		mark_reach(s, seen, t->spans);
 	}
 	free(seen);
+}
 
-	/* Roots; the main root is the earliest true root, else any. */
+/* Roots; the main root is the earliest true root, else any. */
+static void
+find_roots(struct trace *t)
+{
+	size_t	i, nroots;
+
 	for (i = 0, nroots = 0; i < t->nspans; i++)
 		if (t->spans[i].parent == NULL)
 			nroots++;
@@ -261,22 +276,37 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		}
 	if (t->root == NULL && t->nroots > 0)
 		t->root = t->roots[0];
+}
 
-	/* Clock skew, then order children by (fixed) start time. */
+/* Clock skew, then children by (fixed) start time, then the order. */
+static void
+order_spans(struct trace *t)
+{
+	size_t	i, n;
+
 	for (i = 0; i < t->nroots; i++)
 		skew_fix(t, t->roots[i]);
 	for (i = 0; i < t->nspans; i++)
 		if (t->spans[i].nchildren > 1)
 			qsort(t->spans[i].children, t->spans[i].nchildren,
-			    sizeof(*kids), span_cmp_start);
+			    sizeof(*t->spans[i].children), span_cmp_start);
 	qsort(t->roots, t->nroots, sizeof(*t->roots), span_cmp_start);
-
-	t->order = arena_alloc(&t->arena, (t->nspans + 1) * sizeof(*kids));
+	t->order = arena_alloc(&t->arena, (t->nspans + 1) *
+	    sizeof(*t->order));
 	n = 0;
 	for (i = 0; i < t->nroots; i++)
 		order_walk(t, t->roots[i], 0, &n);
+}
 
-	/* Extent, services, errors. */
+/* Extent, services, errors. */
+static void
+summarize(struct trace *t)
+{
+	struct span	 *s;
+	const char	**svcs;
+	int64_t		  end;
+	size_t		  i;
+
 	svcs = arena_alloc(&t->arena, (t->nspans + 1) * sizeof(*svcs));
 	t->start_us = t->end_us = 0;
 	t->nerrors = 0;
@@ -299,7 +329,24 @@ trace_finish(struct trace *t, char *errbuf, size_t errlen)
 		    strcmp(svcs[t->nservices - 1], svcs[i]) != 0)
 			svcs[t->nservices++] = svcs[i];
 	t->services = svcs;
+}
 
+/*
+ * A parsed trace made whole: parents and children linked, cycles cut,
+ * roots found, clock skew fixed, spans in tree order, the extent, the
+ * services and errors counted, self times and the critical path.
+ */
+int
+trace_finish(struct trace *t, char *errbuf, size_t errlen)
+{
+	(void)errbuf;
+	(void)errlen;
+	link_parents(t);
+	link_children(t);
+	cut_cycles(t);
+	find_roots(t);
+	order_spans(t);
+	summarize(t);
 	analyze_self_time(t);
 	analyze_critical_path(t);
 	return (0);
