@@ -30,30 +30,42 @@ legacy_type(json_t *tag)
 	return (KV_STRING);
 }
 
-static int
-legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
+/*
+ * The {key, type, value} objects of arr into out (room for all of them):
+ * how many had a key.
+ */
+static size_t
+legacy_kvs(struct arena *a, json_t *arr, struct kv *out)
 {
-	struct arena	*a = &t->arena;
-	json_t		*refs, *ref, *tags, *tag, *logs, *lg, *fields, *f, *proc;
-	const char	*s, *pid, *key;
-	size_t		 i, j, k;
-	int64_t		 v;
+	json_t		*tag;
+	const char	*key;
+	size_t		 i, k;
+
+	k = 0;
+	json_array_foreach(arr, i, tag) {
+		if ((key = jstr(tag, "key")) == NULL)
+			continue;
+		out[k].key = arena_strdup(a, key);
+		out[k].value = json_to_str(a, json_object_get(tag, "value"));
+		out[k].type = legacy_type(tag);
+		k++;
+	}
+	return (k);
+}
+
+/*
+ * The parent (the first CHILD_OF reference, else the first one), and the
+ * other references as links (OTLP links arrive as these).
+ */
+static void
+legacy_refs(struct arena *a, struct span *sp, json_t *js)
+{
+	json_t		*refs, *ref;
+	const char	*s;
+	size_t		 i;
 	long		 pref;
 
-	memset(sp, 0, sizeof(*sp));
-	if ((s = jstr(js, "spanID")) == NULL || (sp->id = span_id_of(s)) == 0)
-		return (-1);
-	s = jstr(js, "operationName");
-	sp->operation = arena_strdup(a, s != NULL ? s : "");
-	if (json_i64(json_object_get(js, "startTime"), &v) == -1)
-		return (-1);
-	sp->start_us = v;
-	if (json_i64(json_object_get(js, "duration"), &v) == -1 || v < 0)
-		v = 0;
-	sp->duration_us = v;
-
 	refs = json_object_get(js, "references");
-	/* The first CHILD_OF reference is the parent; else the first one. */
 	pref = -1;
 	json_array_foreach(refs, i, ref) {
 		s = jstr(ref, "refType");
@@ -71,7 +83,6 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 	}
 	if (sp->parent_id == 0 && (s = jstr(js, "parentSpanID")) != NULL)
 		sp->parent_id = span_id_of(s);	/* older answers */
-	/* The other references are links (OTLP links arrive as these). */
 	sp->links = arena_alloc(a, (json_array_size(refs) + 1) *
 	    sizeof(*sp->links));
 	json_array_foreach(refs, i, ref) {
@@ -87,6 +98,14 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 		l->type = arena_strdup(a, s != NULL ? s : "reference");
 		sp->nlinks++;
 	}
+}
+
+/* The span's process: its service, and its tags as the resource. */
+static void
+legacy_process(struct arena *a, struct span *sp, json_t *js, json_t *procs)
+{
+	json_t		*proc, *tags;
+	const char	*s, *pid;
 
 	pid = jstr(js, "processID");
 	proc = pid != NULL ? json_object_get(procs, pid) : NULL;
@@ -100,33 +119,16 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 	sp->resource[0].key = "service.name";
 	sp->resource[0].value = sp->service;
 	sp->resource[0].type = KV_STRING;
-	sp->nresource = 1;
-	json_array_foreach(tags, i, tag) {
-		if ((key = jstr(tag, "key")) == NULL)
-			continue;
-		sp->resource[sp->nresource].key = arena_strdup(a, key);
-		sp->resource[sp->nresource].value = json_to_str(a,
-		    json_object_get(tag, "value"));
-		sp->resource[sp->nresource].type = legacy_type(tag);
-		sp->nresource++;
-	}
+	sp->nresource = 1 + legacy_kvs(a, tags, sp->resource + 1);
+}
 
-	tags = json_object_get(js, "tags");
-	sp->nattrs = json_array_size(tags);
-	sp->attrs = arena_alloc(a, (sp->nattrs + 1) * sizeof(*sp->attrs));
-	k = 0;
-	json_array_foreach(tags, i, tag) {
-		if ((key = jstr(tag, "key")) == NULL)
-			continue;
-		sp->attrs[k].key = arena_strdup(a, key);
-		sp->attrs[k].value = json_to_str(a, json_object_get(tag,
-		    "value"));
-		sp->attrs[k].type = legacy_type(tag);
-		if (strcmp(key, "span.kind") == 0)
-			sp->kind = kind_from_string(sp->attrs[k].value);
-		k++;
-	}
-	sp->nattrs = k;
+/* Logs as events; OTLP events come back with their name as "event". */
+static void
+legacy_events(struct arena *a, struct span *sp, json_t *js)
+{
+	json_t		*logs, *lg, *fields;
+	size_t		 i, k;
+	int64_t		 v;
 
 	logs = json_object_get(js, "logs");
 	sp->nevents = json_array_size(logs);
@@ -138,24 +140,45 @@ legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
 		    v : sp->start_us;
 		ev->name = "";
 		fields = json_object_get(lg, "fields");
-		ev->nattrs = json_array_size(fields);
-		ev->attrs = arena_alloc(a, (ev->nattrs + 1) *
+		ev->attrs = arena_alloc(a, (json_array_size(fields) + 1) *
 		    sizeof(*ev->attrs));
-		k = 0;
-		json_array_foreach(fields, j, f) {
-			if ((key = jstr(f, "key")) == NULL)
-				continue;
-			ev->attrs[k].key = arena_strdup(a, key);
-			ev->attrs[k].value = json_to_str(a,
-			    json_object_get(f, "value"));
-			ev->attrs[k].type = legacy_type(f);
-			/* OTLP events come back with their name as "event". */
-			if (strcmp(key, "event") == 0)
+		ev->nattrs = legacy_kvs(a, fields, ev->attrs);
+		for (k = 0; k < ev->nattrs; k++)
+			if (strcmp(ev->attrs[k].key, "event") == 0)
 				ev->name = ev->attrs[k].value;
-			k++;
-		}
-		ev->nattrs = k;
 	}
+}
+
+static int
+legacy_span(struct trace *t, struct span *sp, json_t *js, json_t *procs)
+{
+	struct arena	*a = &t->arena;
+	json_t		*tags;
+	const char	*s;
+	size_t		 k;
+	int64_t		 v;
+
+	memset(sp, 0, sizeof(*sp));
+	if ((s = jstr(js, "spanID")) == NULL || (sp->id = span_id_of(s)) == 0)
+		return (-1);
+	s = jstr(js, "operationName");
+	sp->operation = arena_strdup(a, s != NULL ? s : "");
+	if (json_i64(json_object_get(js, "startTime"), &v) == -1)
+		return (-1);
+	sp->start_us = v;
+	if (json_i64(json_object_get(js, "duration"), &v) == -1 || v < 0)
+		v = 0;
+	sp->duration_us = v;
+	legacy_refs(a, sp, js);
+	legacy_process(a, sp, js, procs);
+	tags = json_object_get(js, "tags");
+	sp->attrs = arena_alloc(a, (json_array_size(tags) + 1) *
+	    sizeof(*sp->attrs));
+	sp->nattrs = legacy_kvs(a, tags, sp->attrs);
+	for (k = 0; k < sp->nattrs; k++)
+		if (strcmp(sp->attrs[k].key, "span.kind") == 0)
+			sp->kind = kind_from_string(sp->attrs[k].value);
+	legacy_events(a, sp, js);
 	span_status_from_attrs(sp);
 	return (0);
 }
