@@ -285,7 +285,8 @@ slow_row_json(const struct slow_row *x)
 	json_object_set_new(r, "rootService", json_string(x->root_service));
 	json_object_set_new(r, "rootOperation",
 	    json_string(x->root_operation));
-	json_object_set_new(r, "spanCount", json_integer((json_int_t)x->nspans));
+	json_object_set_new(r, "spanCount",
+	    json_integer((json_int_t)x->nspans));
 	sv = json_array();
 	for (k = 0; k < x->nservices; k++)
 		json_array_append_new(sv, json_string(x->services[k]));

@@ -243,11 +243,34 @@ top_live(struct ctx *c, struct top_opts *o, int redraw)
 	return (EX_FOUND);
 }
 
-int
-cmd_top(struct ctx *c, int argc, char *argv[])
+/* --span-kind NAME or all, repeatable: -1 if NAME is no kind. */
+static int
+top_kind(struct top_opts *o, const char *name)
 {
 	static const char *const all_kinds[TOP_MAX_KINDS] = { "server",
 	    "client", "internal", "producer", "consumer", "unspecified" };
+	size_t	i;
+
+	if (strcmp(name, "all") == 0) {
+		for (i = 0; i < TOP_MAX_KINDS; i++)
+			o->kinds[i] = all_kinds[i];
+		o->nkinds = TOP_MAX_KINDS;
+		return (0);
+	}
+	for (i = 0; i < TOP_MAX_KINDS; i++)
+		if (strcmp(name, all_kinds[i]) == 0)
+			break;
+	if (i == TOP_MAX_KINDS)
+		return (-1);
+	if (o->nkinds < TOP_MAX_KINDS)
+		o->kinds[o->nkinds++] = all_kinds[i];
+	return (0);
+}
+
+/* -1: go on; otherwise the exit status. */
+static int
+top_options(struct ctx *c, int argc, char *argv[], struct top_opts *o)
+{
 	static const struct option longopts[] = {
 		{ "service", required_argument, NULL, 's' },
 		{ "window", required_argument, NULL, 'w' },
@@ -259,70 +282,56 @@ cmd_top(struct ctx *c, int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct top_opts	 o;
-	char		**known;
-	size_t		 nknown, i;
-	int		 ch, rc, tty;
-	char		*end;
+	int	 ch, rc;
+	char	*end;
 
-	memset(&o, 0, sizeof(o));
-	o.window_us = 60 * USEC_PER_SEC;
-	o.refresh_us = 5 * USEC_PER_SEC;
 	while ((ch = getopt_long(argc, argv, "hs:n:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			if (o.nservices == TOP_MAX_SERVICES)
+			if (o->nservices == TOP_MAX_SERVICES)
 				return (usage_error("top", "at most %d "
 				    "--service", TOP_MAX_SERVICES));
-			o.services[o.nservices++] = optarg;
+			o->services[o->nservices++] = optarg;
 			break;
 		case 'w':
-			if (parse_duration(optarg, USEC_PER_SEC, &o.window_us) ==
-			    -1 || o.window_us < 10 * USEC_PER_SEC ||
-			    o.window_us > 30LL * 86400 * USEC_PER_SEC)
-				return (usage_error("top", "--window: %s: want a "
-				    "duration from 10s to 30d (at least two "
-				    "scrapes)", optarg));
+			if (parse_duration(optarg, USEC_PER_SEC,
+			    &o->window_us) == -1 ||
+			    o->window_us < 10 * USEC_PER_SEC ||
+			    o->window_us > 30LL * 86400 * USEC_PER_SEC)
+				return (usage_error("top", "--window: %s: "
+				    "want a duration from 10s to 30d (at least "
+				    "two scrapes)", optarg));
 			break;
 		case 'k':
-			if (strcmp(optarg, "all") == 0) {
-				for (i = 0; i < TOP_MAX_KINDS; i++)
-					o.kinds[i] = all_kinds[i];
-				o.nkinds = TOP_MAX_KINDS;
-				break;
-			}
-			for (i = 0; i < TOP_MAX_KINDS; i++)
-				if (strcmp(optarg, all_kinds[i]) == 0)
-					break;
-			if (i == TOP_MAX_KINDS)
-				return (usage_error("top", "--span-kind: %s: want "
-				    "server, client, internal, producer, "
+			if (top_kind(o, optarg) == -1)
+				return (usage_error("top", "--span-kind: %s: "
+				    "want server, client, internal, producer, "
 				    "consumer, unspecified or all", optarg));
-			if (o.nkinds < TOP_MAX_KINDS)
-				o.kinds[o.nkinds++] = all_kinds[i];
 			break;
 		case 'o':
-			if ((o.sort = red_sort_parse(optarg)) == -1)
+			if ((o->sort = red_sort_parse(optarg)) == -1)
 				return (usage_error("top", "--sort: %s: want "
 				    "worst, rate, p99 or name", optarg));
 			break;
 		case 'n':
-			o.limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o.limit < 0 ||
-			    o.limit > 100000)
-				return (usage_error("top", "--limit: %s: want a "
-				    "number from 0 (all) to 100000", optarg));
+			o->limit = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o->limit < 0 ||
+			    o->limit > 100000)
+				return (usage_error("top", "--limit: %s: "
+				    "want a number from 0 (all) to 100000",
+				    optarg));
 			break;
 		case 'r':
-			if (parse_duration(optarg, USEC_PER_SEC, &o.refresh_us) ==
-			    -1 || o.refresh_us < USEC_PER_SEC / 2 ||
-			    o.refresh_us > 3600 * USEC_PER_SEC)
-				return (usage_error("top", "--refresh: %s: want a "
-				    "duration from 500ms to 1h", optarg));
-			o.have_refresh = 1;
+			if (parse_duration(optarg, USEC_PER_SEC,
+			    &o->refresh_us) == -1 ||
+			    o->refresh_us < USEC_PER_SEC / 2 ||
+			    o->refresh_us > 3600 * USEC_PER_SEC)
+				return (usage_error("top", "--refresh: %s: "
+				    "want a duration from 500ms to 1h", optarg));
+			o->have_refresh = 1;
 			break;
 		case '1':
-			o.once = 1;
+			o->once = 1;
 			break;
 		default:
 			if ((rc = command_option(c, "top", ch, optarg)) != -1)
@@ -332,9 +341,25 @@ cmd_top(struct ctx *c, int argc, char *argv[])
 	if (optind < argc)
 		return (usage_error("top", "unexpected argument: %s",
 		    argv[optind]));
-	if (o.once && o.have_refresh)
+	if (o->once && o->have_refresh)
 		return (usage_error("top", "--once and --refresh exclude each "
 		    "other"));
+	return (-1);
+}
+
+int
+cmd_top(struct ctx *c, int argc, char *argv[])
+{
+	struct top_opts	 o;
+	char		**known;
+	size_t		 nknown;
+	int		 rc, tty;
+
+	memset(&o, 0, sizeof(o));
+	o.window_us = 60 * USEC_PER_SEC;
+	o.refresh_us = 5 * USEC_PER_SEC;
+	if ((rc = top_options(c, argc, argv, &o)) != -1)
+		return (rc);
 	if ((rc = top_services(c, &o, &known, &nknown)) != JAEGER_OK)
 		return (jaeger_fail(c, rc));
 	if (o.nservices == 0) {

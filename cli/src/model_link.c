@@ -187,9 +187,9 @@ link_parents(struct trace *t)
 			s->orphan = 1;
 			t->norphans++;
 			trace_warn(t, "parent %016llx of %s %s (%016llx) is "
-			    "not in the trace", (unsigned long long)s->parent_id,
-			    s->service, s->operation,
-			    (unsigned long long)s->id);
+			    "not in the trace",
+			    (unsigned long long)s->parent_id, s->service,
+			    s->operation, (unsigned long long)s->id);
 			continue;
 		}
 		s->parent = p;

@@ -1,14 +1,14 @@
 /*
  * test_io.c: unit tests of the front door's I/O against real peers, in one
- * process with Kore (fuzz/inproc.c): call.c's detached calls through Kore's
- * async curl to an HTTP peer on a thread of this test (answers, timeouts,
- * refusals, trace context, a call chained from another's completion), and
- * db.c's detached statements on the real PostgreSQL named by
- * IO_DB_CONNINFO (rows, parameters, errors, the statement deadline, one
- * svc_db reused and chained as the sweeper does, and, the pool being one
- * connection, a statement queued behind a hung one). Run by tests/e2e.sh with the
- * stack's database; without IO_DB_CONNINFO the statements are skipped.
- * Prints TAP.
+ * process with Kore (fuzz/inproc.c): call.c's detached calls through
+ * Kore's async curl to an HTTP peer on a thread of this test (answers,
+ * timeouts, refusals, trace context, a call chained from another's
+ * completion), and db.c's detached statements on the real PostgreSQL
+ * named by IO_DB_CONNINFO (rows, parameters, errors, the statement
+ * deadline, one svc_db reused and chained as the sweeper does, and, the
+ * pool being one connection, a statement queued behind a hung one). Run
+ * by tests/e2e.sh with the stack's database; without IO_DB_CONNINFO the
+ * statements are skipped. Prints TAP.
  */
 
 #include <sys/socket.h>
@@ -57,7 +57,7 @@ peer_conn(void *arg)
 {
 	char		 buf[8192], body[512], out[1024];
 	const char	*kind;
-	size_t		 len;
+	size_t		 len, blen;
 	ssize_t		 r;
 	int		 fd = (int)(intptr_t)arg, status, delay, clen;
 	char		*end, *p;
@@ -92,11 +92,11 @@ peer_conn(void *arg)
 		kind = "text";
 	if (delay > 0)
 		usleep((useconds_t)delay * 1000);
+	blen = len - (size_t)(end + 4 - buf);
 	if (strcmp(kind, "json") == 0)
-		(void)snprintf(body, sizeof(body), "{\"ok\":true,\"echo\":%.*s}",
-		    (int)(len - (size_t)(end + 4 - buf)) > 0 ?
-		    (int)(len - (size_t)(end + 4 - buf)) : 4,
-		    len > (size_t)(end + 4 - buf) ? end + 4 : "null");
+		(void)snprintf(body, sizeof(body),
+		    "{\"ok\":true,\"echo\":%.*s}", blen > 0 ? (int)blen : 4,
+		    blen > 0 ? end + 4 : "null");
 	else
 		(void)snprintf(body, sizeof(body), "not json");
 	(void)snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\ncontent-type: %s\r\n"

@@ -297,7 +297,7 @@ struct tracing_config {
 	unsigned int		 bsp_timeout_ms;
 	unsigned int		 bsp_queue;
 	unsigned int		 bsp_batch;
-	unsigned int		 max_request_bytes;	/* OTLP body cap */
+	unsigned int		 max_request_bytes; /* OTLP body cap */
 	int			 simple_processor;
 	unsigned int		 propagators;
 	int			 log_level;
