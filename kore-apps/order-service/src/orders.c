@@ -102,84 +102,93 @@ process_end(struct create *st, json_t *order, const char *error)
  * quantity,price}],"traceId"?}: 201 with the order, 200 with the existing
  * order of this reservation, 400 on invalid input.
  */
+/* 400 for a field of the body: field, its message; 0 then. */
+static int
+create_refuse(struct http_request *req, struct create *st, const char *code,
+    const char *field, const char *message, const char *why)
+{
+	process_end(st, NULL, why);
+	svc_reply_error_obj(req, 400, code, message,
+	    json_pack("{s:s}", "field", field));
+	return (0);
+}
+
+/*
+ * The order in the request's body, checked, under a process_order span,
+ * and its statement prepared: 1; 0 when it is refused (answered).
+ */
+static int
+create_begin(struct http_request *req, struct create *st)
+{
+	struct order_error	 err;
+	const char		*s;
+	json_t			*tid;
+
+	/*
+	 * process_order: the business logic of an order, a manual INTERNAL
+	 * span with the order's own attributes; its SQL runs beneath it.
+	 */
+	st->span = svc_span_start(req, "process_order", TRACING_SPAN_INTERNAL);
+	if (!order_validate(st->body, &err))
+		return (create_refuse(req, st, err.code, err.field,
+		    err.message, err.message));
+	s = json_string_value(json_object_get(st->body, "reservationId"));
+	if (s == NULL || *s == '\0' || strlen(s) >= sizeof(st->reservation))
+		return (create_refuse(req, st, "invalid_field",
+		    "reservationId", "reservationId must be a non-empty string",
+		    "reservationId missing"));
+	(void)snprintf(st->reservation, sizeof(st->reservation), "%s", s);
+	(void)snprintf(st->user, sizeof(st->user), "%lld",
+	    (long long)json_integer_value(json_object_get(st->body,
+	    "userId")));
+	/* Absent, empty (untraced), or 32 lower-case hex digits. */
+	tid = json_object_get(st->body, "traceId");
+	s = json_string_value(tid);
+	if (tid != NULL && (s == NULL || (*s != '\0' && (strlen(s) != 32 ||
+	    strspn(s, "0123456789abcdef") != 32))))
+		return (create_refuse(req, st, "invalid_field", "traceId",
+		    "traceId must be 32 lower-case hex digits",
+		    "traceId malformed"));
+	(void)snprintf(st->trace, sizeof(st->trace), "%s", s != NULL ? s : "");
+	st->items = json_dumps(json_object_get(st->body, "items"),
+	    JSON_COMPACT);
+	if (st->span != NULL) {
+		(void)tracing_span_set_int(st->span, "order.item_count",
+		    (int64_t)json_array_size(json_object_get(st->body,
+		    "items")));
+		(void)tracing_span_set_int(st->span, "user.id",
+		    (int64_t)json_integer_value(json_object_get(st->body,
+		    "userId")));
+		(void)tracing_span_set_str(st->span, "order.reservation_id",
+		    st->reservation);
+	}
+	st->db.parent = st->span;
+	svc_db_prepare(&st->db, DB, "SELECT created, body::text AS body"
+	    " FROM create_order($1, $2::bigint, $3, $4::jsonb,"
+	    " nullif($5, ''))");
+	svc_db_param(&st->db, st->reservation);
+	svc_db_param(&st->db, st->user);
+	svc_db_param(&st->db, json_string_value(json_object_get(st->body,
+	    "email")));
+	svc_db_param(&st->db, st->items);
+	svc_db_param(&st->db, st->trace);
+	return (1);
+}
+
 static int
 create(struct http_request *req, struct svc_match *m)
 {
-	struct create		*st;
-	struct order_error	err;
-	const char		*s;
-	json_t			*order;
-	int			rc;
+	struct create	*st;
+	const char	*s, *created;
+	json_t		*order;
+	int		 rc;
 
 	(void)m;
 	if (!svc_state_exists(req)) {
 		st = svc_state_create(req, sizeof(*st), create_free);
-		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL)
+		if ((st->body = svc_body_json(req, 256 * 1024)) == NULL ||
+		    !create_begin(req, st))
 			return (KORE_RESULT_OK);
-		/*
-		 * process_order: the business logic of an order, a manual
-		 * INTERNAL span with the order's own attributes; its SQL
-		 * runs beneath it.
-		 */
-		st->span = svc_span_start(req, "process_order",
-		    TRACING_SPAN_INTERNAL);
-		if (!order_validate(st->body, &err)) {
-			process_end(st, NULL, err.message);
-			svc_reply_error_obj(req, 400, err.code, err.message,
-			    json_pack("{s:s}", "field", err.field));
-			return (KORE_RESULT_OK);
-		}
-		s = json_string_value(json_object_get(st->body,
-		    "reservationId"));
-		if (s == NULL || *s == '\0' ||
-		    strlen(s) >= sizeof(st->reservation)) {
-			process_end(st, NULL, "reservationId missing");
-			svc_reply_error_obj(req, 400, "invalid_field",
-			    "reservationId must be a non-empty string",
-			    json_pack("{s:s}", "field", "reservationId"));
-			return (KORE_RESULT_OK);
-		}
-		(void)snprintf(st->reservation, sizeof(st->reservation), "%s",
-		    s);
-		(void)snprintf(st->user, sizeof(st->user), "%lld",
-		    (long long)json_integer_value(json_object_get(st->body,
-		    "userId")));
-		/* Absent, empty (untraced), or 32 lower-case hex digits. */
-		s = json_string_value(json_object_get(st->body, "traceId"));
-		if (json_object_get(st->body, "traceId") != NULL && (s == NULL ||
-		    (*s != '\0' && (strlen(s) != 32 ||
-		    strspn(s, "0123456789abcdef") != 32)))) {
-			process_end(st, NULL, "traceId malformed");
-			svc_reply_error_obj(req, 400, "invalid_field",
-			    "traceId must be 32 lower-case hex digits",
-			    json_pack("{s:s}", "field", "traceId"));
-			return (KORE_RESULT_OK);
-		}
-		(void)snprintf(st->trace, sizeof(st->trace), "%s",
-		    s != NULL ? s : "");
-		st->items = json_dumps(json_object_get(st->body, "items"),
-		    JSON_COMPACT);
-		if (st->span != NULL) {
-			(void)tracing_span_set_int(st->span, "order.item_count",
-			    (int64_t)json_array_size(json_object_get(st->body,
-			    "items")));
-			(void)tracing_span_set_int(st->span, "user.id",
-			    (int64_t)json_integer_value(json_object_get(
-			    st->body, "userId")));
-			(void)tracing_span_set_str(st->span,
-			    "order.reservation_id", st->reservation);
-		}
-		st->db.parent = st->span;
-
-		svc_db_prepare(&st->db, DB, "SELECT created, body::text AS body"
-		    " FROM create_order($1, $2::bigint, $3, $4::jsonb,"
-		    " nullif($5, ''))");
-		svc_db_param(&st->db, st->reservation);
-		svc_db_param(&st->db, st->user);
-		svc_db_param(&st->db, json_string_value(json_object_get(
-		    st->body, "email")));
-		svc_db_param(&st->db, st->items);
-		svc_db_param(&st->db, st->trace);
 	}
 	st = svc_state_get(req);
 
@@ -198,14 +207,13 @@ create(struct http_request *req, struct svc_match *m)
 		    "order creation returned nothing");
 		return (KORE_RESULT_OK);
 	}
+	created = svc_db_value(&st->db, 0, "created");
 	if (st->span != NULL)
 		(void)tracing_span_set_bool(st->span, "order.created",
-		    svc_db_value(&st->db, 0, "created") != NULL &&
-		    *svc_db_value(&st->db, 0, "created") == 't');
+		    created != NULL && *created == 't');
 	process_end(st, order, NULL);
-	s = svc_db_value(&st->db, 0, "created");
-	svc_reply_json(req, s != NULL && *s == 't' ? HTTP_STATUS_CREATED :
-	    HTTP_STATUS_OK, order);
+	svc_reply_json(req, created != NULL && *created == 't' ?
+	    HTTP_STATUS_CREATED : HTTP_STATUS_OK, order);
 	return (KORE_RESULT_OK);
 }
 
