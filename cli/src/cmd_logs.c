@@ -251,6 +251,83 @@ dop_cmp(const void *a, const void *b)
 	return (strcmp(x->operation, y->operation));
 }
 
+static void
+diff_print_json(struct trace *t[2], const struct dop *v, size_t n)
+{
+	json_t	*o, *arr, *x;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "a", trace_json(t[0], 0));
+	json_object_set_new(o, "b", trace_json(t[1], 0));
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		x = json_object();
+		json_object_set_new(x, "service", json_string(v[i].service));
+		json_object_set_new(x, "operation",
+		    json_string(v[i].operation));
+		json_object_set_new(x, "countA",
+		    json_integer((json_int_t)v[i].n[0]));
+		json_object_set_new(x, "countB",
+		    json_integer((json_int_t)v[i].n[1]));
+		json_object_set_new(x, "totalUsA", json_integer(v[i].total[0]));
+		json_object_set_new(x, "totalUsB", json_integer(v[i].total[1]));
+		json_object_set_new(x, "in", json_string(v[i].n[0] == 0 ? "b" :
+		    v[i].n[1] == 0 ? "a" : "both"));
+		json_array_append_new(arr, x);
+	}
+	json_object_set_new(o, "operations", arr);
+	json_print(o);
+}
+
+static void
+diff_print_table(struct trace *t[2], const struct dop *v, size_t n)
+{
+	struct table	 tab;
+	size_t		 i, row, only[2] = { 0, 0 };
+	char		 ca[32], cb[32], ta[32], tb[32], dd[40], id[2][40];
+	int64_t		 d;
+	int		 k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 2; k++)
+			if (v[i].n[!k] == 0)
+				only[k]++;
+	trace_id_str(t[0], id[0], sizeof(id[0]));
+	trace_id_str(t[1], id[1], sizeof(id[1]));
+	fmt_duration(t[0]->duration_us, ta, sizeof(ta));
+	fmt_duration(t[1]->duration_us, tb, sizeof(tb));
+	d = t[1]->duration_us - t[0]->duration_us;
+	fmt_duration(abs64(d), dd, sizeof(dd));
+	printf("%sA%s %s  %s, %zu spans\n%sB%s %s  %s, %zu spans  (%s%s)\n",
+	    color(C_BOLD), color(C_RESET), id[0], ta, t[0]->nspans,
+	    color(C_BOLD), color(C_RESET), id[1], tb, t[1]->nspans,
+	    d >= 0 ? "+" : "-", dd);
+	table_init(&tab, "~SERVICE|~OPERATION|>SPANS A|>SPANS B|>TOTAL A|"
+	    ">TOTAL B|>CHANGE|IN");
+	for (i = 0; i < n; i++) {
+		snprintf(ca, sizeof(ca), "%zu", v[i].n[0]);
+		snprintf(cb, sizeof(cb), "%zu", v[i].n[1]);
+		fmt_duration(v[i].total[0], ta, sizeof(ta));
+		fmt_duration(v[i].total[1], tb, sizeof(tb));
+		d = v[i].total[1] - v[i].total[0];
+		fmt_duration(abs64(d), dd + 1, sizeof(dd) - 1);
+		dd[0] = d >= 0 ? '+' : '-';
+		row = table_row(&tab, v[i].service, v[i].operation, ca, cb,
+		    v[i].n[0] ? ta : "-", v[i].n[1] ? tb : "-", dd,
+		    v[i].n[0] == 0 ? "B only" : v[i].n[1] == 0 ? "A only" : "");
+		table_color(&tab, row, 6, d > 0 ? C_RED : d < 0 ? C_GREEN :
+		    C_NONE);
+		if (v[i].n[0] == 0 || v[i].n[1] == 0)
+			table_color(&tab, row, 7, C_YELLOW);
+	}
+	table_print(&tab, stdout);
+	table_cleanup(&tab);
+	printf("%s%zu operation%s in A only, %zu in B only; the largest "
+	    "change first%s\n", color(C_DIM), only[0], only[0] == 1 ? "" : "s",
+	    only[1], color(C_RESET));
+}
+
 int
 cmd_diff(struct ctx *c, int argc, char *argv[])
 {
@@ -260,12 +337,8 @@ cmd_diff(struct ctx *c, int argc, char *argv[])
 	};
 	struct trace	*t[2] = { NULL, NULL };
 	struct dop	*v = NULL;
-	struct table	 tab;
-	size_t		 n = 0, i, row, only[2] = { 0, 0 };
-	char		 ca[32], cb[32], ta[32], tb[32], dd[40], id[2][40];
+	size_t		 n = 0;
 	int		 ch, rc, k;
-	int64_t		 d;
-	json_t		*o, *arr, *x;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -282,75 +355,14 @@ cmd_diff(struct ctx *c, int argc, char *argv[])
 			trace_free(t[0]);
 			return (jaeger_fail(c, rc));
 		}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2; k++)
 		diff_add(&v, &n, t[k], k);
-		trace_id_str(t[k], id[k], sizeof(id[k]));
-	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), dop_cmp);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < 2; k++)
-			if (v[i].n[!k] == 0)
-				only[k]++;
-	if (out.json) {
-		o = json_object();
-		json_object_set_new(o, "a", trace_json(t[0], 0));
-		json_object_set_new(o, "b", trace_json(t[1], 0));
-		arr = json_array();
-		for (i = 0; i < n; i++) {
-			x = json_object();
-			json_object_set_new(x, "service",
-			    json_string(v[i].service));
-			json_object_set_new(x, "operation",
-			    json_string(v[i].operation));
-			json_object_set_new(x, "countA",
-			    json_integer((json_int_t)v[i].n[0]));
-			json_object_set_new(x, "countB",
-			    json_integer((json_int_t)v[i].n[1]));
-			json_object_set_new(x, "totalUsA",
-			    json_integer(v[i].total[0]));
-			json_object_set_new(x, "totalUsB",
-			    json_integer(v[i].total[1]));
-			json_object_set_new(x, "in", json_string(v[i].n[0] ==
-			    0 ? "b" : v[i].n[1] == 0 ? "a" : "both"));
-			json_array_append_new(arr, x);
-		}
-		json_object_set_new(o, "operations", arr);
-		json_print(o);
-	} else {
-		fmt_duration(t[0]->duration_us, ta, sizeof(ta));
-		fmt_duration(t[1]->duration_us, tb, sizeof(tb));
-		d = t[1]->duration_us - t[0]->duration_us;
-		fmt_duration(abs64(d), dd, sizeof(dd));
-		printf("%sA%s %s  %s, %zu spans\n%sB%s %s  %s, %zu spans  "
-		    "(%s%s)\n", color(C_BOLD), color(C_RESET), id[0], ta,
-		    t[0]->nspans, color(C_BOLD), color(C_RESET), id[1], tb,
-		    t[1]->nspans, d >= 0 ? "+" : "-", dd);
-		table_init(&tab, "~SERVICE|~OPERATION|>SPANS A|>SPANS B|>TOTAL A|"
-		    ">TOTAL B|>CHANGE|IN");
-		for (i = 0; i < n; i++) {
-			snprintf(ca, sizeof(ca), "%zu", v[i].n[0]);
-			snprintf(cb, sizeof(cb), "%zu", v[i].n[1]);
-			fmt_duration(v[i].total[0], ta, sizeof(ta));
-			fmt_duration(v[i].total[1], tb, sizeof(tb));
-			d = v[i].total[1] - v[i].total[0];
-			fmt_duration(abs64(d), dd + 1, sizeof(dd) - 1);
-			dd[0] = d >= 0 ? '+' : '-';
-			row = table_row(&tab, v[i].service, v[i].operation, ca,
-			    cb, v[i].n[0] ? ta : "-", v[i].n[1] ? tb : "-", dd,
-			    v[i].n[0] == 0 ? "B only" : v[i].n[1] == 0 ?
-			    "A only" : "");
-			table_color(&tab, row, 6, d > 0 ? C_RED : d < 0 ?
-			    C_GREEN : C_NONE);
-			if (v[i].n[0] == 0 || v[i].n[1] == 0)
-				table_color(&tab, row, 7, C_YELLOW);
-		}
-		table_print(&tab, stdout);
-		table_cleanup(&tab);
-		printf("%s%zu operation%s in A only, %zu in B only; the "
-		    "largest change first%s\n", color(C_DIM), only[0],
-		    only[0] == 1 ? "" : "s", only[1], color(C_RESET));
-	}
+	if (out.json)
+		diff_print_json(t, v, n);
+	else
+		diff_print_table(t, v, n);
 	free(v);
 	trace_free(t[0]);
 	trace_free(t[1]);

@@ -344,12 +344,94 @@ cp_sections_json(const struct trace *t, const struct span *s)
 	return (a);
 }
 
+static json_t *
+events_json(const struct span *s)
+{
+	json_t	*evs, *ej;
+	size_t	 j;
+
+	evs = json_array();
+	for (j = 0; j < s->nevents; j++) {
+		ej = json_object();
+		json_object_set_new(ej, "name", json_string(s->events[j].name));
+		json_object_set_new(ej, "timeUs",
+		    json_integer(s->events[j].ts_us));
+		json_object_set_new(ej, "attributes",
+		    kv_json(s->events[j].attrs, s->events[j].nattrs));
+		json_array_append_new(evs, ej);
+	}
+	return (evs);
+}
+
+static json_t *
+links_json(const struct span *s)
+{
+	const struct span_link	*l;
+	json_t			*arr, *lj;
+	char			 tid[40], b[64];
+	size_t			 j;
+
+	arr = json_array();
+	for (j = 0; j < s->nlinks; j++) {
+		l = &s->links[j];
+		lj = json_object();
+		fmt_trace_id(l->trace_hi, l->trace_lo, tid, sizeof(tid));
+		json_object_set_new(lj, "traceId", json_string(tid));
+		json_object_set_new(lj, "spanId", json_string(hex64(l->span_id,
+		    b, sizeof(b))));
+		json_object_set_new(lj, "type", json_string(l->type != NULL ?
+		    l->type : "link"));
+		json_object_set_new(lj, "attributes", kv_json(l->attrs,
+		    l->nattrs));
+		json_array_append_new(arr, lj);
+	}
+	return (arr);
+}
+
+/* One span of t, as `show --json` gives it. */
+static json_t *
+span_json(const struct trace *t, const struct span *s)
+{
+	json_t	*sj;
+	char	 b[64];
+
+	sj = json_object();
+	json_object_set_new(sj, "spanId", json_string(hex64(s->id, b,
+	    sizeof(b))));
+	json_object_set_new(sj, "parentSpanId", s->parent_id != 0 ?
+	    json_string(hex64(s->parent_id, b, sizeof(b))) : json_null());
+	json_object_set_new(sj, "service", json_string(s->service));
+	json_object_set_new(sj, "operation", json_string(s->operation));
+	json_object_set_new(sj, "kind", json_string(span_kind_name(s->kind)));
+	json_object_set_new(sj, "depth", json_integer(s->depth));
+	json_object_set_new(sj, "startUs", json_integer(s->start_us));
+	json_object_set_new(sj, "offsetUs",
+	    json_integer(s->start_us - t->start_us));
+	json_object_set_new(sj, "durationUs", json_integer(s->duration_us));
+	json_object_set_new(sj, "selfUs", json_integer(s->self_us));
+	json_object_set_new(sj, "criticalUs", json_integer(s->critical_us));
+	json_object_set_new(sj, "criticalPath",
+	    json_boolean(s->critical_us > 0));
+	json_object_set_new(sj, "criticalSections", cp_sections_json(t, s));
+	json_object_set_new(sj, "error", json_boolean(s->error));
+	json_object_set_new(sj, "statusMessage", s->status_message != NULL ?
+	    json_string(s->status_message) : json_null());
+	json_object_set_new(sj, "orphan", json_boolean(s->orphan));
+	json_object_set_new(sj, "skewUs", json_integer(s->skew_us));
+	json_object_set_new(sj, "attributes", kv_json(s->attrs, s->nattrs));
+	json_object_set_new(sj, "events", events_json(s));
+	json_object_set_new(sj, "resource", kv_json(s->resource,
+	    s->nresource));
+	json_object_set_new(sj, "links", links_json(s));
+	return (sj);
+}
+
 json_t *
 trace_json(const struct trace *t, int full)
 {
-	json_t		*o, *spans, *sj, *evs, *ej, *arr;
+	json_t		*o, *spans, *arr;
 	char		 b[64];
-	size_t		 i, j;
+	size_t		 i;
 
 	o = json_object();
 	json_object_set_new(o, "traceId", json_string(trace_id_str(t, b,
@@ -358,12 +440,14 @@ trace_json(const struct trace *t, int full)
 	json_object_set_new(o, "start", json_string(b));
 	json_object_set_new(o, "startUs", json_integer(t->start_us));
 	json_object_set_new(o, "durationUs", json_integer(t->duration_us));
-	json_object_set_new(o, "spanCount", json_integer((json_int_t)t->nspans));
+	json_object_set_new(o, "spanCount",
+	    json_integer((json_int_t)t->nspans));
 	arr = json_array();
 	for (i = 0; i < t->nservices; i++)
 		json_array_append_new(arr, json_string(t->services[i]));
 	json_object_set_new(o, "services", arr);
-	json_object_set_new(o, "errorSpans", json_integer((json_int_t)t->nerrors));
+	json_object_set_new(o, "errorSpans",
+	    json_integer((json_int_t)t->nerrors));
 	json_object_set_new(o, "error", json_boolean(t->nerrors > 0));
 	if (t->root != NULL) {
 		json_object_set_new(o, "rootService",
@@ -378,74 +462,8 @@ trace_json(const struct trace *t, int full)
 	if (!full)
 		return (o);
 	spans = json_array();
-	for (i = 0; i < t->nspans; i++) {
-		const struct span *s = t->order[i];
-
-		sj = json_object();
-		json_object_set_new(sj, "spanId", json_string(hex64(s->id, b,
-		    sizeof(b))));
-		json_object_set_new(sj, "parentSpanId", s->parent_id != 0 ?
-		    json_string(hex64(s->parent_id, b, sizeof(b))) :
-		    json_null());
-		json_object_set_new(sj, "service", json_string(s->service));
-		json_object_set_new(sj, "operation",
-		    json_string(s->operation));
-		json_object_set_new(sj, "kind",
-		    json_string(span_kind_name(s->kind)));
-		json_object_set_new(sj, "depth", json_integer(s->depth));
-		json_object_set_new(sj, "startUs", json_integer(s->start_us));
-		json_object_set_new(sj, "offsetUs",
-		    json_integer(s->start_us - t->start_us));
-		json_object_set_new(sj, "durationUs",
-		    json_integer(s->duration_us));
-		json_object_set_new(sj, "selfUs", json_integer(s->self_us));
-		json_object_set_new(sj, "criticalUs",
-		    json_integer(s->critical_us));
-		json_object_set_new(sj, "criticalPath",
-		    json_boolean(s->critical_us > 0));
-		json_object_set_new(sj, "criticalSections",
-		    cp_sections_json(t, s));
-		json_object_set_new(sj, "error", json_boolean(s->error));
-		json_object_set_new(sj, "statusMessage",
-		    s->status_message != NULL ?
-		    json_string(s->status_message) : json_null());
-		json_object_set_new(sj, "orphan", json_boolean(s->orphan));
-		json_object_set_new(sj, "skewUs", json_integer(s->skew_us));
-		json_object_set_new(sj, "attributes", kv_json(s->attrs,
-		    s->nattrs));
-		evs = json_array();
-		for (j = 0; j < s->nevents; j++) {
-			ej = json_object();
-			json_object_set_new(ej, "name",
-			    json_string(s->events[j].name));
-			json_object_set_new(ej, "timeUs",
-			    json_integer(s->events[j].ts_us));
-			json_object_set_new(ej, "attributes",
-			    kv_json(s->events[j].attrs, s->events[j].nattrs));
-			json_array_append_new(evs, ej);
-		}
-		json_object_set_new(sj, "events", evs);
-		json_object_set_new(sj, "resource", kv_json(s->resource,
-		    s->nresource));
-		evs = json_array();
-		for (j = 0; j < s->nlinks; j++) {
-			const struct span_link *l = &s->links[j];
-			char	 tid[40];
-
-			ej = json_object();
-			fmt_trace_id(l->trace_hi, l->trace_lo, tid, sizeof(tid));
-			json_object_set_new(ej, "traceId", json_string(tid));
-			json_object_set_new(ej, "spanId", json_string(hex64(
-			    l->span_id, b, sizeof(b))));
-			json_object_set_new(ej, "type", json_string(l->type !=
-			    NULL ? l->type : "link"));
-			json_object_set_new(ej, "attributes", kv_json(l->attrs,
-			    l->nattrs));
-			json_array_append_new(evs, ej);
-		}
-		json_object_set_new(sj, "links", evs);
-		json_array_append_new(spans, sj);
-	}
+	for (i = 0; i < t->nspans; i++)
+		json_array_append_new(spans, span_json(t, t->order[i]));
 	json_object_set_new(o, "spans", spans);
 	return (o);
 }
