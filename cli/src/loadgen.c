@@ -175,6 +175,51 @@ struct lg_run {
 	double		ops;
 };
 
+/* conc slots, each with its easy handle, and the multi handle in *m. */
+static struct slot *
+slots_new(long conc, CURLM **m)
+{
+	struct slot	*slots;
+	long		 i;
+
+	slots = xcalloc((size_t)conc, sizeof(*slots));
+	if ((*m = curl_multi_init()) == NULL)
+		errx(EX_UNREACH, "curl_multi_init failed");
+	curl_multi_setopt(*m, CURLMOPT_MAX_TOTAL_CONNECTIONS, conc);
+	for (i = 0; i < conc; i++) {
+		if ((slots[i].h = curl_easy_init()) == NULL)
+			errx(EX_UNREACH, "curl_easy_init failed");
+		buf_init(&slots[i].body, 1024 * 1024);
+	}
+	return (slots);
+}
+
+/*
+ * The slots and m go; returns how many orders were still in flight (an
+ * interruption: neither ok nor failed), their spans ended.
+ */
+static size_t
+slots_free(struct slot *slots, long conc, CURLM *m)
+{
+	size_t	inflight = 0;
+	long	i;
+
+	for (i = 0; i < conc; i++)
+		if (slots[i].busy) {
+			curl_multi_remove_handle(m, slots[i].h);
+			propagate_end(&slots[i].tp, 0);
+			inflight++;
+		}
+	for (i = 0; i < conc; i++) {
+		curl_easy_cleanup(slots[i].h);
+		curl_slist_free_all(slots[i].hdrs);
+		buf_cleanup(&slots[i].body);
+	}
+	curl_multi_cleanup(m);
+	free(slots);
+	return (inflight);
+}
+
 /* Sends slot s's next order: a new trace context each time. */
 static void
 slot_start(struct ctx *c, CURLM *m, struct slot *s, const char *url,
@@ -326,15 +371,7 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	run.conc = conc;
 	run.rate = rate;
 	lg.lat = xcalloc((size_t)total, sizeof(*lg.lat));
-	slots = xcalloc((size_t)conc, sizeof(*slots));
-	if ((m = curl_multi_init()) == NULL)
-		errx(EX_UNREACH, "curl_multi_init failed");
-	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, conc);
-	for (i = 0; i < conc; i++) {
-		if ((slots[i].h = curl_easy_init()) == NULL)
-			errx(EX_UNREACH, "curl_easy_init failed");
-		buf_init(&slots[i].body, 1024 * 1024);
-	}
+	slots = slots_new(conc, &m);
 	tty = isatty(STDERR_FILENO) && !out.json;
 	started = 0;
 	t0 = mono_us();
@@ -383,20 +420,7 @@ loadgen_run(struct ctx *c, const char *url, const char *body, long total,
 	(void)signal(SIGTERM, SIG_DFL);
 	if (tty)
 		progress(&lg, total, t0, 1, 1);
-	/* Interrupted: what is in flight is neither ok nor failed. */
-	for (i = 0; i < conc; i++)
-		if (slots[i].busy) {
-			curl_multi_remove_handle(m, slots[i].h);
-			propagate_end(&slots[i].tp, 0);
-			run.inflight++;
-		}
-	for (i = 0; i < conc; i++) {
-		curl_easy_cleanup(slots[i].h);
-		curl_slist_free_all(slots[i].hdrs);
-		buf_cleanup(&slots[i].body);
-	}
-	curl_multi_cleanup(m);
-	free(slots);
+	run.inflight = slots_free(slots, conc, m);
 
 	sort_i64(lg.lat, lg.nlat);
 	if (lg.nkinds > 1)
