@@ -622,6 +622,31 @@ svc_db_single(struct http_request *req, const char *dbname, const char *query,
 	return (svc_db_run(req, &st->db));
 }
 
+/*
+ * The whole of a handler whose statement, on the path's reservation id,
+ * answers one "status" (release, cancel-order): 200 {"reservationId",
+ * "status"}, or the JSON 503 of a failed statement. Returns what the
+ * handler returns.
+ */
+int
+svc_db_reply_status(struct http_request *req, const char *dbname,
+    const char *query, const char *id)
+{
+	struct svc_db	*db;
+	int		 rc;
+
+	if ((rc = svc_db_single(req, dbname, query, id, &db)) ==
+	    SVC_DB_PENDING)
+		return (KORE_RESULT_RETRY);
+	if (rc == SVC_DB_ERROR) {
+		svc_reply_db_error(req, db);
+		return (KORE_RESULT_OK);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
+	    "reservationId", id, "status", svc_db_value(db, 0, "status")));
+	return (KORE_RESULT_OK);
+}
+
 /* GET /ready for a service that owns a database: 200 when it answers. */
 int
 svc_ready_db(struct http_request *req, const char *dbname)

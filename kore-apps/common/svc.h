@@ -161,6 +161,8 @@ void		svc_reply_db_error(struct http_request *, struct svc_db *);
 int		svc_ready_db(struct http_request *, const char *);
 int		svc_db_single(struct http_request *, const char *, const char *,
 		    const char *, struct svc_db **);
+int		svc_db_reply_status(struct http_request *, const char *,
+		    const char *, const char *);
 
 /* trace.c: the Kore side of the tracing library. */
 void		svc_trace_init(const char *);

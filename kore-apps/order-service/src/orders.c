@@ -273,20 +273,8 @@ fetch(struct http_request *req, struct svc_match *m)
 static int
 cancel(struct http_request *req, struct svc_match *m)
 {
-	struct svc_db	*db;
-	int		rc;
-
-	if ((rc = svc_db_single(req, DB, "SELECT cancel_order_for($1) AS"
-	    " status", m->params[0], &db)) == SVC_DB_PENDING)
-		return (KORE_RESULT_RETRY);
-	if (rc == SVC_DB_ERROR) {
-		svc_reply_db_error(req, db);
-		return (KORE_RESULT_OK);
-	}
-	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s?}",
-	    "reservationId", m->params[0],
-	    "status", svc_db_value(db, 0, "status")));
-	return (KORE_RESULT_OK);
+	return (svc_db_reply_status(req, DB, "SELECT cancel_order_for($1) AS"
+	    " status", m->params[0]));
 }
 
 /*
