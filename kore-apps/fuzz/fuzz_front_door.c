@@ -32,15 +32,6 @@
 
 #include <kore/kore.h>
 #include <kore/http.h>
-#if defined(KORE_USE_CURL)
-#include <kore/curl.h>
-#endif
-#if defined(KORE_USE_PGSQL)
-#include <kore/pgsql.h>
-#endif
-#if defined(KORE_USE_TASKS)
-#include <kore/tasks.h>
-#endif
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
