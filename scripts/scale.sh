@@ -12,7 +12,7 @@
 # usage: scale.sh start|stop|status|summary|start-ROLE N|stop-ROLE N|kill-ROLE N|
 #        clean-indices [DAYS [PREFIX]]|wait-opensearch [NODES [STATUS]]|partitions|
 #        kafka-groups ARGS (Kafka's consumer-group tool)|collector-endpoint N|
-#        collector-failover N|opensearch-urls
+#        collector-failover N|opensearch-urls|spanmetrics-targets|metrics-targets
 #   ROLE is kafka, opensearch, collector, ingester, query, cassandra or
 #   cassandra-roles (N numbers the instance from 1; kafka and query have one).
 set -euo pipefail
@@ -175,17 +175,40 @@ clean_indices() {
 
 # --- Jaeger roles ------------------------------------------------------------
 collector_ports() {
-	# collector N: OTLP gRPC, OTLP HTTP, health, metrics.
+	# collector N: OTLP gRPC, OTLP HTTP, health, metrics, span metrics.
 	echo $((JAEGER_OTLP_GRPC_PORT + 10 * ($1 - 1))) $((JAEGER_OTLP_HTTP_PORT + 10 * ($1 - 1))) \
-		$((SCALE_HEALTH_PORT_BASE + $1)) $((SCALE_METRICS_PORT_BASE + $1))
+		$((SCALE_HEALTH_PORT_BASE + $1)) $((SCALE_METRICS_PORT_BASE + $1)) $((SCALE_METRICS_PORT_BASE + 5 + $1))
+}
+
+# What Prometheus scrapes in this profile (conf/prometheus.yml), as YAML
+# list items: each collector's span metrics; every Jaeger role's own.
+spanmetrics_targets() {
+	local i grpc http h m sm out=""
+	for i in $(seq 1 "$SCALE_COLLECTORS"); do
+		read -r grpc http h m sm < <(collector_ports "$i")
+		out="$out${out:+, }\"$BIND_HOST:$sm\""
+	done
+	echo "$out"
+}
+
+metrics_targets() {
+	local i grpc http h m sm out="\"$JAEGER_HOST:$JAEGER_METRICS_PORT\""
+	for i in $(seq 1 "$SCALE_COLLECTORS"); do
+		read -r grpc http h m sm < <(collector_ports "$i")
+		out="$out, \"$BIND_HOST:$m\""
+	done
+	for i in $(seq 1 "$SCALE_INGESTERS"); do
+		out="$out, \"$BIND_HOST:$((SCALE_METRICS_PORT_BASE + 10 + i))\""
+	done
+	echo "$out"
 }
 
 # Where service number N (0-based) sends its spans: the collectors dealt
 # out in turn, so that every trace crosses more than one.
 collector_endpoint() {
-	local c grpc http h m
+	local c grpc http h m sm
 	c=$(( $1 % SCALE_COLLECTORS + 1 ))
-	read -r grpc http h m < <(collector_ports "$c")
+	read -r grpc http h m sm < <(collector_ports "$c")
 	if [ "$OTEL_EXPORTER_OTLP_PROTOCOL" = grpc ]; then
 		echo "http://$BIND_HOST:$grpc"
 	else
@@ -220,11 +243,15 @@ jaeger_role() {
 	wait_for "$name" 60 http_ok "$health"
 }
 
+# Collector N; with PROMETHEUS=on it also makes the span metrics of what
+# it receives (conf/spanmetrics.yaml), on its own port.
 start_collector() {
-	local grpc http h m
-	read -r grpc http h m < <(collector_ports "$1")
+	local grpc http h m sm spm=()
+	read -r grpc http h m sm < <(collector_ports "$1")
+	[ "$PROMETHEUS" = on ] && spm=("$TOP/conf/spanmetrics.yaml" "$TOP/conf/scale/jaeger-collector-spm.yaml")
 	COLLECTOR_OTLP_GRPC_PORT=$grpc COLLECTOR_OTLP_HTTP_PORT=$http COLLECTOR_HEALTH_PORT=$h COLLECTOR_METRICS_PORT=$m \
-		jaeger_role "collector-$1" "http://$BIND_HOST:$h/status" "$TOP/conf/scale/jaeger-collector.yaml"
+		JAEGER_HOST=$BIND_HOST SPANMETRICS_PORT=$sm \
+		jaeger_role "collector-$1" "http://$BIND_HOST:$h/status" "$TOP/conf/scale/jaeger-collector.yaml" "${spm[@]}"
 }
 
 start_ingester() {
@@ -234,9 +261,13 @@ start_ingester() {
 		jaeger_role "ingester-$1" "http://$BIND_HOST:$h/status" "$TOP/conf/scale/jaeger-ingester.yaml" "${tail[@]}"
 }
 
+# The query; with PROMETHEUS=on its metrics API reads the collectors'
+# span metrics from Prometheus (conf/spm-query.yaml).
 start_query() {
+	local spm=()
+	[ "$PROMETHEUS" = on ] && spm=("$TOP/conf/spm-query.yaml")
 	OPENSEARCH_URLS=$(os_urls_yaml) jaeger_role query "http://$JAEGER_HOST:$JAEGER_HEALTH_PORT/status" \
-		"$TOP/conf/scale/jaeger-query.yaml"
+		"$TOP/conf/scale/jaeger-query.yaml" "${spm[@]}"
 }
 
 # --- Cassandra (CASSANDRA=on): the documented second storage -------------
@@ -314,10 +345,11 @@ status() {
 
 # What `make up` prints about the profile.
 summary() {
-	local i grpc http h m
+	local i grpc http h m sm
 	for i in $(seq 1 "$SCALE_COLLECTORS"); do
-		read -r grpc http h m < <(collector_ports "$i")
-		printf '  jaeger collector-%s    OTLP grpc :%s, http :%s   (health :%s, metrics :%s)\n' "$i" "$grpc" "$http" "$h" "$m"
+		read -r grpc http h m sm < <(collector_ports "$i")
+		printf '  jaeger collector-%s    OTLP grpc :%s, http :%s   (health :%s, metrics :%s%s)\n' "$i" "$grpc" "$http" \
+			"$h" "$m" "$([ "$PROMETHEUS" = on ] && echo ", span metrics :$sm")"
 	done
 	for i in $(seq 1 "$SCALE_INGESTERS"); do
 		printf '  jaeger ingester-%s     Kafka group %s -> OpenSearch   (health :%s, tail sampling %s)\n' "$i" \
@@ -348,6 +380,8 @@ summary) summary ;;
 wait-opensearch) wait_opensearch "${2:-}" "${3:-green}" ;;
 clean-indices) clean_indices "${2:-}" "${3:-}" ;;
 collector-endpoint) collector_endpoint "$2" ;;
+spanmetrics-targets) spanmetrics_targets ;;
+metrics-targets) metrics_targets ;;
 collector-failover) collector_failover "$2" ;;
 opensearch-urls) os_urls_yaml ;;
 kafka-groups) shift; kafka_groups "$@" ;;

@@ -62,9 +62,10 @@ render() {
 }
 
 start_jaeger() {
-	local conf="$TOP/conf/jaeger.yaml" spm=""
+	local conf="$TOP/conf/jaeger.yaml" spm=()
 	# RED metrics: the spanmetrics pipeline and the SPM API over Prometheus.
-	[ "$PROMETHEUS" = on ] && spm="--config $TOP/conf/jaeger-spm.yaml"
+	[ "$PROMETHEUS" = on ] && spm=(--config "$TOP/conf/spanmetrics.yaml" --config "$TOP/conf/spm-query.yaml"
+		--config "$TOP/conf/jaeger-spm.yaml")
 	[ "$JAEGER_STORAGE" = badger ] && conf="$TOP/conf/jaeger-badger.yaml" && mkdir -p "$JAEGER_BADGER_DIR"
 	if alive "$RUN_DIR/jaeger.pid"; then
 		echo "==> Jaeger: already running"
@@ -73,7 +74,7 @@ start_jaeger() {
 		# Jaeger's own tracing stays off: it would read the OTEL_* settings
 		# meant for the services and send its spans over gRPC to 4318.
 		OTEL_SDK_DISABLED=true OTEL_TRACES_EXPORTER=none \
-			nohup "$BIN/jaeger" --config "$conf" $spm >"$RUN_DIR/log/jaeger.log" 2>&1 &
+			nohup "$BIN/jaeger" --config "$conf" "${spm[@]}" >"$RUN_DIR/log/jaeger.log" 2>&1 &
 		echo $! >"$RUN_DIR/jaeger.pid"
 	fi
 	wait_http "http://$JAEGER_HOST:$JAEGER_HEALTH_PORT/status" Jaeger
@@ -81,12 +82,22 @@ start_jaeger() {
 
 # Prometheus (unless PROMETHEUS=off): its configuration rendered from
 # conf/prometheus.yml, its data under $RUN_DIR/prometheus, loopback only.
+# What it scrapes depends on the stack: the single Jaeger, or the scale
+# profile's collectors (span metrics) and every Jaeger role (their own).
 start_prometheus() {
 	[ "$PROMETHEUS" = on ] || return 0
 	command -v prometheus >/dev/null ||
 		{ echo "services: prometheus is not installed (scripts/deps.sh installs it; PROMETHEUS=off goes without)" >&2; return 1; }
 	mkdir -p "$RUN_DIR/prometheus"
-	render "$TOP/conf/prometheus.yml" >"$RUN_DIR/conf/prometheus.yml"
+	if [ "$STACK" = scale ]; then
+		SPANMETRICS_TARGETS=$("$TOP/scripts/scale.sh" spanmetrics-targets)
+		JAEGER_TARGETS=$("$TOP/scripts/scale.sh" metrics-targets)
+	else
+		SPANMETRICS_TARGETS="\"$JAEGER_HOST:$SPANMETRICS_PORT\""
+		JAEGER_TARGETS="\"$JAEGER_HOST:$JAEGER_METRICS_PORT\""
+	fi
+	SPANMETRICS_TARGETS=$SPANMETRICS_TARGETS JAEGER_TARGETS=$JAEGER_TARGETS \
+		render "$TOP/conf/prometheus.yml" >"$RUN_DIR/conf/prometheus.yml"
 	if alive "$RUN_DIR/prometheus.pid"; then
 		echo "==> Prometheus: already running (reloading its configuration)"
 		kill -HUP "$(cat "$RUN_DIR/prometheus.pid")"
@@ -161,10 +172,8 @@ service_index() {
 case "${1:-}" in
 start)
 	mkdir -p "$RUN_DIR/conf" "$RUN_DIR/log" "$MAILDIR" "$FAULTS_DIR"
-	if [ "$STACK" = single ]; then
-		start_prometheus
-		start_jaeger
-	fi
+	start_prometheus
+	if [ "$STACK" = single ]; then start_jaeger; fi
 	i=0
 	for s in $SERVICES; do start_service_in_stack "$s" $i; i=$((i + 1)); done
 	for s in $SERVICES; do

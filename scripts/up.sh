@@ -28,7 +28,7 @@ $([ "${W3C_TEST_SERVICE:-off}" = on ] && echo "  w3c-test-service      http://$B
   PostgreSQL            $DB_HOST:$DB_PORT (databases $INVENTORY_DB, $ORDER_DB, $GATEWAY_DB)
   Jaeger API            http://$JAEGER_HOST:$JAEGER_QUERY_PORT/api/services   (OTLP: grpc :$JAEGER_OTLP_GRPC_PORT, http :$JAEGER_OTLP_HTTP_PORT)
 $([ "$STACK" = scale ] && "$TOP/scripts/scale.sh" summary)
-$([ "$STACK" = single ] && [ "$PROMETHEUS" = on ] && echo "  Prometheus            http://$PROMETHEUS_HOST:$PROMETHEUS_PORT   (RED metrics from the spans: bin/tracectl top)")
+$([ "$PROMETHEUS" = on ] && echo "  Prometheus            http://$PROMETHEUS_HOST:$PROMETHEUS_PORT   (RED metrics from the spans: bin/tracectl top)")
   logs                  $RUN_DIR/log/
 
 Try:  curl -s -X POST http://$BIND_HOST:$GATEWAY_PORT/api/orders -H 'content-type: application/json' \\

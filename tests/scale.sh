@@ -3,7 +3,8 @@
 # stack up as STACK=scale (collectors -> Kafka -> ingesters -> OpenSearch,
 # query on the usual Jaeger ports), checks one order through it, runs the
 # single-host trace suite and tracectl's end-to-end suite against its query
-# unchanged, then the profile's fault, sampling, index and Cassandra tests
+# unchanged, the RED metrics suite against the collectors' span metrics,
+# then the profile's fault, sampling, index and Cassandra tests
 # (tests/e2e/test_scale.py). Afterwards the single-host stack is brought
 # back. Prints TAP; how long it took goes in a comment.
 set -uo pipefail
@@ -25,6 +26,8 @@ echo "# tests/e2e/test_scale.py: one order"
 SCALE_TESTS=test_order_through_the_profile python3 tests/e2e/test_scale.py || rc=1
 echo "# tests/e2e/test_traces.py against the scale profile's query"
 python3 tests/e2e/test_traces.py || rc=1
+echo "# tests/e2e/test_metrics.py: RED metrics from the collectors' span metrics"
+python3 tests/e2e/test_metrics.py || rc=1
 echo "# cli/tests/e2e.sh (tracectl) against the scale profile's query"
 JAEGER_URL="http://$JAEGER_HOST:$JAEGER_QUERY_PORT" GATEWAY_URL="http://$BIND_HOST:$GATEWAY_PORT" \
 	E2E_SLOW_ON="'$TOP/scripts/fault.sh' inventory-service '{\"latency_ms\":300}'" \

@@ -138,9 +138,9 @@ static void
 top_explain(struct ctx *c, int rc)
 {
 	if (rc == JAEGER_ENOMETRICS)
-		warnx("%s\ntracectl: Jaeger has no metrics storage: run it with "
-		    "conf/jaeger-spm.yaml and Prometheus (make up does, unless "
-		    "PROMETHEUS=off)", c->j.error);
+		warnx("%s\ntracectl: Jaeger has no metrics storage: run its "
+		    "query with conf/spm-query.yaml and Prometheus (make up "
+		    "does, unless PROMETHEUS=off)", c->j.error);
 	else if (rc == JAEGER_ESERVER)
 		warnx("%s\ntracectl: Jaeger could not read the span metrics "
 		    "(is Prometheus up? traces are not affected)", c->j.error);

@@ -360,7 +360,7 @@ check 0 "top as a table off a terminal" "$T" --jaeger "$FJ" --color never top
 has "top's table: rate, error share and percentiles" \
     "order-service  *POST /v1/orders  *5.00  *20.0%  *1.00ms  *3.00ms  *250ms"
 check 3 "top against a Jaeger without metrics storage exits 3" "$T" --jaeger "$FJ3" top --once
-has "top says metrics storage is not configured, and how" "no metrics storage: run it with conf/jaeger-spm.yaml"
+has "top says metrics storage is not configured, and how" "no metrics storage: run its query with conf/spm-query.yaml"
 check 3 "top with Jaeger unreachable exits 3" "$T" --jaeger "$DEAD" top --once --service x
 check 2 "top --window under two scrapes is refused" "$T" top --window 5s
 check 2 "top --sort wants worst, rate, p99 or name" "$T" top --sort fast
