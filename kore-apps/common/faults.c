@@ -125,11 +125,18 @@ fault_decide(struct http_request *req, struct svc_request *sr)
 	int		probe;
 
 	faults_refresh();
+	/*
+	 * The probes and the scrape are not the service's work: no latency or
+	 * error is injected into them, and an outage leaves /health (the
+	 * process lives) and /metrics (its counters go on) answering.
+	 */
 	probe = sr->route != NULL && (sr->route->handler == svc_health ||
+	    sr->route->handler == svc_metrics ||
 	    !strcmp(sr->route->pattern, "/ready"));
 
 	if (faults.outage && sr->route != NULL &&
-	    sr->route->handler == svc_health)
+	    (sr->route->handler == svc_health ||
+	    sr->route->handler == svc_metrics))
 		return;
 	if (faults.outage) {
 		sr->fault.outage = 1;
