@@ -233,6 +233,9 @@ def test_faults():
         ok(request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/ready").status == 503
            and request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/health").status == 200,
            "fault outage: refused (503), still alive")
+        m = request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/metrics", sign=False)
+        ok(m.status == 200 and "tracing_spans_ended_total" in m.raw,
+           "fault outage: /metrics still answers (the scrape is not faulted)", m.status)
     finally:
         set_fault("inventory-service", None)
     ok(post_order(order_body(email=EMAIL)).status == 201, "faults removed: orders flow again")
