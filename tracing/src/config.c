@@ -50,6 +50,7 @@ static int	set_curl_init(struct tracing_config *, const char *);
 static int	set_autostart(struct tracing_config *, const char *);
 static int	set_failover(struct tracing_config *, const char *);
 static int	set_max_request(struct tracing_config *, const char *);
+static int	set_failback(struct tracing_config *, const char *);
 
 /* Generic before signal-specific: the specific one wins from the env. */
 static const struct cfg_var	vars[] = {
@@ -88,6 +89,7 @@ static const struct cfg_var	vars[] = {
 	{ "TRACING_AUTOSTART",			set_autostart },
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS",	set_failover },
 	{ "TRACING_OTLP_MAX_REQUEST_BYTES",	set_max_request },
+	{ "TRACING_OTLP_FAILBACK_S",		set_failback },
 	{ NULL,					NULL }
 };
 
@@ -103,6 +105,7 @@ tr_config_default(struct tracing_config *c)
 	c->bsp_queue = 2048;
 	c->bsp_batch = 512;
 	c->max_request_bytes = TR_OTLP_MAX_REQUEST_DEFAULT;
+	c->failback_s = TR_OTLP_FAILBACK_DEFAULT;
 	c->propagators = TRACING_PROPAGATE_TRACECONTEXT |
 	    TRACING_PROPAGATE_BAGGAGE;
 	c->log_level = -1;
@@ -648,6 +651,16 @@ static int
 set_max_request(struct tracing_config *c, const char *v)
 {
 	return (set_uint(&c->max_request_bytes, v, 1024, 1U << 30));
+}
+
+/*
+ * Seconds after a failover before an export tries the main endpoint again
+ * (exporter_otlp.c); 0: it stays on the one that worked.
+ */
+static int
+set_failback(struct tracing_config *c, const char *v)
+{
+	return (set_uint(&c->failback_s, v, 0, 86400));
 }
 
 static int

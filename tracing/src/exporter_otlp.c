@@ -37,11 +37,15 @@ struct otlp {
 	/*
 	 * The export URLs: the configured endpoint, then the failovers
 	 * (TRACING_OTLP_FAILOVER_ENDPOINTS). url is urls[cur], the one that
-	 * last worked; a retryable failure moves on to the next.
+	 * last worked; a retryable failure moves on to the next, and
+	 * failback_s after moving away from the first an export tries the
+	 * first again (TRACING_OTLP_FAILBACK_S; 0: never).
 	 */
 	char			*urls[TR_OTLP_ENDPOINTS_MAX];
 	size_t			 nurls;
 	size_t			 cur;
+	unsigned int		 failback_s;
+	uint64_t		 away_since;	/* when cur left 0 */
 	const char		*url;
 	int			 grpc;
 	int			 gzip;
@@ -526,9 +530,25 @@ failover(struct otlp *o)
 {
 	o->cur = (o->cur + 1) % o->nurls;
 	o->url = o->urls[o->cur];
+	if (o->cur != 0)
+		o->away_since = tracing_now();
 	/* A new host: the first gRPC request makes its own connection. */
 	o->h2_open = 0;
 	return (o->url);
+}
+
+/* Away from the main endpoint for failback_s: try it again. */
+static void
+failback(struct otlp *o)
+{
+	if (o->cur == 0 || o->failback_s == 0 || tracing_now() - o->away_since <
+	    (uint64_t)o->failback_s * 1000000000ULL)
+		return;
+	o->cur = 0;
+	o->url = o->urls[0];
+	o->h2_open = 0;
+	tr_log(TRACING_LOG_INFO, "OTLP export: back to %s after %u s on a "
+	    "failover", o->url, o->failback_s);
 }
 
 /* Sends the request in o->body for b, with retries and failover. */
@@ -543,6 +563,7 @@ export_body(struct otlp *o, struct tracing_batch *b)
 	if (o->curl == NULL && (o->curl = curl_easy_init()) == NULL)
 		return (TRACING_ERR_NOMEM);
 	o->abort = b->abort;
+	failback(o);
 	now = tracing_now();
 	deadline = now + (uint64_t)o->timeout_ms * 1000000ULL;
 	if (b->deadline != 0 && b->deadline < deadline)
@@ -717,6 +738,7 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	o->gzip = cfg->gzip;
 	o->timeout_ms = cfg->timeout_ms;
 	o->max_request = cfg->max_request_bytes;
+	o->failback_s = cfg->failback_s;
 	if ((rc = tr_config_otlp_url(cfg, &base)) != TRACING_OK)
 		goto fail;
 	if (o->grpc) {

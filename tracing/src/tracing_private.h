@@ -298,6 +298,7 @@ struct tracing_config {
 	unsigned int		 bsp_queue;
 	unsigned int		 bsp_batch;
 	unsigned int		 max_request_bytes; /* OTLP body cap */
+	unsigned int		 failback_s;	/* back to the main endpoint */
 	int			 simple_processor;
 	unsigned int		 propagators;
 	int			 log_level;
@@ -314,6 +315,8 @@ int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
 
 /* TRACING_OTLP_MAX_REQUEST_BYTES by default: gRPC's default maximum. */
 #define TR_OTLP_MAX_REQUEST_DEFAULT	(4U * 1024 * 1024)
+/* TRACING_OTLP_FAILBACK_S by default. */
+#define TR_OTLP_FAILBACK_DEFAULT	30
 
 /* At most this many OTLP endpoints: the main one and its failovers. */
 #define TR_OTLP_ENDPOINTS_MAX	8

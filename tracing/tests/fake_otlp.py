@@ -5,8 +5,9 @@ Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE) and answers
 POST /v1/traces with the next scripted response, 200 with an empty body
 when the script is empty. Control:
   POST /__script   body: one response per line, "STATUS[|Header: v|...][|body=HEX]"
-  GET  /__log      one line per request: "time path ctype cenc len plen hdrs"
-                   (plen: the protobuf length after gunzip, or -1)
+  GET  /__log      one line per request: "time path ctype cenc len plen hdrs host"
+                   (plen: the protobuf length after gunzip, or -1; host: the
+                   Host header, which tells failover endpoints apart)
 Exits when its parent closes stdin.
 """
 import gzip
@@ -61,8 +62,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hdrs = ",".join("%s=%s" % (k.lower(), v) for k, v in self.headers.items()
                         if k.lower().startswith("x-"))
         with lock:
-            log.append("%.3f %s %s %s %d %d %s" % (time.time(), self.path, ctype,
-                                                   cenc, len(data), plen, hdrs or "-"))
+            log.append("%.3f %s %s %s %d %d %s %s" % (time.time(), self.path, ctype,
+                                                      cenc, len(data), plen, hdrs or "-",
+                                                      self.headers.get("Host", "-")))
             spec = script.pop(0) if script else "200"
         parts = spec.split("|")
         status = int(parts[0])

@@ -61,6 +61,8 @@ static int c_ep(const struct tracing_config *c) { return (c->endpoint != NULL &&
 static int c_noep(const struct tracing_config *c) { return (c->endpoint == NULL); }
 static int c_fo(const struct tracing_config *c) { return (c->failover != NULL && strcmp(c->failover, "http://a:1,https://b:2/") == 0); }
 static int c_nofo(const struct tracing_config *c) { return (c->failover == NULL); }
+static int c_fb(const struct tracing_config *c) { return (c->failback_s == 0); }
+static int c_fbdef(const struct tracing_config *c) { return (c->failback_s == 30); }
 static int c_cap(const struct tracing_config *c) { return (c->max_request_bytes == 65536); }
 static int c_capdef(const struct tracing_config *c) { return (c->max_request_bytes == 4194304); }
 static int c_svc(const struct tracing_config *c) { return (c->service_name != NULL && strcmp(c->service_name, "orders") == 0); }
@@ -77,6 +79,8 @@ static const struct env_case	cases[] = {
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://a:1,,http://b:2", 1, "an empty failover: none", c_nofo },
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS", "http://1,http://2,http://3,http://4,http://5,http://6,http://7,http://8", 1,
 	  "more than 7 failovers: none", c_nofo },
+	{ "TRACING_OTLP_FAILBACK_S", "0", 0, "no failback", c_fb },
+	{ "TRACING_OTLP_FAILBACK_S", "-1", 1, "failback below 0: the default, 30 s", c_fbdef },
 	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "65536", 0, "request cap", c_cap },
 	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "100", 1, "request cap below 1024: the default, 4 MiB", c_capdef },
 	{ "TRACING_OTLP_MAX_REQUEST_BYTES", "4M", 1, "request cap not a number: the default", c_capdef },

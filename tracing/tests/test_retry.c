@@ -272,6 +272,65 @@ test_failover(void)
 }
 
 /*
+ * TRACING_OTLP_FAILBACK_S: after a failover, an export that comes
+ * failback_s later tries the main endpoint again. The main endpoint and its
+ * failover are the same peer under two names (localhost, 127.0.0.1); the
+ * peer's log tells them apart by Host.
+ */
+static void
+test_failback(void)
+{
+	struct tracing_config	*c;
+	struct tracing_provider	*p;
+	struct tracing_span	*s;
+	struct tr_buf		 log, dummy;
+	char			 main_url[64], hosts[256];
+	const char		*line, *h;
+	int			 i, port;
+
+	if (sscanf(base, "http://127.0.0.1:%d", &port) != 1)
+		return;
+	(void)snprintf(main_url, sizeof(main_url), "http://localhost:%d", port);
+	tr_buf_init(&dummy, 0);
+	tr_buf_init(&log, 0);
+	control("/__script", "503\n200\n200\n200\n", &dummy);
+	tr_buf_cleanup(&dummy);
+	tracing_config_alloc(&c);
+	tracing_config_set(c, "OTEL_EXPORTER_OTLP_ENDPOINT", main_url);
+	tracing_config_set(c, "TRACING_OTLP_FAILOVER_ENDPOINTS", base);
+	tracing_config_set(c, "TRACING_OTLP_FAILBACK_S", "1");
+	tracing_config_set(c, "TRACING_PROCESSOR", "simple");
+	if (tracing_provider_alloc(&p, c, NULL, 0) != TRACING_OK)
+		exit(1);
+	tracing_config_free(c);
+	for (i = 0; i < 3; i++) {
+		if (i == 2)
+			usleep(1200000);
+		s = tracing_span_start(tracing_provider_tracer(p, "t", NULL),
+		    "s", 1, NULL, 0);
+		tracing_span_end(s, 0);
+	}
+	tracing_provider_free(p);
+	control("/__log", NULL, &log);
+	/* The last word of each line: the Host the export was sent to. */
+	hosts[0] = '\0';
+	for (line = tr_buf_cstr(&log); *line != '\0'; line = strchr(line,
+	    '\n') + 1) {
+		for (h = strchr(line, '\n'); h > line && h[-1] != ' '; h--)
+			;
+		if (strncmp(h, "localhost", 9) == 0)
+			strncat(hosts, "main ", sizeof(hosts) - strlen(hosts) - 1);
+		else
+			strncat(hosts, "failover ", sizeof(hosts) -
+			    strlen(hosts) - 1);
+	}
+	ok(strcmp(hosts, "main failover failover main ") == 0,
+	    "failback: 503 on the main endpoint, the failover takes it and "
+	    "the next export; 1 s later the main one again (%s)", hosts);
+	tr_buf_cleanup(&log);
+}
+
+/*
  * n spans of about 1 KB each (span big: bigger), ended and exported as one
  * batch under a request cap; r as scenario() fills it, *maxplen the
  * largest request body the peer saw.
@@ -462,6 +521,7 @@ main(void)
 
 	test_failover();
 	test_request_cap();
+	test_failback();
 	server_stop();
 	curl_global_cleanup();
 	return (tap_done());
