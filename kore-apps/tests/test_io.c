@@ -6,15 +6,22 @@
  * completion), and db.c's detached statements on the real PostgreSQL
  * named by IO_DB_CONNINFO (rows, parameters, errors, the statement
  * deadline, one svc_db reused and chained as the sweeper does, and, the
- * pool being one connection, a statement queued behind a hung one). Run
- * by tests/e2e.sh with the stack's database; without IO_DB_CONNINFO the
- * statements are skipped. Prints TAP.
+ * pool being one connection, a statement queued behind a hung one); and
+ * the front door (dispatch.c, request.c, reply.c) of this worker, over its
+ * Unix socket, with routes of the test's own: matching, 404 and 405, JSON
+ * bodies within a limit, joined header lines, a request whose client
+ * hangs up freed at once. Run by tests/e2e.sh with the stack's database;
+ * without IO_DB_CONNINFO the statements are skipped. Prints TAP.
  */
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +40,9 @@
 #define DEADLINE_MS	1000		/* DB_STATEMENT_TIMEOUT_MS here */
 
 void	kore_worker_configure(void);
+
+static char		listen_name[64];	/* the worker's, abstract */
+static int		freed;			/* states freed (/sleep) */
 
 static int		peer_port;
 static pthread_mutex_t	peer_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -478,13 +488,261 @@ test_db(void)
 	svc_db_cleanup(&db);
 }
 
-/* The test's own worker set-up: no routes, the database registered. */
+/* The front door's routes here. */
+static int
+r_item(struct http_request *req, struct svc_match *m)
+{
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s}", "id",
+	    m->params[0]));
+	return (KORE_RESULT_OK);
+}
+
+static int
+r_echo(struct http_request *req, struct svc_match *m)
+{
+	json_t	*body;
+
+	(void)m;
+	if ((body = svc_body_json(req, 64)) == NULL)
+		return (KORE_RESULT_OK);	/* answered */
+	svc_reply_json(req, HTTP_STATUS_OK, body);
+	return (KORE_RESULT_OK);
+}
+
+static int
+r_join(struct http_request *req, struct svc_match *m)
+{
+	const char	*v = svc_header_join(req, "x-a");
+
+	(void)m;
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s?}", "joined", v));
+	return (KORE_RESULT_OK);
+}
+
+struct sleeper {
+	struct kore_timer	*timer;
+};
+
+/* The request goes (answered or abandoned): its timer with it. */
+static void
+sleep_free(struct http_request *req)
+{
+	struct sleeper	*st = svc_state_get(req);
+
+	if (st->timer != NULL)
+		kore_timer_remove(st->timer);
+	freed++;
+}
+
+static void
+sleep_wake(void *arg, u_int64_t now)
+{
+	struct sleeper	*st = svc_state_get(arg);
+
+	(void)now;
+	st->timer = NULL;	/* a one-shot timer: Kore frees it */
+	http_request_wakeup(arg);
+}
+
+/* Sleeps 2 s, then answers; its state counts how often it is freed. */
+static int
+r_sleep(struct http_request *req, struct svc_match *m)
+{
+	struct sleeper	*st;
+
+	(void)m;
+	if (!svc_state_exists(req)) {
+		st = svc_state_create(req, sizeof(*st), sleep_free);
+		st->timer = kore_timer_add(sleep_wake, 2000, req,
+		    KORE_TIMER_ONESHOT);
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	st = svc_state_get(req);
+	if (st->timer != NULL) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:b}", "slept", 1));
+	return (KORE_RESULT_OK);
+}
+
+static const struct svc_route	routes[] = {
+	{ HTTP_METHOD_GET, "/items/:id", r_item },
+	{ HTTP_METHOD_POST, "/echo", r_echo },
+	{ HTTP_METHOD_GET, "/join", r_join },
+	{ HTTP_METHOD_GET, "/sleep", r_sleep },
+};
+
+/* A connection to the worker's own listener. */
+static int
+door_connect(void)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, listen_name, strlen(listen_name));
+	len = (socklen_t)(sizeof(sun.sun_family) + 1 + strlen(listen_name));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
+		abort();
+	if (connect(fd, (struct sockaddr *)&sun, len) == -1 &&
+	    errno != EINPROGRESS)
+		abort();
+	return (fd);
+}
+
+struct answer {
+	int	 status;
+	char	 head[2048];	/* status line and headers, lower-cased */
+	json_t	*body;
+};
+
+/*
+ * Sends raw on a new connection and runs the worker until the answer is
+ * whole (its Content-Length read): 0, or -1 if none came in 5 s.
+ */
+static int
+door(const char *raw, struct answer *a)
+{
+	char		 buf[8192], *end, *p;
+	size_t		 len = 0, sent = 0, want = 0;
+	ssize_t		 n;
+	u_int64_t	 start = now_ms();
+	int		 fd = door_connect();
+
+	memset(a, 0, sizeof(*a));
+	end = NULL;
+	while (now_ms() - start < 5000) {
+		if (sent < strlen(raw) && (n = write(fd, raw + sent,
+		    strlen(raw) - sent)) > 0)
+			sent += (size_t)n;
+		inproc_turn(5);
+		while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)n;
+		buf[len] = '\0';
+		if (end == NULL && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+			*end = '\0';
+			(void)snprintf(a->head, sizeof(a->head), "%s", buf);
+			*end = '\r';
+			for (p = a->head; *p != '\0'; p++)
+				*p = (char)tolower((unsigned char)*p);
+			if ((p = strstr(a->head, "\r\ncontent-length:")) != NULL)
+				want = (size_t)atoi(p + 18);
+			a->status = atoi(buf + 9);
+		}
+		if (end != NULL && len >= (size_t)(end + 4 - buf) + want) {
+			a->body = json_loadb(end + 4, want, 0, NULL);
+			close(fd);
+			return (0);
+		}
+	}
+	close(fd);
+	return (-1);
+}
+
+/* POST path with body as ctype. */
+static int
+door_post(const char *path, const char *ctype, const char *body,
+    struct answer *a)
+{
+	char	raw[1024];
+
+	(void)snprintf(raw, sizeof(raw), "POST %s HTTP/1.1\r\nHost: x\r\n"
+	    "content-type: %s\r\ncontent-length: %zu\r\n\r\n%s", path, ctype,
+	    strlen(body), body);
+	return (door(raw, a));
+}
+
+static const char *
+error_code(const struct answer *a)
+{
+	return (json_string_value(json_object_get(json_object_get(a->body,
+	    "error"), "code")));
+}
+
+static void
+test_front_door(void)
+{
+	struct answer	 a;
+	const char	*req;
+	u_int64_t	 t0;
+	int		 fd;
+
+	ok(door("GET /items/42 HTTP/1.1\r\nHost: x\r\n\r\n", &a) == 0 &&
+	    a.status == 200 && strstr(a.head, "content-type: application/json")
+	    != NULL && strcmp(json_string_value(json_object_get(a.body, "id")),
+	    "42") == 0, "front door: a route with a parameter answers JSON");
+	json_decref(a.body);
+	ok(door("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", &a) == 0 &&
+	    a.status == 404 && error_code(&a) != NULL,
+	    "front door: no route: 404 with a JSON error (%s)",
+	    error_code(&a) != NULL ? error_code(&a) : "none");
+	json_decref(a.body);
+	ok(door("DELETE /items/42 HTTP/1.1\r\nHost: x\r\n\r\n", &a) == 0 &&
+	    a.status == 405 && strstr(a.head, "\r\nallow: get") != NULL &&
+	    error_code(&a) != NULL &&
+	    strcmp(error_code(&a), "method_not_allowed") == 0,
+	    "front door: a known path, another method: 405, Allow: GET, JSON");
+	json_decref(a.body);
+	ok(door_post("/echo", "application/json", "{\"a\":1}", &a) == 0 &&
+	    a.status == 200 &&
+	    json_integer_value(json_object_get(a.body, "a")) == 1,
+	    "front door: a JSON body within the handler's limit");
+	json_decref(a.body);
+	ok(door_post("/echo", "application/json", "{\"a\":\"xxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", &a) == 0 &&
+	    a.status == 413 && error_code(&a) != NULL &&
+	    strcmp(error_code(&a), "body_too_large") == 0,
+	    "front door: a body over the handler's 64 bytes: 413, JSON");
+	json_decref(a.body);
+	ok(door_post("/echo", "application/json", "not json", &a) == 0 &&
+	    a.status == 400 && error_code(&a) != NULL &&
+	    strcmp(error_code(&a), "invalid_json") == 0,
+	    "front door: a body that is not JSON: 400 invalid_json");
+	json_decref(a.body);
+	ok(door_post("/echo", "application/json", "[1]", &a) == 0 &&
+	    a.status == 400 && error_code(&a) != NULL &&
+	    strcmp(error_code(&a), "invalid_json") == 0,
+	    "front door: a JSON body that is no object: 400 invalid_json");
+	json_decref(a.body);
+	ok(door_post("/echo", "text/plain", "{}", &a) == 0 &&
+	    a.status == 415 && error_code(&a) != NULL,
+	    "front door: a body that is not application/json: 415, JSON");
+	json_decref(a.body);
+	ok(door("GET /join HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\n\r\n",
+	    &a) == 0 && a.status == 200 && json_string_value(json_object_get(
+	    a.body, "joined")) != NULL && strcmp(json_string_value(
+	    json_object_get(a.body, "joined")), "1,2") == 0,
+	    "front door: a header's lines joined in order (RFC 9110 5.3)");
+	json_decref(a.body);
+
+	/* A client gone while its request sleeps: freed in that round. */
+	freed = 0;
+	fd = door_connect();
+	req = "GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n";
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		abort();
+	run_for(100);
+	close(fd);
+	t0 = now_ms();
+	while (freed == 0 && now_ms() - t0 < 3000)
+		inproc_turn(1000);
+	ok(freed == 1 && now_ms() - t0 < 500, "front door: a sleeping request "
+	    "whose client hung up is freed at once (%llu ms; its handler's "
+	    "timer was 2 s)", (unsigned long long)(now_ms() - t0));
+	run_for(100);
+}
+
+/* The test's own worker set-up: its routes, the database registered. */
 void
 kore_worker_configure(void)
 {
 	const char	*ci = getenv("IO_DB_CONNINFO");
 
-	svc_init("io-tests", NULL, 0);
+	svc_init("io-tests", routes, sizeof(routes) / sizeof(routes[0]));
 	if (ci != NULL && *ci != '\0')
 		svc_db_register(IO_DB, ci);
 }
@@ -509,16 +767,19 @@ main(void)
 	(void)snprintf(conf, sizeof(conf), "%s/io.conf", dir);
 	if ((fp = fopen(conf, "w")) == NULL)
 		return (1);
-	fprintf(fp, "server default {\n\tunix @io-tests-%d\n\ttls no\n}\n"
+	(void)snprintf(listen_name, sizeof(listen_name), "io-tests-%d",
+	    (int)getpid());
+	fprintf(fp, "server default {\n\tunix @%s\n\ttls no\n}\n"
 	    "workers 1\nworker_max_connections 64\npidfile %s/kore.pid\n"
 	    "pgsql_conn_max 1\ncurl_timeout 30\ncurl_recv_max 1048576\n"
 	    "domain * {\n\tattach default\n\troute ^/.*$ svc_route\n}\n",
-	    (int)getpid(), dir);
+	    listen_name, dir);
 	fclose(fp);
 	peer_start();
 	inproc_start(conf);
 
 	test_calls();
+	test_front_door();
 	if (ci != NULL && *ci != '\0')
 		test_db();
 	else
