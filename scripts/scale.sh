@@ -181,13 +181,21 @@ collector_ports() {
 }
 
 # What Prometheus scrapes in this profile (conf/prometheus.yml), as YAML
-# list items: each collector's span metrics; every Jaeger role's own.
-spanmetrics_targets() {
+# list items: `prom_targets span` each collector's span metrics; `prom_targets
+# roles` every Jaeger role's own metrics (query, collectors, ingesters).
+prom_targets() {
 	local i grpc http h m sm out=""
+	[ "$1" = roles ] && out="\"$JAEGER_HOST:$JAEGER_METRICS_PORT\""
 	for i in $(seq 1 "$SCALE_COLLECTORS"); do
 		read -r grpc http h m sm < <(collector_ports "$i")
-		out="$out${out:+, }\"$BIND_HOST:$sm\""
+		[ "$1" = span ] && m=$sm
+		out="$out${out:+, }\"$BIND_HOST:$m\""
 	done
+	if [ "$1" = roles ]; then
+		for i in $(seq 1 "$SCALE_INGESTERS"); do
+			out="$out, \"$BIND_HOST:$((SCALE_METRICS_PORT_BASE + 10 + i))\""
+		done
+	fi
 	echo "$out"
 }
 
@@ -380,8 +388,8 @@ summary) summary ;;
 wait-opensearch) wait_opensearch "${2:-}" "${3:-green}" ;;
 clean-indices) clean_indices "${2:-}" "${3:-}" ;;
 collector-endpoint) collector_endpoint "$2" ;;
-spanmetrics-targets) spanmetrics_targets ;;
-metrics-targets) metrics_targets ;;
+spanmetrics-targets) prom_targets span ;;
+metrics-targets) prom_targets roles ;;
 collector-failover) collector_failover "$2" ;;
 opensearch-urls) os_urls_yaml ;;
 kafka-groups) shift; kafka_groups "$@" ;;
