@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Top-level build of the tracing reference system: the Kore binary with async
 # curl, the tracing library, the four Kore services, tracectl and Jaeger.
 # `make up` starts everything, `make test` runs every suite, `make bench`
@@ -45,7 +46,7 @@ down:
 
 
 test: deps all jaeger
-	@tests/harness $(PARTS:%="$(MAKE) -s -C % test") "$(MAKE) -s -C kore-apps test" \
+	@tests/harness "scripts/spdx.sh check" $(PARTS:%="$(MAKE) -s -C % test") "$(MAKE) -s -C kore-apps test" \
 		"tests/containers.sh" "tests/k8s.sh" "tests/e2e.sh" "tests/scale.sh"
 
 bench: deps all jaeger

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script for POST /api/orders: one item per order, drawn from a
 -- catalogue of 100 SKUs (BENCH-00 .. BENCH-99, seeded by scripts/bench.sh),
 -- so that orders do not all queue on one stock row's lock; or, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The scale profile's benchmark, run by scripts/bench-scale.sh once per
 stack (single: one Jaeger with memory storage; scale: two collectors ->
 Kafka -> two ingesters -> three OpenSearch nodes -> query) and then to print

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # docker/db-init.sh: the compose stack's database set-up, run by the one-shot
 # db-init container at every start, doing what scripts/pg.sh does natively:
 # the application role (not a superuser), one database per service owned by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The containers' entrypoint: starts one Kore service with its production
 # configuration (kore-apps/<service>/conf/<service>.prod.conf), privilege
 # separation and chroot on. It loads the settings exactly as `make up` does

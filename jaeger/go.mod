@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 module tracing-reference/jaeger
 
 go 1.24.6

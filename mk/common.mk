@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compiler settings shared by every C component (tracing/, kore-apps/, cli/).
 # Each component Makefile sets TOP to the project root and includes this file.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by scripts/bench.sh and scripts/bench-peer.sh: what both benches
 # need to run the twin stack and to read processes, wrk and Jaeger.
 # Expects env.sh to be sourced and TWIN_DIR and TWIN_OFFSET to be set.

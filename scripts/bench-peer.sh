@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make bench`, second part: our stack against the seed's own Node.js +
 # Python stack (the benchmark peer in ../shared/peers/seed-stack, run from a
 # copy under build/, never part of the project), on the same machine in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The scale profile's benchmark (part of `make bench`, BENCH_SCALE=0 skips
 # it; run alone: about 6 minutes): bench/scale.py measures the single-host
 # stack, then the scale profile (`make up STACK=scale`), then prints both

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make bench`: prints figures, asserts nothing. First the cost of tracing
 # in the order flow: two identical stacks of the four services side by
 # side, one traced and one untraced (OTEL_SDK_DISABLED=true), the same

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the pinned Jaeger v2 from the Go module proxy (jaeger/go.mod requires
 # it as a tool) and caches the binary under ~/.cache/tracing-ref, keyed by the
 # hash of go.mod and go.sum: a pin change rebuilds, anything else reuses it.

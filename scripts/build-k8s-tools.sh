@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The offline Kubernetes checks' tools, fetched once and cached under
 # ~/.cache/tracing-ref by version: helm (built from the Go module proxy) and
 # PyPI's kubernetes-validate (the Kubernetes JSON schemas, in a venv).

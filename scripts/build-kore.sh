@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the kore binary the services run on: Debian's Kore 4.1 source from
 # /usr/share/kore, with the async curl client (CURL=1) on top of the packaged
 # pgsql and tasks features. Modules must be compiled with the same -D flags

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the build, the stack and the tests need, only
 # when some are missing: apt-get as root, sudo otherwise, a clear message if
 # neither can be used. Go (for Jaeger) and Node's npm (for the OTLP protos)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make down`: stops exactly what `make up` started (by its pid files); the
 # data stays in $RUN_DIR for the next `make up`.
 set -euo pipefail

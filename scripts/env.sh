@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the scripts: loads the configuration. Precedence: environment,
 # then .env, then the defaults in .env.example. Exports everything and the
 # derived values (absolute RUN_DIR, connection strings).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Turns a service's fault knobs on or off at run time, without a restart:
 #   scripts/fault.sh inventory-service '{"latency_ms":[200,400]}'
 #   scripts/fault.sh order-service '{"error_percent":30,"error_status":503}'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The scale profile's engines, fetched once from Maven Central and cached
 # under ~/.cache/tracing-ref by name and version, like the Jaeger binary:
 # Kafka (broker + tools, a log4j2 binding), the minimal OpenSearch

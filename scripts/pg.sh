@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # PostgreSQL for the stack. `pg.sh start`: with PG_MANAGE=yes, a private
 # cluster under $RUN_DIR/pg (initdb on first use, as the postgres user when
 # run by root: PostgreSQL refuses root), started on DB_HOST:DB_PORT; then the

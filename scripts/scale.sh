@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The scale profile's engines and Jaeger roles (`make up STACK=scale`):
 # Kafka (one KRaft node), an OpenSearch cluster (OPENSEARCH_NODES, three
 # loopback addresses), SCALE_COLLECTORS collectors (OTLP in, Kafka out keyed

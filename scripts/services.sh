@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Starts and stops the native stack's processes: Prometheus, Jaeger and the
 # four Kore services (with STACK=scale only the services: scripts/scale.sh
 # runs Jaeger's roles). `services.sh start` renders each Kore configuration into

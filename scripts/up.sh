@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make up`: PostgreSQL (schema and seed), Jaeger and the four services,
 # each step shown, each one skipped when already done; then what runs where.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The containers suite of `make test` (TAP): docker-compose.yml, the
 # Dockerfile and the production Kore configurations, checked without a
 # Docker engine. The checks themselves are in tests/containers/check.py:

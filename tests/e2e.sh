@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end suites against the real running stack (PostgreSQL, Jaeger and
 # the four services, started here with `make up` if they are not running).
 # Each suite prints TAP; the suites that restart things run last.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz-tap.sh BIN SECONDS N WORK WHAT SEEDS...: runs a libFuzzer
 # binary for SECONDS over WORK/corpus (kept between runs) and the SEEDS
 # directories, and prints one TAP line numbered N saying WHAT was fuzzed;

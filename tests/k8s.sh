@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Kubernetes suite of `make test` (TAP), offline: the Helm chart
 # (deploy/helm/tracing-ref) linted and rendered with its defaults and with
 # the production overlay, every object validated against the Kubernetes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The scale profile's suite (`make test`, after tests/e2e.sh): brings the
 # stack up as STACK=scale (collectors -> Kafka -> ingesters -> OpenSearch,
 # query on the usual Jaeger ports), checks one order through it, runs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tap.h: the one TAP producer of every C unit test (tracing/, kore-apps/,
  * cli/): ok(cond, fmt, ...) prints "ok N - what" or "not ok N - what" on

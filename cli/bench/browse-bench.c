@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * browse-bench.c: the benchmark of `tracectl browse`: a generated trace of
  * 5,000 spans (8 services, up to 12 levels deep, attributes, events, some

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # slow-bench.sh: times `tracectl slow --ms 200` against the curl+jq pipeline
 # it replaces (the old analyze-traces.sh: one legacy /api/traces search with
 # a big limit, jq computing each trace's duration), on the same Jaeger data,

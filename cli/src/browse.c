@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * browse.c: the browser's state machine: the stack of screens (search form,
  * trace list, trace, span), what a key does before the screen's view gets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * browse.h: `tracectl browse` without a terminal: the screens' state
  * machine (browse.c) over the models (keys.h, tview.h, tlist.h, sform.h;

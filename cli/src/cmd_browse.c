@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_browse.c: `tracectl browse [TRACE_ID]`: options, and the loop that
  * joins the browser's state machine (browse.c) to the terminal (tui.c) and

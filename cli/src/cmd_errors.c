@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_errors.c: the `errors` view: the error spans of a window grouped by
  * service, operation and error (how many, in how many traces, when last,

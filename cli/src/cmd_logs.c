@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_logs.c: `logs TRACE_ID`: the services' JSON log lines of one trace,
  * from the log directory the stack writes (make up: $RUN_DIR/log), merged

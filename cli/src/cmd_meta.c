@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_meta.c: the views of what Jaeger knows besides traces: `services`,
  * `ops SERVICE` and `deps` (the service graph with call counts, from

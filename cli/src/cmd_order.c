@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_order.c: `order submit`: builds an order (from flags or a JSON file),
  * POSTs it to the gateway with a traceparent, reports the answer, and with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_query.c: the trace-finding views: `slow` (traces at least N ms long,
  * slowest first), `show` (one trace's tree) and `errors` (traces with error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_stats.c: the `stats` view: per service and operation over a time
  * window, span count, error rate and p50/p90/p99/max durations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_top.c: the `top` view: per service and operation, request rate, error
  * rate and p50/p95/p99 from Jaeger's metrics API (RED metrics made from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cursor.h: a cursor over n rows, shared by the trace list and the trace
  * view: moved and kept on a row, and the page scrolled to show it.

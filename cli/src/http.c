@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.c: the libcurl layer of tracectl.  Owns curl's global state, the
  * easy handles of the synchronous clients, the write callback with its body

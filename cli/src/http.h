@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h: tracectl's HTTP I/O over libcurl: one reusable handle per client
  * (keep-alive), capped response bodies, and transport errors turned into one

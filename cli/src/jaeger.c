@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jaeger.c: the Jaeger query API client: URLs, the choice between /api/v3
  * and the legacy /api, error answers of both, and the windowed search.

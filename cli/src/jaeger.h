@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jaeger.h: tracectl's client of Jaeger's query API.  Prefers the stable
  * /api/v3 (OTLP JSON) and falls back to the legacy /api when v3 is missing or

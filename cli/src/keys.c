@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keys.c: the key table: what each key does on each screen, with the label
  * and the line the help view shows for it.

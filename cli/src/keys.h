@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keys.h: the browser's keys (code points, and named keys above the
  * Unicode range), its screens, and the key table (keys.c) that maps a key

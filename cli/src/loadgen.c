@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * loadgen.c: the order load generator behind `order submit --count N`.
  * One thread, curl multi: up to C requests in flight, each with its own

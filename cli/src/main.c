@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: tracectl's entry point: global options, the command table, usage
  * texts, and the option handling all commands share (URLs, timeout, colour,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model.c: the trace model both Jaeger formats are read into (model.h):
  * trace sets, traces and their arena, warnings, the JSON readers and span

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model.h: the trace model of tracectl.  A trace is spans linked into a tree
  * by parent ids, with its services, errors, orphans and clock-skew fixes, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model_legacy.c: Jaeger's legacy JSON (/api/traces) into the model: its
  * processes, tags by type, references, logs; each trace then linked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model_link.c: links a parsed trace: parent links, orphans (a parent id
  * that is not in the trace: the span becomes a root and is flagged), cycles

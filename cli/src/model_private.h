@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model_private.h: what the model's files share (model.c, model_legacy.c,
  * model_v3.c, model_link.c), private to them: the JSON readers (missing or

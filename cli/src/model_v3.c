@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * model_v3.c: OTLP JSON from Jaeger's /api/v3 into the model: resource
  * spans grouped into traces by trace id, OTLP attribute values of every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.c: colour decisions, table layout by display width, and the --json
  * printer.  The only file that knows terminal escape codes.

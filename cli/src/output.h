@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.h: how tracectl prints for people: colour (only on a terminal, never
  * with NO_COLOR), aligned tables, tree glyphs, and the JSON printer for

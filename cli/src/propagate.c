@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * propagate.c: tracectl traces itself. Each order request is a CLIENT span
  * of service "tracectl" (OTEL_SERVICE_NAME overrides), the root of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * red.c: RED metrics per service and operation: five queries of Jaeger's
  * metrics API (calls, errors, and the latency at 0.50, 0.95 and 0.99),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * red.h: RED metrics (rate, errors, duration) per service and operation,
  * read from Jaeger's metrics API (spanmetrics -> Prometheus -> Jaeger) and

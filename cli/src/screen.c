@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * screen.c: the in-memory screen the browser's views draw into: a grid of
  * cells (a code point and a style), UTF-8 text clipped to a width, how

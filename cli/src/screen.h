@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * screen.h: an in-memory screen of styled cells (screen.c), what every
  * view draws into and tui.c copies to the terminal: cell styles, glyphs

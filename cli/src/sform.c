@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sform.c: the search form's model: its fields and their choices, cycling
  * and editing them, and the search request the form describes (checked:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sform.h: the search form's model (sform.c): its fields and their
  * choices, the search request it describes, the auto-refresh intervals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stats.c: the per service+operation aggregator behind `stats`.  Durations
  * are kept (8 bytes a span) so percentiles are exact by nearest rank.

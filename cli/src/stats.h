@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stats.h: per service and operation figures over many traces: span count,
  * errors, and nearest-rank percentiles of span durations.  Model only (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlist.c: the trace list's model: a row per trace of a search answer
  * (its root, services, spans and errors), sorted by start or duration,

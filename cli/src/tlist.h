@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlist.h: the trace list's model (tlist.c): one row per trace of a
  * search answer, its sort and cursor, and the histogram of the listed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tracectl.h: what the command files share: the run context (URLs, timeout,
  * API choice), exit codes, common options, and one entry point per command.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tui.c: the only file of tracectl that talks to curses (ncursesw): it
  * starts and ends the terminal session, maps the browser's cell styles to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tui.h: the terminal under `tracectl browse`, as tui.c drives it through
  * curses: start and stop, size, keys in the browser's own codes, and the

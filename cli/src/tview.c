@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tview.c: the trace view's model, with no terminal and no I/O: its rows
  * given what is collapsed, the cursor, navigation (parent, errors, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tview.h: the trace view's model (tview.c): the visible rows of a
  * trace's span tree given what is collapsed, the cursor and scroll,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c: allocation, arenas, capped buffers, duration and time parsing and
  * formatting, percentiles and hex ids: the helpers every other file shares.

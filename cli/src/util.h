@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.h: small shared helpers of tracectl: allocation that never returns
  * NULL, an arena for per-trace strings, a growable byte buffer with a cap,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_help.c: the help, a view like the others: every key of the screen
  * under it, made from the key table (keys.c) so that no binding goes

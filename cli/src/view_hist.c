@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_hist.c: the durations of the listed traces as a histogram: geometric
  * buckets from the shortest to the longest, a bar per bucket (its error

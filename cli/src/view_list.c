@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_list.c: the trace list: one row per trace of the last search (start,
  * a duration bar scaled to the longest, root operation, span count,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_metrics.c: the browser's RED metrics screen, `tracectl top` in the
  * browser: per service and operation, requests/s, error share and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_search.c: the search screen: a form (service, operation, minimum
  * duration, errors only, time range, limit, sort, auto-refresh, maximum

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_span.c: the span detail: ids, timing (offset, duration, self time,
  * time on the critical path, clock-skew shift), status and message,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_trace.c: the trace view: one trace as an indented span tree with its
  * timings and critical path for people, and as a JSON document for --json.

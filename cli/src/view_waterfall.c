@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * view_waterfall.c: the trace view: the collapsible span tree beside a
  * timeline scaled to the trace, each span's bar at its offset and length,

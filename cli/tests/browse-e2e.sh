@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # browse-e2e.sh: `tracectl browse` in a real terminal (tmux) against the
 # running stack: keys sent, screens captured and checked.  Sourced by e2e.sh
 # (it shares tap/skip, $T, $J, $G, $work, $tid and $oos), or run alone

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # cli.sh: tests of tracectl's command line that need no server: usage and
 # exit codes, --help, bad flags, and an unreachable Jaeger or gateway (a
 # port nobody listens on).  TAP, numbered from $1.  TRACECTL: the binary.

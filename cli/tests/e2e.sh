@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e.sh: tracectl against the running stack (gateway, services, Jaeger):
 # orders and their traces, show, slow, stats, errors, deps, ops, the load
 # generator, the error paths (Jaeger down, unknown trace id), and browse

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for Jaeger's query API, for tracectl's paging and metrics tests.
 
 Holds N synthetic two-span traces (api-gateway SERVER with an order-service

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Feeds a Jaeger with OTLP/HTTP JSON traces shaped like our order flow.
 
 Owns the synthetic traffic behind tracectl's recorded fixtures and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fixtures.h: traces for tracectl's unit tests: a recorded fixture
  * (FIXTURES/name) or a JSON text parsed into a trace set, the one trace of

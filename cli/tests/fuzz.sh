@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz.sh BIN SECONDS N DIR: the JSON-to-model fuzzer (BIN, libFuzzer
 # with ASan and UBSan) for SECONDS over the recorded fixtures, one TAP line
 # numbered N + 1 (tests/fuzz-tap.sh); what it finds stays in DIR.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_model.c: a libFuzzer target for tracectl's parsers: any bytes as a
  * legacy answer, as an OTLP (v3) answer, and as duration and time flags.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Starts (or stops) a private Jaeger v2 for tracectl's fixture recording and
 # benchmark, in the background, on 127.0.0.1 and non-default ports.
 #   jaeger-run.sh start [BASEPORT]   prints the query URL and the OTLP URL

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for the order gateway, for tracectl's command-line tests.
 
 Answers POST /api/orders like the real api-gateway: 201 with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The man page and --help name the same options: per command, the options
 in tracectl.1's SYNOPSIS against those in `tracectl CMD --help`'s usage line,
 and the common options of the man page against those --help lists. Prints

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Records tests/fixtures/stack-*.json from our own running stack (`make up`):
 # one confirmed order and one out-of-stock order placed by tracectl, each
 # trace saved as Jaeger's legacy and v3 answers. The unit tests pin the

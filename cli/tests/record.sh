@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Records tracectl's unit-test fixtures from a real Jaeger: starts a private
 # Jaeger (jaeger-run.sh), feeds it the order-flow traces of feed.py, and saves
 # its legacy (/api) and v3 (/api/v3) answers under fixtures/.  Re-run it after

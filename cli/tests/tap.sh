@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tap.sh: sourced by e2e.sh, and by browse-e2e.sh when it runs alone: the
 # settings the end-to-end scripts share ($here, $top, $T, $J, $G, a $work
 # directory removed on exit) and their TAP output (tap, skip; $n tests so

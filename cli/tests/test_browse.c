@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_browse.c: tests of `tracectl browse` without a terminal: the trace
  * view model (rows, collapse, cursor, navigation, in-trace search), bar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_model.c: unit tests of tracectl's trace model on fixtures recorded
  * from a real Jaeger (fixtures/, see record.sh) and on small hand-made

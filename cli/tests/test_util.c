@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c: unit tests of tracectl's parsers and figures that need no
  * fixture: durations, times, integers, trace ids, percentiles and the per

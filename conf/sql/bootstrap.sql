@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- bootstrap.sql: the application role (a login, not a superuser) and one
 -- database per service owned by it; run as the superuser, idempotent.
 -- Used by scripts/pg.sh (native) and docker/db-init.sh (compose), with

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Schema of the gateway database (owned by api-gateway): Idempotency-Key
 -- records. A key is claimed before any work; the final answer is stored so
 -- a retry gets the same answer; an answer that must not stick (5xx) frees

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Schema of the inventory database (owned by inventory-service): stock per
 -- SKU and reservations. Applying it again is harmless. Reservation is all or
 -- nothing: one conditional update per item inside one transaction, in SKU

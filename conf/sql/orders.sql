@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Schema of the orders database (owned by order-service). Applying it again
 -- is harmless (functions are dropped and made anew). An order is created once per reservation: a retry with the
 -- same reservation id returns the order made the first time.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- Seed stock for the inventory database. Only inserts what is missing, so
 -- running it again never resets stock that orders have used.
 INSERT INTO stock (sku, name, available) VALUES

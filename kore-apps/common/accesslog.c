@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * accesslog.c: one JSON line per request on stdout (ACCESS_LOG=0: none),
  * with the trace and span ids that join it to its trace, the route, the

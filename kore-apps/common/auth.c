@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth.c: how the services know who calls them. A caller that signs
  * (svc_auth_sign_calls: the gateway) sends with every call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * call.c: one outbound HTTP call with a JSON body from inside a request,
  * through Kore's async curl client: the request sleeps until the answer or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db.c: one SQL statement at a time on a request, through kore_pgsql's
  * async interface: the request sleeps while PostgreSQL works. Rows come

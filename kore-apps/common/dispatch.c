@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dispatch.c: the front door's routing and each request's life. The one
  * catch-all Kore route (svc_route) comes here: per request, a SERVER span

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * drain.c: a graceful stop for the services' Kore workers. Kore 4.1 leaves
  * a worker's event loop at the first SIGTERM and drops whatever it held;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * env.c: reads the services' settings from the environment. Every setting
  * has a default; a value that does not parse or is out of range is logged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault.c: parses fault configurations (JSON) and X-Fault headers, and
  * decides, with a caller-supplied random source, what happens to one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault.h: fault knobs, for demos and for learning from slow or failing
  * traces: added latency (fixed or a range, for a percentage of requests),

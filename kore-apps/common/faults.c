@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * faults.c: the fault knobs at run time (fault.c parses them): the
  * configuration from FAULTS_<SERVICE>, replaced while $FAULTS_DIR/<service>

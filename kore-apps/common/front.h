@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * front.h: what the front door's files share, private to kore-apps/common:
  * hooks.c (every Kore hook, svc_init), dispatch.c (routing and each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hooks.c: every hook Kore looks up in a service's module, in one place
  * (kore-apps/exports.map lists them), and svc_init, which each service's

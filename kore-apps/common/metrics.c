@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c: GET /metrics, the tracing library's export counters of every
  * worker of a service in Prometheus' text format, so that what an outage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply.c: the services' answers: JSON bodies, the error shape every error
  * has ({"error": {"code", "message", ...}}), and GET /health.

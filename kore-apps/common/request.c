@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * request.c: what a handler reads of its request and keeps with it: its
  * own state (svc_state_*, freed with the request), the front door's

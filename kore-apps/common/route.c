@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.c: matching request paths against route patterns such as
  * "/v1/orders/:id". Pure C, so the unit tests use it directly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.h: path patterns with ":name" segments, shared by the router
  * (dispatch.c) and the unit tests.

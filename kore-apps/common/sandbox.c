@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox.c: the seccomp rules every service worker adds to Kore's own:
  * the tracing library's list (tracing_sandbox_syscalls(): its export

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * strbuf.c: appending to a fixed buffer, dotted-quad IPv4 text and lower
  * hex: what the request path formats per request, without the format

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * strbuf.h: small string builders for the request path (span names, header
  * values, addresses) where snprintf and inet_ntop cost more than the work.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * svc.h: the private toolkit the four Kore services share: configuration
  * from the environment, the JSON router and replies, outbound async HTTP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * trace.c: the Kore side of our tracing library, shared by the four
  * services. Per worker: one provider configured from the OTEL_* environment

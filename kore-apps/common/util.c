@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c: the services' clocks (Kore's monotonic milliseconds, wall-clock
  * nanoseconds for spans and logs) and random hex ids.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * validate.c: the rules of POST /api/orders. Each failure names the field
  * and says what was expected; the first failure wins.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * validate.h: validation of order requests and e-mail addresses. Pure C on
  * jansson, no Kore, so the unit tests exercise it directly.

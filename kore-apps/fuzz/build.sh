@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds an executable of Kore in one process (fuzz/inproc.c): the patched
 # Kore tree that scripts/build-kore.sh prepared ($BUILD/kore-src), the
 # shared front door (kore-apps/common), a harness and optionally a service's

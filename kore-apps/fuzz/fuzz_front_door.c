@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_front_door.c: libFuzzer over a real worker's request path. Kore
  * (patched as bin/kore is) and the notification service are linked into

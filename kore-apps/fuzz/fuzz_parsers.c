@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_parsers.c: libFuzzer over the services' own small parsers, which
  * the front-door fuzzer reaches only through whole requests: the fault

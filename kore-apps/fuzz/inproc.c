@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * inproc.c: Kore in one process, for the front-door fuzzer and the I/O
  * tests: the parent's part of kore.c's main() and a worker's part of

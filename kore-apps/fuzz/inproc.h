@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * inproc.h: Kore in one process (inproc.c), for the front-door fuzzer and
  * the I/O tests, which link Kore's objects with a service's code.

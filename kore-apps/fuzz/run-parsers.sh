@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the parsers' fuzzer (fuzz_parsers.c: the fault configuration, the
 # X-Fault header, route matching; each result checked against its bounds)
 # for SECONDS from fuzz/parsers-seeds plus what earlier runs found (under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the front-door fuzzer for SECONDS with service authentication off
 # (inputs reach the handlers) and then on (the authorization header's
 # parser), from the seeds in kore-apps/fuzz/corpus plus what earlier runs

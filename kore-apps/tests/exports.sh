@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # What each Kore module exports to the kore binary that loads it: exactly
 # the hooks and the route handler (its configuration's svc_route) Kore looks
 # up by name (kore-apps/exports.map), and so nothing of the tracing library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_io.c: unit tests of the front door's I/O against real peers, in one
  * process with Kore (fuzz/inproc.c): call.c's detached calls through

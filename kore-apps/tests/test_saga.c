@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_saga.c: unit tests of the gateway's order saga (api-gateway/src/
  * saga.c) without Kore, PostgreSQL or the other services: the calls,

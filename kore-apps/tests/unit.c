@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * unit.c: unit tests of the services' pure parts: order validation and
  * e-mail plausibility (driven by the files in tests/data), route matching, the

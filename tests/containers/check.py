@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """check.py: the containers suite (run by tests/containers.sh), TAP on stdout.
 
 Owns every check of the container material that needs no Docker engine:

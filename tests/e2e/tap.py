@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """TAP output and HTTP helpers for the end-to-end tests (stdlib only).
 
 Every test talks to the real running stack; the addresses come from the

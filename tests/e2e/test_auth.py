@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Trust between the services (kore-apps/common/auth.c) against the real
 stack: what a local process that is not the gateway could do to the
 internal services is refused with a JSON 401, forged, stale, replayed-

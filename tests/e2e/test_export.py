@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The tracing library against the real Jaeger: a trace with every kind of
 field (span kinds, every attribute type and arrays, events, links, status,
 exceptions, resource, scope) exported over OTLP/HTTP (plain and gzip) and

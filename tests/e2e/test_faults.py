@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A fault campaign against the real stack under a steady, bounded load
 (loopback only): slow clients holding half a request head, one order
 retried 50 times at once with one Idempotency-Key, and each service's

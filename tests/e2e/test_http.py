@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The HTTP front door of all four services over raw sockets: every case of
 data/http.cases sent as bytes to each service, the answers parsed as a
 client would (status line, headers, Content-Length body), checked for

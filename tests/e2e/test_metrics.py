@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """RED metrics from the spans, against the real stack: Jaeger's spanmetrics
 connector, Prometheus scraping it, and Jaeger's metrics API read by
 `tracectl top`. After N orders and M out-of-stock orders, the calls and

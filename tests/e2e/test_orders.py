@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the order flow against the real running stack:
 happy path, out of stock, bad requests, idempotency, compensation, a race
 for the last units, health and readiness. Prints TAP."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end fault tests against the real stack: PostgreSQL restarted while
 orders flow (JSON 503s meanwhile, every service recovers by itself), a
 gateway stopped with work in flight (it finishes it first, within

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the scale profile (`make up STACK=scale`, started by
 tests/scale.sh): the services -> two Jaeger collectors -> Kafka -> two
 ingesters -> a three-node OpenSearch cluster -> Jaeger query, every engine

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the traces, read back from the real Jaeger: one
 order is one complete trace across the four services with the expected
 tree and attributes; out of stock marks the inventory span; a caller's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The W3C trace-context test service (kore-apps/w3c-test-service) driven
 the way the official harness (github.com/w3c/trace-context, test/) drives
 it: POST /test with a list of {url, arguments}; the service must call each

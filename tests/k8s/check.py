@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The chart's own rules on a rendered manifest (helm template output):
 
   check.py RENDERED default|production   every rule; exit 1 with the breaches

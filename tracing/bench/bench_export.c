@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_export.c: exports N spans to an OTLP endpoint through the batch
  * processor and prints the throughput (spans/s) and the CPU time used by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_spans.c: micro-benchmarks of the hot paths, printed as figures:
  * span start+end with 0 and 10 attributes (with no exporter, and through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_baggage.c: libFuzzer target for the baggage parser and serializer:
  * the limits hold and what we write parses back to the same members.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_otlp_response.c: libFuzzer target for the decoding of what an OTLP
  * peer sends back: ExportTraceServiceResponse (partial success), gRPC

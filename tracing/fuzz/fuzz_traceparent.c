@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_traceparent.c: libFuzzer target for the traceparent parser: any
  * input either fails or yields a valid, non-zero span context whose

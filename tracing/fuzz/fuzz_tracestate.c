@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_tracestate.c: libFuzzer target for the tracestate parser and the
  * trimming serializer: what the parser keeps is at most 32 members, each

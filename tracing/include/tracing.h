@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tracing.h: the one public interface of the tracing library, an
  * OpenTelemetry tracing SDK in C that exports OTLP (HTTP/protobuf or gRPC).

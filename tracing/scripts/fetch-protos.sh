@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # fetch-protos.sh: puts the OTLP .proto files (opentelemetry-proto v1.4.0)
 # under DEST, from the npm registry package @elastic/mockotlpserver@0.10.0,
 # which carries them unmodified. Reuses a copy already fetched into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alloc.c: the settable allocator every allocation goes through, the log
  * callback, result code texts, the clock, and the capped byte buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * attrs.c: the arena that owns every byte a span (or the resource) holds,
  * chunks freed in one walk, and attribute sets in it: set or replace by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c: the configuration object: the specification's defaults, the
  * OTEL_* environment variables (a bad value is logged and the default

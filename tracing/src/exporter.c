@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exporter.c: the exporter vtable wrapper that lets hosts plug in their
  * own exporters, and the console exporter (one human-readable line per

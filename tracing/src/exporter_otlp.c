@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exporter_otlp.c: the OTLP exporter over libcurl: HTTP/1.1 with protobuf
  * (POST {endpoint}/v1/traces) or gRPC (HTTP/2 cleartext with prior

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * kvlist.c: the "key=value,key=value" lists of OTEL_RESOURCE_ATTRIBUTES and
  * OTEL_EXPORTER_OTLP_HEADERS (W3C-baggage-like, values percent-encoded), and

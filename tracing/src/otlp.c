@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otlp.c: the OTLP ExportTraceServiceRequest encoder and the response
  * decoder. Encoding is done by hand, back to front, into one buffer: each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * processor.c: span processors. The batch processor owns the bounded
  * queue of ended spans and the export thread; the simple processor exports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * propagation.c: W3C Trace Context Level 2 (traceparent, tracestate) and
  * W3C Baggage: the parsers, serializers, the context object that carries

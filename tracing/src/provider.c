@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * provider.c: the tracer provider: it owns the configuration copy, the
  * resource, the sampler, the exporter, the processor and the tracers (one

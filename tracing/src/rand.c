@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rand.c: trace and span ids. A xoshiro256** generator per thread, seeded
  * from getrandom(2); a pthread_atfork child handler bumps a generation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * resource.c: the resource every span is exported with: detected host,
  * OS, process and SDK attributes, then OTEL_RESOURCE_ATTRIBUTES, then the

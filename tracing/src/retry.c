@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * retry.c: the OTLP retry policy as pure functions: which HTTP statuses
  * and gRPC codes are retryable, the exponential backoff with jitter, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sampler.c: the specification's samplers: always_on, always_off,
  * traceidratio, parent-based with its four delegates, and host callbacks.

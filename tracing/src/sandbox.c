@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox.c: the system calls the library makes once a provider exists,
  * for hosts that run under a seccomp allow-list (a Kore worker, say). The

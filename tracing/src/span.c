@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * span.c: span lifetime (start, attributes, events, links, status, end),
  * the span limits and their dropped counts. Every byte a span holds is in

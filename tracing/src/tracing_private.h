@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tracing_private.h: the library's internal interfaces: the span, context,
  * resource and configuration structures, the arena, the parsers shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export_check.c: exports one small trace with every kind of field to a
  * real collector (endpoint and protocol from the command line) and prints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fake_otlp.h: starts and stops tests/fake_otlp.py, the scripted OTLP/HTTP
  * peer, for the unit tests that export over a real socket (test_retry.c,

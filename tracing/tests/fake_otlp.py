@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """fake_otlp.py: a scripted OTLP/HTTP peer for tests/test_retry.c.
 
 Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE) and answers

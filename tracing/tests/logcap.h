@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * logcap.h: a capture of the tracing library's log for the unit tests:
  * log_capture is the log callback (every message appended, one a line),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run.sh: runs the unit tests, the short fuzz passes and the valgrind leak
 # check, and prints one TAP stream on stdout (lines renumbered across
 # programs, plan at the end); everything else goes to stderr.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_alloc.c: allocation failure injection (curl's torture mode,
  * jansson's chaos allocator): a scenario touching every allocating path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config.c: configuration from the environment: a table of variables
  * with good and bad values (a bad value warns and keeps the default), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_otlp.c: the hand-written OTLP encoder against protobuf-c: spans with
  * every kind of field are encoded, decoded with the code generated from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_processor.c: the batch processor with an exporter the test can
  * block: exact queue overflow accounting, the loss logged when it starts

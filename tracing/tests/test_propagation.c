@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_propagation.c: W3C Trace Context and Baggage, driven by the cases
  * in tests/data/NAME.cases (one case per blank-line-separated block; the

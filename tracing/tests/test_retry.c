@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_retry.c: the OTLP retry policy (retryable statuses and gRPC codes,
  * backoff schedule, Retry-After, RetryInfo) and the HTTP exporter against

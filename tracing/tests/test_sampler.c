@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sampler.c: always_on, always_off, traceidratio (statistics over
  * ids from a fixed seed, and the boundary rule), parent-based with each of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sandbox.c: tracing_sandbox_syscalls() is enough. A child process
  * installs a seccomp filter that allows the library's list and nothing

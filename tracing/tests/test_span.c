@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_span.c: span lifetime and the specification's span limits: attribute
  * types, replacement, count and length limits with dropped counts, events,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api-gateway: the public API, its configuration and routes. POST
  * /api/orders runs the order saga (saga.c: reserve stock, create the order,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gateway.h: what the api-gateway module's files share, private to it: its
  * configuration (gateway.c), the order saga (saga.c), the Idempotency-Key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idem.c: the Idempotency-Key statements of the gateway's database. A
  * claim has an owner, the order's reservation id (conf/sql: idem_claim),

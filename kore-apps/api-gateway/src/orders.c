@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * orders.c: the gateway's order handlers. POST /api/orders checks the body
  * and the Idempotency-Key, starts the order's saga (saga.c) and sleeps

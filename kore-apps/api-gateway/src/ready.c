@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ready.c: GET /ready for the gateway: its database answers and the three
  * services answer their own /ready, checked in parallel, each within its

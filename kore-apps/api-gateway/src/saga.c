@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * saga.c: the order saga. One heap object per order runs its steps from
  * one table: claim the Idempotency-Key, reserve stock (inventory-service),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sweep.c: the gateway's reservation sweeper. A gateway that dies (or is
  * stopped past SHUTDOWN_DRAIN_MS) between a reservation and its order

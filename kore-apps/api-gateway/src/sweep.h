@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sweep.h: the gateway's reservation sweeper (sweep.c), private to the
  * api-gateway module.

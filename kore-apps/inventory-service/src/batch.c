@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch.c: group commit for reservations. Every reservation of one SKU
  * updates the same stock row, whose lock is held until the transaction's

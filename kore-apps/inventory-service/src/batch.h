@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * batch.h: the inventory service's group commit of reservations (batch.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * inventory-service: owns stock. Reserves all items of an order or none
  * (one transaction of conditional updates, see conf/sql/inventory.sql),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mail.c: renders the order confirmation as an RFC 5322 message (CRLF line
  * ends, 7-bit or UTF-8 body, Date, Message-ID, MIME headers) and delivers a

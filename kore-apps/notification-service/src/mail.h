@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mail.h: the confirmation e-mail as an RFC 5322 message, and its Maildir
  * delivery. Pure C on jansson and POSIX, so the unit tests use it directly.

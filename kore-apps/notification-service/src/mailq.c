@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir delivery queue: a bounded FIFO of rendered messages and a few
  * threads that write, fsync and rename each one into the Maildir, so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Maildir delivery queue (mailq.c): bounded, a few threads, completions
  * signalled on an eventfd. Used by notify.c; tested in tests/unit.c.

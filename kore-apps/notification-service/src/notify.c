@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * notification-service: sends the order confirmation e-mail. Renders the
  * RFC 5322 message (mail.c) and delivers it into a Maildir by default, on

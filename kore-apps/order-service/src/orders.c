@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * order-service: owns orders. Creates an order for a reservation (once:
  * a retry with the same reservation id returns the first order), fetches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * w3c-test-service: the test service the official W3C trace-context test
  * harness drives (github.com/w3c/trace-context, test/). POST /test with a

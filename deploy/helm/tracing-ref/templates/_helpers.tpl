@@ -1,3 +1,4 @@
+{{/* SPDX-License-Identifier: Apache-2.0 */}}
 {{/*
 _helpers.tpl: the names, labels and hardening every object of the chart
 shares.
