@@ -13,7 +13,7 @@ PREFIX		?= /usr/local
 PARTS		:= $(patsubst %/Makefile,%,$(wildcard tracing/Makefile cli/Makefile))
 
 .PHONY: all deps kore jaeger tracing services cli up down test \
-	test-unit test-e2e bench fuzz install clean distclean
+	test-unit test-e2e bench fuzz install uninstall dist clean distclean
 
 all: kore $(PARTS) services
 
@@ -46,7 +46,8 @@ down:
 
 
 test: deps all jaeger
-	@tests/harness "scripts/spdx.sh check" $(PARTS:%="$(MAKE) -s -C % test") "$(MAKE) -s -C kore-apps test" \
+	@tests/harness "scripts/spdx.sh check" $(PARTS:%="$(MAKE) -s -C % test") \
+		"$(MAKE) -s -C tracing test-tsan" "tests/dist.sh" "$(MAKE) -s -C kore-apps test" \
 		"tests/containers.sh" "tests/k8s.sh" "tests/e2e.sh" "tests/scale.sh"
 
 bench: deps all jaeger
@@ -57,7 +58,15 @@ fuzz: kore
 	@$(MAKE) -s -C kore-apps fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-60}
 
 install: cli
+	@$(MAKE) -s -C tracing install PREFIX=$(PREFIX)
 	@$(MAKE) -s -C cli install PREFIX=$(PREFIX)
+
+uninstall:
+	@$(MAKE) -s -C tracing uninstall PREFIX=$(PREFIX)
+
+# The library's release tarball: build/cotel-VERSION.tar.gz.
+dist:
+	@$(MAKE) -s -C tracing dist
 
 clean:
 	rm -rf build

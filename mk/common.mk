@@ -18,5 +18,6 @@ LDFLAGS	+=
 ifneq ($(SANITIZE),)
 CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=$(SANITIZE)
-BUILD	:= $(TOP)/build/san
+# ThreadSanitizer cannot mix with the others: a tree of its own.
+BUILD	:= $(TOP)/build/san$(if $(findstring thread,$(SANITIZE)),-thread)
 endif

@@ -21,7 +21,17 @@
 extern "C" {
 #endif
 
-#define TRACING_VERSION		"0.1.0"
+/*
+ * The version of this header; tracing_version() gives the library's. Both
+ * come from the project's VERSION file (the build checks that they agree).
+ * The shared library's soname is libcotel.so.MAJOR.
+ */
+#define TRACING_VERSION_MAJOR	1
+#define TRACING_VERSION_MINOR	0
+#define TRACING_VERSION_PATCH	0
+#define TRACING_VERSION		"1.0.0"
+
+const char	*tracing_version(void);
 
 /* Result codes. */
 #define TRACING_OK		0
@@ -348,7 +358,7 @@ const char	*tracing_sampler_description(const struct tracing_sampler *);
  * the exporter to give up.
  */
 struct tracing_exporter_ops {
-	int	(*export)(void *arg, const struct tracing_batch *);
+	int	(*export_spans)(void *arg, const struct tracing_batch *);
 	void	(*shutdown)(void *arg);
 	void	(*free)(void *arg);
 };

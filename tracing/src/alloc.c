@@ -99,6 +99,12 @@ tr_strdup(const char *s)
 }
 
 const char *
+tracing_version(void)
+{
+	return (TRACING_VERSION);
+}
+
+const char *
 tracing_strerror(int code)
 {
 	switch (code) {

@@ -28,7 +28,7 @@ tracing_exporter_alloc(struct tracing_exporter **out,
 	struct tracing_exporter	*e;
 
 	*out = NULL;
-	if (ops == NULL || ops->export == NULL)
+	if (ops == NULL || ops->export_spans == NULL)
 		return (TRACING_ERR_INVALID);
 	if ((e = tr_calloc(1, sizeof(*e))) == NULL)
 		return (TRACING_ERR_NOMEM);
@@ -55,7 +55,7 @@ tr_exporter_export(struct tracing_exporter *e, struct tracing_batch *b)
 {
 	if (e == NULL)
 		return (TRACING_OK);
-	return (e->ops.export(e->arg, b));
+	return (e->ops.export_spans(e->arg, b));
 }
 
 static void
@@ -125,7 +125,7 @@ static int
 console_export(void *arg, const struct tracing_batch *b)
 {
 	FILE				*f = arg;
-	const struct tracing_span	*s;
+	const struct tr_span	*s;
 	char				 tid[33], sid[17], pid[17];
 	size_t				 i;
 	uint32_t			 j;

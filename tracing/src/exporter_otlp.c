@@ -55,11 +55,12 @@ struct otlp {
 	struct tr_header	*headers;
 	size_t			 nheaders;
 	CURL			*curl;
+	unsigned int		 curl_gen;	/* fork generation it is of */
 	int			 h2_open;	/* prior-knowledge conn made */
 	struct tr_pbw		 w;
 	struct tr_buf		 body;
 	struct tr_buf		 resp;
-	const volatile int	*abort;
+	const int		*abort;
 	/* From the header callback; the last value seen wins. */
 	int			 grpc_status;
 	char			 grpc_message[512];
@@ -561,8 +562,21 @@ export_body(struct otlp *o, struct tracing_batch *b)
 	unsigned int		 attempt;
 	size_t			 first;
 
-	if (o->curl == NULL && (o->curl = curl_easy_init()) == NULL)
-		return (TRACING_ERR_NOMEM);
+	if (o->curl != NULL && o->curl_gen != tr_fork_generation()) {
+		/*
+		 * A forked child: the handle and its connection are the
+		 * parent's. They are left alone (a cleanup could write on the
+		 * parent's connection, an HTTP/2 GOAWAY), and a handle of the
+		 * child's own opens its own connection.
+		 */
+		o->curl = NULL;
+		o->h2_open = 0;
+	}
+	if (o->curl == NULL) {
+		if ((o->curl = curl_easy_init()) == NULL)
+			return (TRACING_ERR_NOMEM);
+		o->curl_gen = tr_fork_generation();
+	}
 	o->abort = b->abort;
 	failback(o);
 	now = tracing_now();
@@ -633,7 +647,7 @@ export_body(struct otlp *o, struct tracing_batch *b)
  */
 static int
 export_part(struct otlp *o, struct tracing_batch *b,
-    struct tracing_span **spans, size_t n)
+    struct tr_span **spans, size_t n)
 {
 	struct tracing_batch	part;
 	size_t			half;
@@ -690,7 +704,7 @@ otlp_free(void *arg)
 
 	if (o == NULL)
 		return;
-	if (o->curl != NULL)
+	if (o->curl != NULL && o->curl_gen == tr_fork_generation())
 		curl_easy_cleanup(o->curl);
 	for (i = 0; i < o->nheaders; i++) {
 		tr_free(o->headers[i].name);

@@ -251,7 +251,7 @@ tr_pbw_attrs(struct tr_pbw *w, int field, const struct tr_attrs *as)
 }
 
 static void
-pbw_span(struct tr_pbw *w, const struct tracing_span *s)
+pbw_span(struct tr_pbw *w, const struct tr_span *s)
 {
 	const struct tr_event	*ev;
 	const struct tr_link	*lk;
@@ -434,7 +434,7 @@ tracing_batch_count(const struct tracing_batch *b)
 const struct tracing_span *
 tracing_batch_span(const struct tracing_batch *b, size_t i)
 {
-	return (b != NULL && i < b->n ? b->spans[i] : NULL);
+	return (b != NULL && i < b->n ? tr_handle(b->spans[i]) : NULL);
 }
 
 uint64_t

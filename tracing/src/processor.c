@@ -24,18 +24,26 @@
  * flush_req and waits on "done" until the thread has emptied the queue
  * (flush_done >= its request) or the timeout passes.
  *
- * Shutdown drains: the thread exports until the queue is empty and exits.
- * If that takes longer than the timeout, the abort flag is raised (the
- * OTLP exporter checks it from curl's progress callback and gives up),
- * the thread is joined, and whatever is left is counted as dropped.
+ * Start: exactly once per process, under one process-wide lock
+ * (start_lock), whoever asks first (tracing_provider_start, or the first
+ * span end with autostart). The lock-free check before it reads running
+ * and gen atomically.
  *
- * Fork: the thread exists only in the process that started it. Started
- * again in a forked child (explicitly, or lazily at the first span end),
- * the processor forgets the spans inherited from the parent (they are the
- * parent's to export) and re-initialises its lock and condition variables.
- * Signals are blocked in the export thread: the host's handlers run in its
- * own threads.
- */
+ * Shutdown drains: the thread exports until the queue is empty and exits,
+ * saying so under the lock (exited). Shutdown waits for that on "done"
+ * until its deadline; past it, the abort flag is raised (the OTLP exporter
+ * checks it from curl's progress callback and gives up), TRACING_ERR_TIMEOUT
+ * is returned at the deadline, and the thread is joined later by
+ * tr_processor_free(): an exporter that ignores the abort delays the free,
+ * never the shutdown. Whatever is left in the queue is counted as dropped.
+ * A second shutdown returns TRACING_ERR_STATE. Force flush waits in the same
+ * way. With no export thread in this process, both start one (whatever
+ * TRACING_AUTOSTART says: an explicit flush asks for an export, and only a
+ * thread can be left at a deadline); if that fails, they export from the
+ * caller with their deadline and report a late finish as a timeout.
+ * Nothing is joined without its thread having said it exited, so no
+ * pthread_timedjoin_np.
+  */
 
 #include <sys/types.h>
 
@@ -54,22 +62,24 @@ struct tr_processor {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 work;
 	pthread_cond_t		 done;
-	struct tracing_span	**ring;
+	struct tr_span	**ring;
 	size_t			 cap;
 	size_t			 head;
 	size_t			 count;
 	size_t			 batch;
-	int			 running;
+	int			 running;	/* atomic */
+	int			 exited;	/* the thread returned */
+	int			 joined;
 	int			 shutdown;
-	unsigned int		 gen;		/* fork generation started in */
+	unsigned int		 gen;		/* atomic: fork generation */
 	pthread_t		 thread;
-	volatile int		 abort;
+	int			 abort;		/* atomic */
 	uint64_t		 flush_req;
 	uint64_t		 flush_done;
 	int			 busy;
 	int			 in_loss;
 	uint64_t		 loss;
-	struct tracing_span	**out;		/* export thread's batch */
+	struct tr_span	**out;		/* export thread's batch */
 	/* Counters, under lock. */
 	uint64_t		 queued;
 	uint64_t		 exported;
@@ -80,8 +90,13 @@ struct tr_processor {
 };
 
 static void	*export_thread(void *);
-static void	 export_batch(struct tr_processor *, struct tracing_span **,
-		    size_t);
+static void	 export_batch(struct tr_processor *, struct tr_span **,
+		    size_t, uint64_t);
+static int	 start_locked(struct tr_processor *);
+static int	 running_here(struct tr_processor *);
+
+/* Starts and fork re-initialisation, process-wide. */
+static pthread_mutex_t	start_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t	 pop_batch(struct tr_processor *);
 static void	 deadline_in(struct timespec *, unsigned int);
 static void	 cond_init_monotonic(pthread_cond_t *);
@@ -121,7 +136,7 @@ tr_processor_alloc(struct tr_processor **out, struct tracing_provider *prov)
 static void
 drop_queue(struct tr_processor *p, int count_them)
 {
-	struct tracing_span	*s;
+	struct tr_span	*s;
 
 	while (p->count > 0) {
 		s = p->ring[p->head];
@@ -139,8 +154,14 @@ tr_processor_free(struct tr_processor *p)
 {
 	if (p == NULL)
 		return;
-	if (p->running)
+	if (!p->shutdown)
 		(void)tr_processor_shutdown(p, 0);
+	if (running_here(p) && !p->joined) {
+		/* A shutdown timed out: the exporter was told to abort. */
+		__atomic_store_n(&p->abort, 1, __ATOMIC_RELAXED);
+		(void)pthread_join(p->thread, NULL);
+		p->joined = 1;
+	}
 	if (p->ring != NULL)
 		drop_queue(p, 1);
 	(void)pthread_mutex_destroy(&p->lock);
@@ -174,25 +195,54 @@ cond_init_monotonic(pthread_cond_t *c)
 	(void)pthread_condattr_destroy(&a);
 }
 
-/* Start the export thread in this process (idempotent per process). */
+void
+tr_processor_fork_child(void)
+{
+	(void)pthread_mutex_init(&start_lock, NULL);
+}
+
+/* The export thread runs in this process (not a parent's, before fork). */
+static int
+running_here(struct tr_processor *p)
+{
+	return (__atomic_load_n(&p->running, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&p->gen, __ATOMIC_RELAXED) ==
+	    tr_fork_generation());
+}
+
+/* Start the export thread in this process (once per process). */
 int
 tr_processor_start(struct tr_processor *p)
+{
+	int	rc;
+
+	if (p == NULL || p->simple)
+		return (TRACING_OK);
+	if (running_here(p))
+		return (TRACING_OK);
+	(void)pthread_mutex_lock(&start_lock);
+	rc = start_locked(p);
+	(void)pthread_mutex_unlock(&start_lock);
+	return (rc);
+}
+
+/* Called with start_lock held. */
+static int
+start_locked(struct tr_processor *p)
 {
 	sigset_t	all, old;
 	unsigned int	gen;
 	int		rc;
 
-	if (p == NULL || p->simple)
-		return (TRACING_OK);
 	gen = tr_fork_generation();
-	if (p->running && p->gen == gen)
+	if (running_here(p))
 		return (TRACING_OK);
 	if (p->running) {
 		/* A forked child: the parent's thread does not exist here. */
 		(void)pthread_mutex_init(&p->lock, NULL);
 		cond_init_monotonic(&p->work);
 		cond_init_monotonic(&p->done);
-		p->running = 0;
+		__atomic_store_n(&p->running, 0, __ATOMIC_RELAXED);
 		p->busy = 0;
 		drop_queue(p, 0);
 		p->flush_req = p->flush_done = 0;
@@ -208,8 +258,11 @@ tr_processor_start(struct tr_processor *p)
 		p->prov->resource_gen = gen;
 	if (p->prov->cfg.curl_global_init)
 		tr_curl_global_init_once();
-	p->abort = 0;
-	p->gen = gen;
+	__atomic_store_n(&p->abort, 0, __ATOMIC_RELAXED);
+	(void)pthread_mutex_lock(&p->lock);
+	p->exited = 0;
+	p->joined = 0;
+	(void)pthread_mutex_unlock(&p->lock);
 	sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&p->thread, NULL, export_thread, p);
@@ -219,12 +272,13 @@ tr_processor_start(struct tr_processor *p)
 		    strerror(rc));
 		return (TRACING_ERR_SYSTEM);
 	}
-	p->running = 1;
+	__atomic_store_n(&p->gen, gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->running, 1, __ATOMIC_RELEASE);
 	return (TRACING_OK);
 }
 
 void
-tr_processor_on_end(struct tr_processor *p, struct tracing_span *s)
+tr_processor_on_end(struct tr_processor *p, struct tr_span *s)
 {
 	uint64_t		ended_loss;
 	int			loss_start;
@@ -232,12 +286,12 @@ tr_processor_on_end(struct tr_processor *p, struct tracing_span *s)
 	if (p->simple) {
 		(void)pthread_mutex_lock(&p->lock);
 		p->queued++;
-		export_batch(p, &s, 1);
+		export_batch(p, &s, 1, 0);
 		(void)pthread_mutex_unlock(&p->lock);
 		return;
 	}
-	if (p->prov->cfg.autostart && !p->shutdown &&
-	    (!p->running || p->gen != tr_fork_generation()))
+	if (p->prov->cfg.autostart && !running_here(p) &&
+	    !__atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
 		(void)tr_processor_start(p);
 
 	loss_start = 0;
@@ -265,7 +319,7 @@ tr_processor_on_end(struct tr_processor *p, struct tracing_span *s)
 		p->in_loss = 0;
 		p->loss = 0;
 	}
-	if (p->count == p->batch && p->running)
+	if (p->count == p->batch)
 		(void)pthread_cond_signal(&p->work);
 	(void)pthread_mutex_unlock(&p->lock);
 	if (ended_loss != 0)
@@ -294,8 +348,8 @@ pop_batch(struct tr_processor *p)
  * processor and by synchronous drains, which pass their own lock state.
  */
 static void
-export_batch_counted(struct tr_processor *p, struct tracing_span **spans,
-    size_t n, int locked)
+export_batch_counted(struct tr_processor *p, struct tr_span **spans,
+    size_t n, int locked, uint64_t deadline)
 {
 	struct tracing_batch	b;
 	size_t			i;
@@ -309,6 +363,8 @@ export_batch_counted(struct tr_processor *p, struct tracing_span **spans,
 	b.resource = &p->prov->resource;
 	b.deadline = tracing_now() +
 	    (uint64_t)p->prov->cfg.bsp_timeout_ms * 1000000ULL;
+	if (deadline != 0 && deadline < b.deadline)
+		b.deadline = deadline;
 	b.abort = &p->abort;
 	rc = tr_exporter_export(p->exp, &b);
 	for (i = 0; i < n; i++) {
@@ -338,9 +394,10 @@ export_batch_counted(struct tr_processor *p, struct tracing_span **spans,
 }
 
 static void
-export_batch(struct tr_processor *p, struct tracing_span **spans, size_t n)
+export_batch(struct tr_processor *p, struct tr_span **spans, size_t n,
+    uint64_t deadline)
 {
-	export_batch_counted(p, spans, n, 1);
+	export_batch_counted(p, spans, n, 1, deadline);
 }
 
 static void *
@@ -360,11 +417,12 @@ export_thread(void *arg)
 		    p->count < p->batch && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&p->work, &p->lock, &dl);
 		req = p->flush_req;
-		while (p->count > 0 && !p->abort) {
+		while (p->count > 0 &&
+		    !__atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
 			n = pop_batch(p);
 			p->busy = 1;
 			(void)pthread_mutex_unlock(&p->lock);
-			export_batch_counted(p, p->out, n, 0);
+			export_batch_counted(p, p->out, n, 0, 0);
 			(void)pthread_mutex_lock(&p->lock);
 			p->busy = 0;
 			/* Between flushes, leave partial batches for later. */
@@ -372,37 +430,78 @@ export_thread(void *arg)
 			    p->flush_req == req && req == p->flush_done)
 				break;
 		}
-		if (p->count == 0 || p->abort) {
+		if (p->count == 0 ||
+		    __atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
 			p->flush_done = req;
 			(void)pthread_cond_broadcast(&p->done);
 		}
-		if (p->shutdown && (p->count == 0 || p->abort))
+		if (p->shutdown && (p->count == 0 ||
+		    __atomic_load_n(&p->abort, __ATOMIC_RELAXED)))
 			break;
 	}
+	p->exited = 1;
 	(void)pthread_cond_broadcast(&p->done);
 	(void)pthread_mutex_unlock(&p->lock);
 	return (NULL);
 }
 
-/* Export what is queued from the calling thread (no export thread). */
+/*
+ * Export what is queued from the calling thread (no export thread), each
+ * batch with the caller's deadline; a drain that ends late is a timeout.
+ */
 static int
 drain_sync(struct tr_processor *p, unsigned int timeout_ms)
 {
 	uint64_t	end;
 	size_t		n;
+	int		rc;
 
 	end = tracing_now() + (uint64_t)timeout_ms * 1000000ULL;
+	rc = TRACING_OK;
 	(void)pthread_mutex_lock(&p->lock);
 	while (p->count > 0) {
 		if (tracing_now() >= end) {
-			(void)pthread_mutex_unlock(&p->lock);
-			return (TRACING_ERR_TIMEOUT);
+			rc = TRACING_ERR_TIMEOUT;
+			break;
 		}
 		n = pop_batch(p);
-		export_batch(p, p->out, n);
+		export_batch(p, p->out, n, end);
 	}
 	(void)pthread_mutex_unlock(&p->lock);
-	return (TRACING_OK);
+	if (rc == TRACING_OK && tracing_now() > end)
+		rc = TRACING_ERR_TIMEOUT;
+	return (rc);
+}
+
+/* Waits on "done" until cond holds or the deadline passes. Locked. */
+static int
+wait_done(struct tr_processor *p, const struct timespec *dl, uint64_t req,
+    int for_exit)
+{
+	int	rc;
+
+	rc = 0;
+	for (;;) {
+		if (for_exit ? p->exited : p->flush_done >= req)
+			return (TRACING_OK);
+		if (rc == ETIMEDOUT)
+			return (TRACING_ERR_TIMEOUT);
+		rc = pthread_cond_timedwait(&p->done, &p->lock, dl);
+	}
+}
+
+/*
+ * 1 if an export thread runs here, started now if need be: a flush is an
+ * explicit request to export, and only a thread can be left at a deadline.
+ */
+static int
+thread_for(struct tr_processor *p)
+{
+	if (running_here(p))
+		return (1);
+	if (tr_processor_start(p) == TRACING_OK)
+		return (running_here(p));
+	return (0);
 }
 
 int
@@ -414,16 +513,15 @@ tr_processor_flush(struct tr_processor *p, unsigned int timeout_ms)
 
 	if (p == NULL || p->simple)
 		return (TRACING_OK);
-	if (!p->running || p->gen != tr_fork_generation())
-		return (drain_sync(p, timeout_ms));
 	deadline_in(&dl, timeout_ms);
+	if (__atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
+		return (TRACING_ERR_STATE);
+	if (!thread_for(p))
+		return (drain_sync(p, timeout_ms));
 	(void)pthread_mutex_lock(&p->lock);
 	req = ++p->flush_req;
 	(void)pthread_cond_signal(&p->work);
-	rc = 0;
-	while (p->flush_done < req && rc != ETIMEDOUT && p->running)
-		rc = pthread_cond_timedwait(&p->done, &p->lock, &dl);
-	rc = p->flush_done >= req ? TRACING_OK : TRACING_ERR_TIMEOUT;
+	rc = wait_done(p, &dl, req, 0);
 	(void)pthread_mutex_unlock(&p->lock);
 	return (rc);
 }
@@ -431,45 +529,60 @@ tr_processor_flush(struct tr_processor *p, unsigned int timeout_ms)
 int
 tr_processor_shutdown(struct tr_processor *p, unsigned int timeout_ms)
 {
-	struct timespec	ts;
-	int		rc, ret;
+	struct timespec	dl;
+	int		ret, here;
 
 	if (p == NULL)
 		return (TRACING_OK);
+	deadline_in(&dl, timeout_ms);
+	(void)pthread_mutex_lock(&start_lock);
+	if (p->shutdown) {
+		(void)pthread_mutex_unlock(&start_lock);
+		return (TRACING_ERR_STATE);
+	}
+	here = 0;
+	if (!p->simple) {
+		here = running_here(p);
+		/* Queued spans and no thread yet: one to drain them. */
+		if (!here && p->count > 0 && start_locked(p) == TRACING_OK)
+			here = running_here(p);
+	}
+	(void)pthread_mutex_lock(&p->lock);
+	__atomic_store_n(&p->shutdown, 1, __ATOMIC_RELAXED);
+	(void)pthread_mutex_unlock(&p->lock);
+	(void)pthread_mutex_unlock(&start_lock);
+
 	ret = TRACING_OK;
-	if (p->simple || !p->running || p->gen != tr_fork_generation()) {
-		if (!p->simple)
-			ret = drain_sync(p, timeout_ms);
-		(void)pthread_mutex_lock(&p->lock);
-		p->shutdown = 1;
-		p->running = 0;
-		(void)pthread_mutex_unlock(&p->lock);
+	if (p->simple)
+		return (ret);
+	if (!here) {
+		ret = drain_sync(p, timeout_ms);
 		goto out;
 	}
 	(void)pthread_mutex_lock(&p->lock);
-	p->shutdown = 1;
 	(void)pthread_cond_signal(&p->work);
+	ret = wait_done(p, &dl, 0, 1);
 	(void)pthread_mutex_unlock(&p->lock);
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if ((rc = pthread_timedjoin_np(p->thread, NULL, &ts)) != 0) {
-		__atomic_store_n(&p->abort, 1, __ATOMIC_RELAXED);
+	if (ret == TRACING_OK) {
 		(void)pthread_join(p->thread, NULL);
-		ret = TRACING_ERR_TIMEOUT;
+		p->joined = 1;
+	} else {
+		/* The exporter gives up; tr_processor_free() joins. */
+		__atomic_store_n(&p->abort, 1, __ATOMIC_RELAXED);
 	}
-	p->running = 0;
 out:
 	(void)pthread_mutex_lock(&p->lock);
 	if (p->ring != NULL)
 		drop_queue(p, 1);
 	(void)pthread_mutex_unlock(&p->lock);
 	return (ret);
+}
+
+/* 1 while the export thread may still use the exporter. */
+int
+tr_processor_busy(struct tr_processor *p)
+{
+	return (p != NULL && !p->simple && running_here(p) && !p->joined);
 }
 
 void

@@ -596,17 +596,24 @@ int
 tracing_context_set_span(struct tracing_context *c,
     const struct tracing_span *s)
 {
-	char	*ts;
+	struct tr_spancopy	 cp;
+	char			*ts;
+	int			 rc;
 
-	if (c == NULL || s == NULL)
+	if (c == NULL)
 		return (TRACING_ERR_INVALID);
+	if ((rc = tr_span_copy(s, &cp)) != TRACING_OK)
+		return (rc);
 	ts = NULL;
-	if (s->tracestate != NULL && (ts = tr_strdup(s->tracestate)) == NULL)
+	if (cp.ts != NULL && (ts = tr_strdup(cp.ts)) == NULL) {
+		tr_spancopy_cleanup(&cp);
 		return (TRACING_ERR_NOMEM);
+	}
 	tr_free(c->tracestate);
 	c->tracestate = ts;
-	c->sc = s->sc;
+	c->sc = cp.sc;
 	c->sc.remote = 0;
+	tr_spancopy_cleanup(&cp);
 	return (TRACING_OK);
 }
 
@@ -868,18 +875,23 @@ tracing_propagation_inject(unsigned int which, const struct tracing_span *s,
 {
 	const struct tr_spanctx	*sc;
 	const char		*ts;
+	struct tr_spancopy	 cp;
 	struct tr_buf		 b;
 	char			 tp[56];
 	int			 rc;
 
 	if (set == NULL)
 		return (TRACING_ERR_INVALID);
+	rc = TRACING_OK;
 	if (which & TRACING_PROPAGATE_TRACECONTEXT) {
 		sc = NULL;
 		ts = NULL;
-		if (s != NULL && s->sc.valid) {
-			sc = &s->sc;
-			ts = s->tracestate;
+		/* The span's context is copied: the setter runs unlocked. */
+		if (s != NULL && (rc = tr_span_copy(s, &cp)) == TRACING_OK) {
+			sc = &cp.sc;
+			ts = cp.ts;
+		} else if (s != NULL && rc == TRACING_ERR_NOMEM) {
+			return (rc);
 		} else if (c != NULL && c->sc.valid) {
 			sc = &c->sc;
 			ts = c->tracestate;
@@ -890,6 +902,8 @@ tracing_propagation_inject(unsigned int which, const struct tracing_span *s,
 			if (ts != NULL && ts[0] != '\0')
 				set(carrier, "tracestate", ts);
 		}
+		if (sc == &cp.sc)
+			tr_spancopy_cleanup(&cp);
 	}
 	if ((which & TRACING_PROPAGATE_BAGGAGE) && c != NULL && c->nbag > 0) {
 		tr_buf_init(&b, BAGGAGE_MAX_BYTES);

@@ -105,7 +105,7 @@ tracing_provider_start(struct tracing_provider *p)
 		return (TRACING_ERR_INVALID);
 	if (p->cfg.disabled || p->proc == NULL)
 		return (TRACING_OK);
-	if (p->shutdown)
+	if (__atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
 		return (TRACING_ERR_STATE);
 	return (tr_processor_start(p->proc));
 }
@@ -116,7 +116,9 @@ tracing_provider_force_flush(struct tracing_provider *p,
 {
 	if (p == NULL)
 		return (TRACING_ERR_INVALID);
-	if (p->proc == NULL || p->shutdown)
+	if (__atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
+		return (TRACING_ERR_STATE);
+	if (p->proc == NULL)
 		return (TRACING_OK);
 	return (tr_processor_flush(p->proc, timeout_ms));
 }
@@ -129,14 +131,20 @@ tracing_provider_shutdown(struct tracing_provider *p,
 
 	if (p == NULL)
 		return (TRACING_ERR_INVALID);
-	if (p->shutdown)
-		return (TRACING_OK);
-	p->shutdown = 1;
+	if (__atomic_exchange_n(&p->shutdown, 1, __ATOMIC_ACQ_REL))
+		return (TRACING_ERR_STATE);
 	rc = TRACING_OK;
 	if (p->proc != NULL)
 		rc = tr_processor_shutdown(p->proc, timeout_ms);
-	if (p->exporter != NULL && p->exporter->ops.shutdown != NULL)
+	/*
+	 * An export thread that overran the timeout still uses the exporter:
+	 * it is shut down after the thread is joined, in the free.
+	 */
+	if (p->exporter != NULL && p->exporter->ops.shutdown != NULL &&
+	    !tr_processor_busy(p->proc)) {
 		p->exporter->ops.shutdown(p->exporter->arg);
+		p->exporter_down = 1;
+	}
 	return (rc);
 }
 
@@ -151,7 +159,8 @@ tracing_provider_free(struct tracing_provider *p)
 		(void)tracing_provider_shutdown(p, p->cfg.bsp_timeout_ms);
 	tr_processor_free(p->proc);
 	if (p->exporter != NULL) {
-		p->exporter->ops.shutdown = NULL;	/* done above */
+		if (p->exporter_down)
+			p->exporter->ops.shutdown = NULL;	/* done */
 		tracing_exporter_free(p->exporter);
 	}
 	tracing_sampler_free(p->sampler);

@@ -4,11 +4,16 @@
  * from getrandom(2); a pthread_atfork child handler bumps a generation
  * counter so a forked child (a Kore worker) reseeds before its first id and
  * never repeats its parent's sequence. Checking the counter costs a load,
- * where getpid() would cost a system call per id.
+ * where getpid() would cost a system call per id. The same handler
+ * releases the library's process-wide locks in the child.
  */
 
-#include <sys/random.h>
 #include <sys/types.h>
+#if defined(__APPLE__) || defined(__OpenBSD__)
+#include <unistd.h>		/* getentropy */
+#else
+#include <sys/random.h>		/* getrandom: Linux, FreeBSD, NetBSD 10 */
+#endif
 
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +30,7 @@ struct rng {
 };
 
 static void	fork_child(void);
+static ssize_t	os_random(void *, size_t);
 static void	fork_once(void);
 static void	rng_seed(struct rng *);
 
@@ -36,6 +42,9 @@ static void
 fork_child(void)
 {
 	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+	/* Locks the parent's other threads may have held. */
+	tr_handle_fork_child();
+	tr_processor_fork_child();
 }
 
 static void
@@ -49,6 +58,17 @@ tr_fork_generation(void)
 {
 	(void)pthread_once(&fork_once_ctl, fork_once);
 	return (__atomic_load_n(&fork_gen, __ATOMIC_RELAXED));
+}
+
+/* Entropy from the kernel, never blocking; -1 when there is none. */
+static ssize_t
+os_random(void *buf, size_t len)
+{
+#if defined(__APPLE__) || defined(__OpenBSD__)
+	return (len <= 256 && getentropy(buf, len) == 0 ? (ssize_t)len : -1);
+#else
+	return (getrandom(buf, len, GRND_NONBLOCK));
+#endif
 }
 
 static uint64_t
@@ -71,7 +91,7 @@ rng_seed(struct rng *r)
 	int			i;
 
 	r->gen = tr_fork_generation();
-	n = getrandom(r->s, sizeof(r->s), GRND_NONBLOCK);
+	n = os_random(r->s, sizeof(r->s));
 	if (n != (ssize_t)sizeof(r->s)) {
 		/* No entropy (early boot, seccomp): mix what differs. */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -142,7 +162,7 @@ tr_uuid4(char out[37])
 {
 	uint8_t		u[16];
 
-	if (getrandom(u, sizeof(u), GRND_NONBLOCK) != (ssize_t)sizeof(u))
+	if (os_random(u, sizeof(u)) != (ssize_t)sizeof(u))
 		tr_rand_bytes(u, sizeof(u));
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;

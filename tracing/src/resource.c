@@ -10,13 +10,51 @@
 #include <sys/utsname.h>
 
 #include <errno.h>
-#include <gnu/libc-version.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <gnu/libc-version.h>
+#endif
+
 #include "tracing_private.h"
+
+/*
+ * Portability: the executable's path and name, and the OS type, where the
+ * platform has them. Linux and glibc are built and tested; the BSDs and
+ * macOS take getprogname() and have no /proc link (the path is left out).
+ */
+#if defined(__linux__)
+#define SELF_EXE	"/proc/self/exe"
+#define OS_TYPE		"linux"
+#elif defined(__FreeBSD__) || defined(__DragonFly__)
+#define SELF_EXE	"/proc/curproc/file"
+#define OS_TYPE		"freebsd"
+#elif defined(__NetBSD__)
+#define SELF_EXE	"/proc/curproc/exe"
+#define OS_TYPE		"netbsd"
+#elif defined(__OpenBSD__)
+#define SELF_EXE	""
+#define OS_TYPE		"openbsd"
+#elif defined(__APPLE__)
+#define SELF_EXE	""
+#define OS_TYPE		"darwin"
+#else
+#define SELF_EXE	""
+#define OS_TYPE		"unknown"
+#endif
+
+#if defined(__GLIBC__)
+#define PROGNAME	program_invocation_short_name
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+    defined(__OpenBSD__) || defined(__DragonFly__)
+#define PROGNAME	getprogname()
+#else
+#define PROGNAME	"unknown_service"
+#endif
 
 static int	set_str(struct tr_resource *, const char *, const char *);
 static int	env_attr(void *, const char *, const char *);
@@ -95,27 +133,30 @@ tr_resource_build(struct tr_resource *r, const struct tracing_config *c)
 	tr_arena_init(&r->arena, NULL, 0);
 
 	exe[0] = '\0';
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0)
+	if ((n = readlink(SELF_EXE, exe, sizeof(exe) - 1)) > 0)
 		exe[n] = '\0';
 	else
 		exe[0] = '\0';
 	base = strrchr(exe, '/') != NULL ? strrchr(exe, '/') + 1 : exe;
 	if (base[0] == '\0')
-		base = program_invocation_short_name;
+		base = PROGNAME;
 
 	tr_uuid4(uuid);
 	if ((rc = set_str(r, "telemetry.sdk.name", TRACING_SDK_NAME)) ||
 	    (rc = set_str(r, "telemetry.sdk.language", "c")) ||
 	    (rc = set_str(r, "telemetry.sdk.version", TRACING_VERSION)) ||
 	    (rc = set_str(r, "service.instance.id", uuid)) ||
-	    (rc = set_str(r, "os.type", "linux")) ||
-	    (rc = set_str(r, "process.executable.name", base)) ||
-	    (rc = set_str(r, "process.runtime.name", "glibc")) ||
+	    (rc = set_str(r, "os.type", OS_TYPE)) ||
+	    (rc = set_str(r, "process.executable.name", base)))
+		goto fail;
+#if defined(__GLIBC__)
+	if ((rc = set_str(r, "process.runtime.name", "glibc")) ||
 	    (rc = set_str(r, "process.runtime.version",
 	    gnu_get_libc_version())) ||
 	    (rc = set_str(r, "process.runtime.description",
 	    "GNU C Library")))
 		goto fail;
+#endif
 	if (exe[0] != '\0' &&
 	    (rc = set_str(r, "process.executable.path", exe)) != TRACING_OK)
 		goto fail;

@@ -3,6 +3,11 @@
  * span.c: span lifetime (start, attributes, events, links, status, end),
  * the span limits and their dropped counts. Every byte a span holds is in
  * its arena (attrs.c), so ending or freeing it is one walk.
+ *
+ * Every public function takes a handle (handle.c) and works on the span
+ * with its lock held, so one span may be used from several threads at
+ * once; a stale handle (the span ended) does nothing. No callback of the
+ * host (sampler, exporter, log, setter) is called with a span locked.
  */
 
 #include <sys/types.h>
@@ -12,13 +17,14 @@
 
 #include "tracing_private.h"
 
-static struct tracing_span	*span_start(struct tracing_tracer *,
+static struct tr_span	*span_start(struct tracing_tracer *,
 				    const char *, int,
 				    const struct tracing_context *, uint64_t);
+static struct tracing_span	*span_open(struct tr_span *);
 
 
 static const struct tr_limits *
-span_limits(const struct tracing_span *s)
+span_limits(const struct tr_span *s)
 {
 	return (&s->tracer->provider->cfg.limits);
 }
@@ -43,10 +49,10 @@ spare_lock(struct tracing_provider *p)
 }
 
 /* A recording span's block: a spare one, or a new one. */
-static struct tracing_span *
+static struct tr_span *
 span_block(struct tracing_provider *p)
 {
-	struct tracing_span	*s;
+	struct tr_span	*s;
 
 	spare_lock(p);
 	if ((s = p->spare) != NULL) {
@@ -54,33 +60,53 @@ span_block(struct tracing_provider *p)
 		p->nspare--;
 	}
 	(void)pthread_mutex_unlock(&p->spare_lock);
-	if (s == NULL)
-		s = tr_malloc(sizeof(*s) + SPAN_INLINE_ARENA);
+	if (s != NULL)
+		return (s);
+	if ((s = tr_malloc(sizeof(*s) + SPAN_INLINE_ARENA)) == NULL)
+		return (NULL);
+	if (tr_slot_attach(s) != TRACING_OK) {
+		tr_free(s);
+		return (NULL);
+	}
 	return (s);
+}
+
+/* Clears a block for a new span; its slot stays. */
+static void
+span_clear(struct tr_span *s)
+{
+	struct tr_slot	*slot = s->slot;
+	uint32_t	 idx = s->slot_idx;
+
+	memset(s, 0, sizeof(*s));
+	s->slot = slot;
+	s->slot_idx = idx;
 }
 
 void
 tr_span_spares_free(struct tracing_provider *p)
 {
-	struct tracing_span	*s;
+	struct tr_span	*s;
 
 	while ((s = p->spare) != NULL) {
 		p->spare = s->spare_next;
+		tr_slot_detach(s);
 		tr_free(s);
 	}
 	p->nspare = 0;
 }
 
-static struct tracing_span *
+static struct tr_span *
 span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
 {
 	struct tracing_provider	*p;
-	struct tracing_span	*s;
+	struct tr_span	*s;
 	struct tr_spanctx	 sc;
 	int			 decision;
 
-	if (t == NULL || (p = t->provider)->cfg.disabled || p->shutdown)
+	if (t == NULL || (p = t->provider)->cfg.disabled ||
+	    __atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
 		return (NULL);
 	if (name == NULL)
 		name = "";
@@ -109,18 +135,11 @@ span_start(struct tracing_tracer *t, const char *name, int kind,
 	if (decision == TRACING_SAMPLE_RECORD_AND_SAMPLE)
 		sc.flags |= TRACE_FLAG_SAMPLED;
 
-	if (decision == TRACING_SAMPLE_DROP) {
-		if ((s = tr_malloc(sizeof(*s))) == NULL)
-			return (NULL);
-		memset(s, 0, sizeof(*s));
-		tr_arena_init(&s->arena, NULL, 0);
-	} else {
-		if ((s = span_block(p)) == NULL)
-			return (NULL);
-		memset(s, 0, sizeof(*s));
-		tr_arena_init(&s->arena, s->inline_mem, SPAN_INLINE_ARENA);
-		s->recording = 1;
-	}
+	if ((s = span_block(p)) == NULL)
+		return (NULL);
+	span_clear(s);
+	tr_arena_init(&s->arena, s->inline_mem, SPAN_INLINE_ARENA);
+	s->recording = decision != TRACING_SAMPLE_DROP;
 	s->tracer = t;
 	s->sc = sc;
 	s->kind = (uint8_t)kind;
@@ -147,11 +166,50 @@ nomem:
 	return (NULL);
 }
 
+static struct tracing_span *
+span_open(struct tr_span *s)
+{
+	return (s != NULL ? tr_handle_open(s) : NULL);
+}
+
 struct tracing_span *
 tracing_span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
 {
-	return (span_start(t, name, kind, parent, start));
+	return (span_open(span_start(t, name, kind, parent, start)));
+}
+
+/* A span's context, copied under its lock; stale or NULL: invalid. */
+int
+tr_span_copy(const struct tracing_span *h, struct tr_spancopy *c)
+{
+	struct tr_span	*s;
+	size_t		 len;
+	int		 rc;
+
+	c->ts = NULL;
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (TRACING_ERR_INVALID);
+	rc = TRACING_OK;
+	c->sc = s->sc;
+	if (s->tracestate != NULL) {
+		len = strlen(s->tracestate);
+		if (len < sizeof(c->buf)) {
+			memcpy(c->buf, s->tracestate, len + 1);
+			c->ts = c->buf;
+		} else if ((c->ts = tr_strndup(s->tracestate, len)) == NULL)
+			rc = TRACING_ERR_NOMEM;
+	}
+	tr_span_release(s);
+	return (rc);
+}
+
+void
+tr_spancopy_cleanup(struct tr_spancopy *c)
+{
+	if (c->ts != NULL && c->ts != c->buf)
+		tr_free(c->ts);
+	c->ts = NULL;
 }
 
 struct tracing_span *
@@ -159,25 +217,29 @@ tracing_span_start_child(struct tracing_tracer *t, const char *name,
     int kind, const struct tracing_span *parent, uint64_t start)
 {
 	struct tracing_context	ctx;
+	struct tr_spancopy	cp;
+	struct tr_span		*s;
 
-	if (parent == NULL)
-		return (span_start(t, name, kind, NULL, start));
+	if (parent == NULL || tr_span_copy(parent, &cp) != TRACING_OK)
+		return (span_open(span_start(t, name, kind, NULL, start)));
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.sc = parent->sc;
+	ctx.sc = cp.sc;
 	ctx.sc.remote = 0;
-	ctx.tracestate = (char *)parent->tracestate;
-	return (span_start(t, name, kind, &ctx, start));
+	ctx.tracestate = cp.ts;
+	s = span_start(t, name, kind, &ctx, start);
+	tr_spancopy_cleanup(&cp);
+	return (span_open(s));
 }
 
 void
-tr_span_free(struct tracing_span *s)
+tr_span_free(struct tr_span *s)
 {
 	struct tracing_provider	*p;
 
 	if (s == NULL)
 		return;
 	tr_arena_cleanup(&s->arena);
-	if (s->recording && s->tracer != NULL) {
+	if (s->tracer != NULL) {
 		p = s->tracer->provider;
 		spare_lock(p);
 		if (p->nspare < SPAN_SPARE_MAX) {
@@ -188,25 +250,34 @@ tr_span_free(struct tracing_span *s)
 		}
 		(void)pthread_mutex_unlock(&p->spare_lock);
 	}
-	tr_free(s);
+	if (s != NULL) {
+		tr_slot_detach(s);
+		tr_free(s);
+	}
 }
 
 void
-tracing_span_end(struct tracing_span *s, uint64_t end)
+tracing_span_end(struct tracing_span *h, uint64_t end)
 {
 	struct tracing_provider	*p;
+	struct tr_span		*s;
 
-	if (s == NULL || s->ended)
+	if ((s = tr_span_acquire(h, TR_LIVE)) == NULL)
 		return;
 	s->ended = 1;
+	if (s->recording) {
+		s->end = end != 0 ? end : tracing_now();
+		if (s->end < s->start)
+			s->end = s->start;
+	}
+	tr_handle_close(s);
+	tr_span_release(s);
+	/* From here on the span is this thread's alone: no handle reaches it. */
 	if (!s->recording) {
 		tr_span_free(s);
 		return;
 	}
 	p = s->tracer->provider;
-	s->end = end != 0 ? end : tracing_now();
-	if (s->end < s->start)
-		s->end = s->start;
 	__atomic_add_fetch(&p->ended, 1, __ATOMIC_RELAXED);
 	if ((s->sc.flags & TRACE_FLAG_SAMPLED) && p->proc != NULL)
 		tr_processor_on_end(p->proc, s);
@@ -214,31 +285,60 @@ tracing_span_end(struct tracing_span *s, uint64_t end)
 		tr_span_free(s);
 }
 
-int
-tracing_span_set_attr(struct tracing_span *s, const struct tracing_attr *a)
+/* A live, recording span, locked; NULL when there is nothing to do. */
+static struct tr_span *
+span_recording(const struct tracing_span *h)
 {
-	const struct tr_limits	*l;
+	struct tr_span	*s;
 
-	if (s == NULL || !s->recording || s->ended)
-		return (TRACING_OK);
-	l = span_limits(s);
+	if ((s = tr_span_acquire(h, TR_LIVE)) == NULL)
+		return (NULL);
+	if (!s->recording) {
+		tr_span_release(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+static int
+attr_set(struct tr_span *s, const struct tracing_attr *a)
+{
+	const struct tr_limits	*l = span_limits(s);
+
 	return (tr_attrs_set_cap(&s->arena, &s->attrs, l->attr_count,
 	    l->attr_value_len, a, 16));
 }
 
 int
-tracing_span_set_attrs(struct tracing_span *s, const struct tracing_attr *a,
+tracing_span_set_attr(struct tracing_span *h, const struct tracing_attr *a)
+{
+	struct tr_span	*s;
+	int		 rc;
+
+	if ((s = span_recording(h)) == NULL)
+		return (TRACING_OK);
+	rc = attr_set(s, a);
+	tr_span_release(s);
+	return (rc);
+}
+
+int
+tracing_span_set_attrs(struct tracing_span *h, const struct tracing_attr *a,
     size_t n)
 {
-	size_t	i;
-	int	rc, ret;
+	struct tr_span	*s;
+	size_t		 i;
+	int		 rc, ret;
 
+	if ((s = span_recording(h)) == NULL)
+		return (TRACING_OK);
 	ret = TRACING_OK;
 	for (i = 0; i < n; i++) {
-		if ((rc = tracing_span_set_attr(s, &a[i])) != TRACING_OK &&
+		if ((rc = attr_set(s, &a[i])) != TRACING_OK &&
 		    ret == TRACING_OK)
 			ret = rc;
 	}
+	tr_span_release(s);
 	return (ret);
 }
 
@@ -274,21 +374,16 @@ tracing_span_set_double(struct tracing_span *s, const char *k, double v)
 	return (tracing_span_set_attr(s, &a));
 }
 
-int
-tracing_span_add_event(struct tracing_span *s, const char *name,
-    uint64_t ts, const struct tracing_attr *attrs, size_t n)
+static int
+event_add(struct tr_span *s, const char *name, uint64_t ts,
+    const struct tracing_attr *attrs, size_t n)
 {
-	const struct tr_limits	*l;
+	const struct tr_limits	*l = span_limits(s);
 	struct tr_event		*ev, *ne;
 	uint32_t		 ncap;
 	size_t			 i;
 	int			 rc;
 
-	if (s == NULL || !s->recording || s->ended)
-		return (TRACING_OK);
-	if (name == NULL || (n > 0 && attrs == NULL))
-		return (TRACING_ERR_INVALID);
-	l = span_limits(s);
 	if (s->nevents >= l->event_count) {
 		s->dropped_events++;
 		return (TRACING_ERR_LIMIT);
@@ -320,21 +415,31 @@ tracing_span_add_event(struct tracing_span *s, const char *name,
 }
 
 int
-tracing_span_add_link(struct tracing_span *s,
-    const struct tracing_context *ctx, const struct tracing_attr *attrs,
-    size_t n)
+tracing_span_add_event(struct tracing_span *h, const char *name,
+    uint64_t ts, const struct tracing_attr *attrs, size_t n)
 {
-	const struct tr_limits	*l;
+	struct tr_span	*s;
+	int		 rc;
+
+	if ((s = span_recording(h)) == NULL)
+		return (TRACING_OK);
+	rc = TRACING_ERR_INVALID;
+	if (name != NULL && (n == 0 || attrs != NULL))
+		rc = event_add(s, name, ts, attrs, n);
+	tr_span_release(s);
+	return (rc);
+}
+
+static int
+link_add(struct tr_span *s, const struct tracing_context *ctx,
+    const struct tracing_attr *attrs, size_t n)
+{
+	const struct tr_limits	*l = span_limits(s);
 	struct tr_link		*lk, *nl;
 	uint32_t		 ncap;
 	size_t			 i;
 	int			 rc;
 
-	if (s == NULL || !s->recording || s->ended)
-		return (TRACING_OK);
-	if (ctx == NULL || !ctx->sc.valid || (n > 0 && attrs == NULL))
-		return (TRACING_ERR_INVALID);
-	l = span_limits(s);
 	if (s->nlinks >= l->link_count) {
 		s->dropped_links++;
 		return (TRACING_ERR_LIMIT);
@@ -367,23 +472,46 @@ tracing_span_add_link(struct tracing_span *s,
 }
 
 int
-tracing_span_set_status(struct tracing_span *s, int code, const char *desc)
+tracing_span_add_link(struct tracing_span *h,
+    const struct tracing_context *ctx, const struct tracing_attr *attrs,
+    size_t n)
 {
-	if (s == NULL || !s->recording || s->ended)
+	struct tr_span	*s;
+	int		 rc;
+
+	if ((s = span_recording(h)) == NULL)
 		return (TRACING_OK);
+	rc = TRACING_ERR_INVALID;
+	if (ctx != NULL && ctx->sc.valid && (n == 0 || attrs != NULL))
+		rc = link_add(s, ctx, attrs, n);
+	tr_span_release(s);
+	return (rc);
+}
+
+int
+tracing_span_set_status(struct tracing_span *h, int code, const char *desc)
+{
+	struct tr_span	*s;
+	int		 rc;
+
+	if ((s = span_recording(h)) == NULL)
+		return (TRACING_OK);
+	rc = TRACING_OK;
+	/* Unset is ignored, Ok is final, a description only with Error. */
 	if (code != TRACING_STATUS_UNSET && code != TRACING_STATUS_OK &&
 	    code != TRACING_STATUS_ERROR)
-		return (TRACING_ERR_INVALID);
-	/* Unset is ignored, Ok is final, a description only with Error. */
-	if (code == TRACING_STATUS_UNSET || s->status == TRACING_STATUS_OK)
-		return (TRACING_OK);
-	s->status = (uint8_t)code;
-	s->status_desc = NULL;
-	if (code == TRACING_STATUS_ERROR && desc != NULL && desc[0] != '\0' &&
-	    (s->status_desc = tr_arena_strndup(&s->arena, desc,
-	    strlen(desc))) == NULL)
-		return (TRACING_ERR_NOMEM);
-	return (TRACING_OK);
+		rc = TRACING_ERR_INVALID;
+	else if (code != TRACING_STATUS_UNSET &&
+	    s->status != TRACING_STATUS_OK) {
+		s->status = (uint8_t)code;
+		s->status_desc = NULL;
+		if (code == TRACING_STATUS_ERROR && desc != NULL &&
+		    desc[0] != '\0' && (s->status_desc =
+		    tr_arena_strndup(&s->arena, desc, strlen(desc))) == NULL)
+			rc = TRACING_ERR_NOMEM;
+	}
+	tr_span_release(s);
+	return (rc);
 }
 
 int
@@ -406,48 +534,77 @@ tracing_span_record_exception(struct tracing_span *s, const char *type,
 }
 
 int
-tracing_span_update_name(struct tracing_span *s, const char *name)
+tracing_span_update_name(struct tracing_span *h, const char *name)
 {
-	char	*n;
+	struct tr_span	*s;
+	char		*n;
+	int		 rc;
 
-	if (s == NULL || !s->recording || s->ended)
+	if ((s = span_recording(h)) == NULL)
 		return (TRACING_OK);
-	if (name == NULL)
-		return (TRACING_ERR_INVALID);
-	if ((n = tr_arena_strndup(&s->arena, name, strlen(name))) == NULL)
-		return (TRACING_ERR_NOMEM);
-	s->name = n;
-	return (TRACING_OK);
+	rc = TRACING_ERR_INVALID;
+	if (name != NULL) {
+		rc = TRACING_ERR_NOMEM;
+		if ((n = tr_arena_strndup(&s->arena, name, strlen(name))) !=
+		    NULL) {
+			s->name = n;
+			rc = TRACING_OK;
+		}
+	}
+	tr_span_release(s);
+	return (rc);
 }
 
 int
-tracing_span_is_recording(const struct tracing_span *s)
+tracing_span_is_recording(const struct tracing_span *h)
 {
-	return (s != NULL && s->recording && !s->ended);
+	struct tr_span	*s;
+	int		 r;
+
+	if ((s = tr_span_acquire(h, TR_LIVE)) == NULL)
+		return (0);
+	r = s->recording;
+	tr_span_release(s);
+	return (r);
 }
 
 int
-tracing_span_is_sampled(const struct tracing_span *s)
+tracing_span_is_sampled(const struct tracing_span *h)
 {
-	return (s != NULL && (s->sc.flags & TRACE_FLAG_SAMPLED) != 0);
+	struct tr_span	*s;
+	int		 r;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (0);
+	r = (s->sc.flags & TRACE_FLAG_SAMPLED) != 0;
+	tr_span_release(s);
+	return (r);
 }
 
 void
-tracing_span_trace_id(const struct tracing_span *s, uint8_t out[16])
+tracing_span_trace_id(const struct tracing_span *h, uint8_t out[16])
 {
-	if (s == NULL)
+	struct tr_span	*s;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL) {
 		memset(out, 0, 16);
-	else
-		memcpy(out, s->sc.trace_id, 16);
+		return;
+	}
+	memcpy(out, s->sc.trace_id, 16);
+	tr_span_release(s);
 }
 
 void
-tracing_span_span_id(const struct tracing_span *s, uint8_t out[8])
+tracing_span_span_id(const struct tracing_span *h, uint8_t out[8])
 {
-	if (s == NULL)
+	struct tr_span	*s;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL) {
 		memset(out, 0, 8);
-	else
-		memcpy(out, s->sc.span_id, 8);
+		return;
+	}
+	memcpy(out, s->sc.span_id, 8);
+	tr_span_release(s);
 }
 
 void
@@ -468,45 +625,90 @@ tracing_span_span_id_hex(const struct tracing_span *s, char out[17])
 	tr_hex_encode(id, 8, out);
 }
 
+/*
+ * Read access. A string returned points into the span and stays valid
+ * until the span ends (a batch's span: until the export call returns).
+ */
 const char *
-tracing_span_name(const struct tracing_span *s)
+tracing_span_name(const struct tracing_span *h)
 {
-	return (s != NULL && s->name != NULL ? s->name : "");
+	struct tr_span	*s;
+	const char	*n;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return ("");
+	n = s->name != NULL ? s->name : "";
+	tr_span_release(s);
+	return (n);
 }
 
 int
-tracing_span_kind(const struct tracing_span *s)
+tracing_span_kind(const struct tracing_span *h)
 {
-	return (s != NULL ? s->kind : 0);
-}
+	struct tr_span	*s;
+	int		 k;
 
-uint64_t
-tracing_span_start_time(const struct tracing_span *s)
-{
-	return (s != NULL ? s->start : 0);
-}
-
-uint64_t
-tracing_span_end_time(const struct tracing_span *s)
-{
-	return (s != NULL ? s->end : 0);
-}
-
-int
-tracing_span_status(const struct tracing_span *s, const char **desc)
-{
-	if (desc != NULL)
-		*desc = s != NULL ? s->status_desc : NULL;
-	return (s != NULL ? s->status : TRACING_STATUS_UNSET);
-}
-
-int
-tracing_span_parent_span_id(const struct tracing_span *s, uint8_t out[8])
-{
-	if (s == NULL || !s->has_parent) {
-		memset(out, 0, 8);
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
 		return (0);
-	}
-	memcpy(out, s->parent_id, 8);
-	return (1);
+	k = s->kind;
+	tr_span_release(s);
+	return (k);
+}
+
+uint64_t
+tracing_span_start_time(const struct tracing_span *h)
+{
+	struct tr_span	*s;
+	uint64_t	 t;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (0);
+	t = s->start;
+	tr_span_release(s);
+	return (t);
+}
+
+uint64_t
+tracing_span_end_time(const struct tracing_span *h)
+{
+	struct tr_span	*s;
+	uint64_t	 t;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (0);
+	t = s->end;
+	tr_span_release(s);
+	return (t);
+}
+
+int
+tracing_span_status(const struct tracing_span *h, const char **desc)
+{
+	struct tr_span	*s;
+	int		 st;
+
+	if (desc != NULL)
+		*desc = NULL;
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (TRACING_STATUS_UNSET);
+	if (desc != NULL)
+		*desc = s->status_desc;
+	st = s->status;
+	tr_span_release(s);
+	return (st);
+}
+
+int
+tracing_span_parent_span_id(const struct tracing_span *h, uint8_t out[8])
+{
+	struct tr_span	*s;
+	int		 has;
+
+	memset(out, 0, 8);
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (0);
+	if ((has = s->has_parent))
+		memcpy(out, s->parent_id, 8);
+	tr_span_release(s);
+	return (has);
 }

@@ -155,8 +155,12 @@ struct tr_link {
 #define SPAN_INLINE_ARENA	1536
 #define SPAN_SPARE_MAX		512
 
-struct tracing_span {
+struct tr_slot;
+
+struct tr_span {
 	struct tracing_tracer	*tracer;
+	struct tr_slot		*slot;		/* handle.c: owned for life */
+	uint32_t		 slot_idx;
 	struct tr_spanctx	 sc;
 	uint8_t			 parent_id[8];
 	uint8_t			 has_parent;
@@ -180,13 +184,41 @@ struct tracing_span {
 	uint32_t		 links_cap;
 	uint32_t		 dropped_links;
 	struct tr_arena		 arena;
-	struct tracing_span	*spare_next;	/* on the provider's list */
+	struct tr_span	*spare_next;	/* on the provider's list */
 	/* Recording spans carry SPAN_INLINE_ARENA bytes after this. */
 	char			 inline_mem[];
 };
 
-void	tr_span_free(struct tracing_span *);
+void	tr_span_free(struct tr_span *);
 void	tr_span_spares_free(struct tracing_provider *);
+
+/* span.c: a span's context, copied out under its lock. */
+struct tr_spancopy {
+	struct tr_spanctx	 sc;
+	char			*ts;		/* NULL, buf or the heap */
+	char			 buf[TRACESTATE_MAX_LEN + 1];
+};
+
+int	tr_span_copy(const struct tracing_span *, struct tr_spancopy *);
+void	tr_spancopy_cleanup(struct tr_spancopy *);
+
+/*
+ * handle.c: span handles (struct tracing_span * in the API) are a slot
+ * number and a generation; see handle.c.
+ */
+#define TR_ANY		0	/* live or ended (an exporter's batch) */
+#define TR_LIVE		1	/* not ended */
+
+int			 tr_slot_attach(struct tr_span *);
+void			 tr_slot_detach(struct tr_span *);
+struct tracing_span	*tr_handle_open(struct tr_span *);
+void			 tr_handle_close(struct tr_span *);
+struct tracing_span	*tr_handle(const struct tr_span *);
+struct tr_span		*tr_span_acquire(const struct tracing_span *, int);
+void			 tr_span_release(struct tr_span *);
+struct tr_span		*tr_span_peek(const struct tracing_span *);
+void			 tr_handle_fork_child(void);
+size_t			 tr_handle_chunks(void);
 
 /* Baggage members, heap-allocated. */
 struct tr_bag {
@@ -331,11 +363,11 @@ struct tracing_exporter {
 };
 
 struct tracing_batch {
-	struct tracing_span	**spans;
+	struct tr_span	**spans;
 	size_t			  n;
 	struct tr_resource	 *resource;
 	uint64_t		  deadline;
-	volatile int		 *abort;
+	int			 *abort;	/* atomic */
 	/* Filled in by the built-in exporters. */
 	unsigned int		  retries;
 	uint64_t		  rejected;
@@ -390,11 +422,13 @@ struct tr_processor;
 
 int	tr_processor_alloc(struct tr_processor **, struct tracing_provider *);
 void	tr_processor_free(struct tr_processor *);
-void	tr_processor_on_end(struct tr_processor *, struct tracing_span *);
+void	tr_processor_on_end(struct tr_processor *, struct tr_span *);
 int	tr_processor_start(struct tr_processor *);
 int	tr_processor_flush(struct tr_processor *, unsigned int);
 int	tr_processor_shutdown(struct tr_processor *, unsigned int);
 void	tr_processor_stats(struct tr_processor *, struct tracing_stats *);
+void	tr_processor_fork_child(void);
+int	tr_processor_busy(struct tr_processor *);
 
 int	tr_exporter_export(struct tracing_exporter *, struct tracing_batch *);
 void	tr_curl_global_init_once(void);
@@ -416,13 +450,14 @@ struct tracing_provider {
 	pthread_mutex_t		 lock;		/* tracers list */
 	struct tracing_tracer	*tracers;
 	pthread_mutex_t		 spare_lock;
-	struct tracing_span	*spare;		/* ended recording spans */
+	struct tr_span	*spare;		/* ended recording spans */
 	size_t			 nspare;
 	unsigned int		 spare_gen;	/* fork generation */
 	unsigned int		 resource_gen;	/* fork generation */
 	uint64_t		 started;	/* atomics */
 	uint64_t		 ended;
-	int			 shutdown;
+	int			 shutdown;	/* atomic */
+	int			 exporter_down;	/* its shutdown op ran */
 };
 
 #endif /* !TRACING_PRIVATE_H */

@@ -6,8 +6,9 @@ Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE) and answers
 POST /v1/traces with the next scripted response, 200 with an empty body
 when the script is empty. Control:
   POST /__script   body: one response per line, "STATUS[|Header: v|...][|body=HEX]"
-  GET  /__log      one line per request: "time path ctype cenc len plen hdrs host"
-                   (plen: the protobuf length after gunzip, or -1; host: the
+  GET  /__log      one line per request: "time path ctype cenc len plen hdrs port host"
+                   (plen: the protobuf length after gunzip, or -1; port: the
+                   client's TCP port, which tells connections apart; host: the
                    Host header, which tells failover endpoints apart)
 Exits when its parent closes stdin.
 """
@@ -63,9 +64,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hdrs = ",".join("%s=%s" % (k.lower(), v) for k, v in self.headers.items()
                         if k.lower().startswith("x-"))
         with lock:
-            log.append("%.3f %s %s %s %d %d %s %s" % (time.time(), self.path, ctype,
-                                                      cenc, len(data), plen, hdrs or "-",
-                                                      self.headers.get("Host", "-")))
+            log.append("%.3f %s %s %s %d %d %s %d %s" % (time.time(), self.path, ctype,
+                                                         cenc, len(data), plen, hdrs or "-",
+                                                         self.client_address[1],
+                                                         self.headers.get("Host", "-")))
             spec = script.pop(0) if script else "200"
         parts = spec.split("|")
         status = int(parts[0])

@@ -80,15 +80,15 @@ done
 # The public archive: only the API in tracing.h is global, and all of it is
 # there (export-check and bench-export, users of the public header alone,
 # link it: a private symbol they used would fail the build).
-lib="$out/libtracing.a"
+lib="$out/libcotel.a"
 if [ -n "$tests" ]; then
 	extra=$(nm -g --defined-only "$lib" 2>&1 | awk 'NF == 3 { print $3 }' |
 	    grep -v '^tracing_')
 	if [ -f "$lib" ] && [ -z "$extra" ]; then
-		tap ok "libtracing.a: no global symbol outside the tracing_* API"
+		tap ok "libcotel.a: no global symbol outside the tracing_* API"
 	else
 		echo "$extra" | head -20 >&2
-		tap not-ok "libtracing.a: global symbols outside the tracing_* API"
+		tap not-ok "libcotel.a: global symbols outside the tracing_* API"
 	fi
 	hdr="$src/include/tracing.h"
 	missing=$(grep -oE '\btracing_[a-z0-9_]+\(' "$hdr" | tr -d '(' |
@@ -98,10 +98,104 @@ if [ -n "$tests" ]; then
 		    grep -qx "$f" || echo "$f"
 	done)
 	if [ -z "$missing" ]; then
-		tap ok "libtracing.a: every function tracing.h declares is defined"
+		tap ok "libcotel.a: every function tracing.h declares is defined"
 	else
-		tap not-ok "libtracing.a: declared but not defined:" $missing
+		tap not-ok "libcotel.a: declared but not defined:" $missing
 	fi
+fi
+
+# The product: the shared library's exports, its ABI against the baseline,
+# and an install into a prefix that the examples, the README's usage
+# example and the man pages are checked against (plain builds only).
+if [ -n "$tests" ] && [ -z "$sanitize" ] && [ "${TRACING_PRODUCT_CHECKS:-1}" = 1 ]; then
+	so=$(ls "$out"/libcotel.so.*.*.* 2>/dev/null | head -1)
+	extra=$(nm -D --defined-only "$so" 2>&1 | awk 'NF == 3 { print $3 }' |
+	    grep -v '^tracing_' | grep -v '^COTEL_')
+	vers=$(objdump -T "$so" 2>/dev/null | awk '/ tracing_/ { print $(NF-1) }' |
+	    sort -u | tr '\n' ' ')
+	if [ -n "$so" ] && [ -z "$extra" ] && [ "$vers" = "COTEL_1.0 " ] &&
+	    readelf -d "$so" | grep -q 'SONAME.*\[libcotel\.so\.1\]'; then
+		tap ok "libcotel.so: soname libcotel.so.1, only tracing_* exported, all at COTEL_1.0"
+	else
+		echo "$extra" | head >&2
+		tap not-ok "libcotel.so: soname or exports wrong (versions: $vers)"
+	fi
+	if ! command -v abidiff >/dev/null 2>&1; then
+		skip "ABI against the baseline (abi/)" "abigail-tools missing"
+	elif make -s -C "$src" abi-check >"$logdir/abi.log" 2>&1; then
+		tap ok "ABI: libcotel.so.1 matches the baseline in abi/ (abidiff)"
+	else
+		sed 's/^/# /' "$logdir/abi.log" | head -40 >&2
+		tap not-ok "ABI: libcotel.so.1 differs from the baseline in abi/ (abidiff; make abi-update if on purpose)"
+	fi
+	prefix=$(mktemp -d)
+	if make -s -C "$src" install PREFIX="$prefix" >"$logdir/install.log" 2>&1 &&
+	    [ -f "$prefix/lib/libcotel.so.1" ] && [ -f "$prefix/lib/libcotel.a" ] &&
+	    [ -f "$prefix/include/cotel/tracing.h" ] &&
+	    [ -f "$prefix/lib/pkgconfig/cotel.pc" ] &&
+	    [ -f "$prefix/share/man/man3/cotel_span.3" ] &&
+	    [ -f "$prefix/share/man/man3/tracing_span_start.3" ]; then
+		tap ok "make install PREFIX=...: library, soname link, archive, header, cotel.pc, man pages and their links"
+	else
+		cat "$logdir/install.log" >&2
+		tap not-ok "make install PREFIX=... is incomplete"
+	fi
+	"$src/examples/run.sh" "$prefix" 2>"$logdir/examples.err" |
+	    while IFS= read -r line; do
+		case $line in
+		"ok "*) echo "ok - examples: ${line#ok * - }" ;;
+		"not ok "*) echo "not ok - examples: ${line#not ok * - }" ;;
+		esac
+	    done >"$logdir/examples.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap ok "${line#ok - }" ;;
+		"not ok - "*) tap not-ok "${line#not ok - }" ;;
+		esac
+	done <"$logdir/examples.tap"
+	grep -q . "$logdir/examples.tap" ||
+	    { tail -20 "$logdir/examples.err" >&2; tap not-ok "examples: run.sh ran nothing"; }
+	# The README's usage example, as written, against the install.
+	readme=$(mktemp -d)
+	awk '/^<!-- usage-example -->/ { on = 1; next }
+	    on && /^```c/ { inb = 1; next }
+	    inb && /^```/ { exit }
+	    inb { print }' "$src/README.md" >"$readme/usage.c"
+	if [ -s "$readme/usage.c" ] &&
+	    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c11 -Wall -Wextra \
+	    -Werror -o "$readme/usage" "$readme/usage.c" \
+	    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs cotel) \
+	    2>"$logdir/usage.err" &&
+	    LD_LIBRARY_PATH="$prefix/lib" OTEL_TRACES_EXPORTER=console \
+	    "$readme/usage" >"$logdir/usage.out" 2>&1 &&
+	    grep -q 'name="GET /orders/{id}"' "$logdir/usage.out"; then
+		tap ok "README: the usage example compiles as written against the install and runs"
+	else
+		cat "$logdir/usage.err" "$logdir/usage.out" 2>/dev/null | head -20 >&2
+		tap not-ok "README: the usage example does not compile or run"
+	fi
+	rm -rf "$readme"
+	MANPATH="$prefix/share/man" man -w tracing_span_start >/dev/null 2>&1 &&
+	    tap ok "man tracing_span_start finds its page in the install" ||
+	    tap not-ok "man tracing_span_start finds no page in the install"
+	"$src/man/check.sh" "$src/man" "$src/include/tracing.h" 2>"$logdir/man.err" |
+	    while IFS= read -r line; do
+		case $line in
+		"ok "*) echo "ok - man: ${line#ok * - }" ;;
+		"not ok "*) echo "not ok - man: ${line#not ok * - }" ;;
+		esac
+	    done >"$logdir/man.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap ok "${line#ok - }" ;;
+		"not ok - "*) tap not-ok "${line#not ok - }" ;;
+		esac
+	done <"$logdir/man.tap"
+	make -s -C "$src" uninstall PREFIX="$prefix" >/dev/null 2>&1
+	left=$(find "$prefix" -type f | head -5)
+	[ -z "$left" ] && tap ok "make uninstall removes every installed file" ||
+	    tap not-ok "make uninstall left: $left"
+	rm -rf "$prefix"
 fi
 
 if [ -n "$tests" ]; then

@@ -246,8 +246,8 @@ main(void)
 	    "exception.stacktrace", "trace"),
 	    "events with attributes, the exception event");
 	ok(ps->n_links == 1 && memcmp(ps->links[0]->trace_id.data,
-	    s2->sc.trace_id, 16) == 0 && memcmp(ps->links[0]->span_id.data,
-	    s2->sc.span_id, 8) == 0 &&
+	    tr_span_peek(s2)->sc.trace_id, 16) == 0 &&
+	    memcmp(ps->links[0]->span_id.data, tr_span_peek(s2)->sc.span_id, 8) == 0 &&
 	    strcmp(ps->links[0]->trace_state, "lk=lv") == 0 &&
 	    ps->links[0]->n_attributes == 1 && ps->links[0]->flags ==
 	    (0x03 | 0x100), "link: ids, tracestate, attributes, flags");
@@ -260,10 +260,11 @@ main(void)
 
 	/* Two scopes in one batch (encoded by hand through a batch). */
 	s3 = tracing_span_start(t1, "third", TRACING_SPAN_PRODUCER, NULL, 60);
-	s2->end = 70;
-	s3->end = 80;
+	tr_span_peek(s2)->end = 70;
+	tr_span_peek(s3)->end = 80;
 	{
-		struct tracing_span	*sp[2] = { s2, s3 };
+		struct tr_span		*sp[2] = { tr_span_peek(s2),
+					    tr_span_peek(s3) };
 		struct tracing_batch	 b = { sp, 2, &p->resource, 0, NULL,
 					    0, 0, 0 };
 

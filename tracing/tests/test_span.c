@@ -16,6 +16,9 @@
 #include "tracing.h"
 #include "tracing_private.h"
 
+/* The span behind a handle, to look inside it. */
+#define SP(h)	tr_span_peek(h)
+
 static struct tracing_span	*kept;
 
 static int
@@ -85,24 +88,24 @@ main(void)
 
 	s = tracing_span_start(t, "op", TRACING_SPAN_SERVER, NULL, 1000);
 	ok(s != NULL && tracing_span_is_recording(s) &&
-	    tracing_span_is_sampled(s) && s->start == 1000 &&
-	    (s->sc.flags & 0x02) && !s->has_parent,
+	    tracing_span_is_sampled(s) && SP(s)->start == 1000 &&
+	    (SP(s)->sc.flags & 0x02) && !SP(s)->has_parent,
 	    "root span: recording, sampled, random flag, explicit start");
 	ok(tracing_span_set_str(s, "k", "v1") == TRACING_OK &&
 	    tracing_span_set_str(s, "k", "v2") == TRACING_OK &&
-	    s->attrs.count == 1 && strcmp(s->attrs.a[0].v.s, "v2") == 0,
+	    SP(s)->attrs.count == 1 && strcmp(SP(s)->attrs.a[0].v.s, "v2") == 0,
 	    "setting a key again replaces its value");
 	ok(tracing_span_set_bool(s, "b", 1) == TRACING_OK &&
 	    tracing_span_set_int(s, "i", -5) == TRACING_OK &&
 	    tracing_span_set_double(s, "d", 2.5) == TRACING_OK &&
-	    s->attrs.count == 4 && s->attrs.a[2].v.i == -5,
+	    SP(s)->attrs.count == 4 && SP(s)->attrs.a[2].v.i == -5,
 	    "bool, int and double attributes");
 	arr.key = "arr";
 	arr.type = TRACING_ATTR_STRING_ARRAY;
 	arr.n = 2;
 	arr.v.sa = sa;
 	ok(tracing_span_set_attr(s, &arr) == TRACING_OK &&
-	    (a = tr_attrs_find(&s->attrs, "arr", 3)) != NULL && a->n == 2 &&
+	    (a = tr_attrs_find(&SP(s)->attrs, "arr", 3)) != NULL && a->n == 2 &&
 	    strcmp(a->v.sa[1], sa[1]) == 0, "string array attribute");
 	ok(tracing_span_set_str(s, "", "x") == TRACING_ERR_INVALID &&
 	    tracing_span_set_str(s, NULL, "x") == TRACING_ERR_INVALID &&
@@ -120,19 +123,19 @@ main(void)
 	ok(tracing_span_status(s, &desc) == TRACING_STATUS_OK &&
 	    desc == NULL, "status ok is final, without a description");
 	ok(tracing_span_record_exception(s, "IOError", "disk full", NULL, 5) ==
-	    TRACING_OK && s->nevents == 1 &&
-	    strcmp(s->events[0].name, "exception") == 0 &&
-	    s->events[0].ts == 5 &&
-	    (a = tr_attrs_find(&s->events[0].attrs, "exception.type", 14)) !=
+	    TRACING_OK && SP(s)->nevents == 1 &&
+	    strcmp(SP(s)->events[0].name, "exception") == 0 &&
+	    SP(s)->events[0].ts == 5 &&
+	    (a = tr_attrs_find(&SP(s)->events[0].attrs, "exception.type", 14)) !=
 	    NULL && strcmp(a->v.s, "IOError") == 0 &&
-	    (a = tr_attrs_find(&s->events[0].attrs, "exception.message",
+	    (a = tr_attrs_find(&SP(s)->events[0].attrs, "exception.message",
 	    17)) != NULL && strcmp(a->v.s, "disk full") == 0,
 	    "record_exception: an \"exception\" event with type and message");
 	c = tracing_span_start_child(t, "child", TRACING_SPAN_CLIENT, s, 0);
 	tracing_span_trace_id(s, id);
-	ok(c != NULL && memcmp(c->sc.trace_id, id, 16) == 0 &&
-	    c->has_parent && !c->parent_remote &&
-	    memcmp(c->parent_id, s->sc.span_id, 8) == 0,
+	ok(c != NULL && memcmp(SP(c)->sc.trace_id, id, 16) == 0 &&
+	    SP(c)->has_parent && !SP(c)->parent_remote &&
+	    memcmp(SP(c)->parent_id, SP(s)->sc.span_id, 8) == 0,
 	    "child span: same trace, parent is the span, local");
 	tracing_span_end(c, 500);
 	tracing_span_end(s, 0);
@@ -150,27 +153,27 @@ main(void)
 		tracing_span_set_int(s, k, i);
 	}
 	tracing_span_set_int(s, "k0", 42);
-	ok(s->attrs.count == 3 && s->attrs.dropped == 2 &&
-	    s->attrs.a[0].v.i == 42,
+	ok(SP(s)->attrs.count == 3 && SP(s)->attrs.dropped == 2 &&
+	    SP(s)->attrs.a[0].v.i == 42,
 	    "attribute count limit 3: 2 dropped, existing keys still update");
 	tracing_span_set_str(s, "k1", "abcdefgh");
-	ok(s->attrs.a[1].n == 4 && strcmp(s->attrs.a[1].v.s, "abcd") == 0,
+	ok(SP(s)->attrs.a[1].n == 4 && strcmp(SP(s)->attrs.a[1].v.s, "abcd") == 0,
 	    "value length limit 4 truncates strings");
 	tracing_span_set_str(s, "k2", "\xc3\xa9\xc3\xa9\xc3\xa9");
-	ok(s->attrs.a[2].n == 4, "truncation keeps whole UTF-8 characters");
+	ok(SP(s)->attrs.a[2].n == 4, "truncation keeps whole UTF-8 characters");
 	ea[0] = TRACING_ATTR_STR("a", "1");
 	ea[1] = TRACING_ATTR_STR("b", "2");
 	for (i = 0; i < 4; i++)
 		tracing_span_add_event(s, "ev", 0, ea, 2);
-	ok(s->nevents == 2 && s->dropped_events == 2 &&
-	    s->events[0].attrs.count == 1 && s->events[0].attrs.dropped == 1,
+	ok(SP(s)->nevents == 2 && SP(s)->dropped_events == 2 &&
+	    SP(s)->events[0].attrs.count == 1 && SP(s)->events[0].attrs.dropped == 1,
 	    "event limit 2: 2 dropped; event attribute limit 1: 1 dropped");
 	tracing_context_alloc(&ctx);
 	tracing_context_set_span(ctx, s);
 	tracing_span_add_link(s, ctx, ea, 2);
 	tracing_span_add_link(s, ctx, ea, 2);
-	ok(s->nlinks == 1 && s->dropped_links == 1 &&
-	    s->links[0].attrs.dropped == 1,
+	ok(SP(s)->nlinks == 1 && SP(s)->dropped_links == 1 &&
+	    SP(s)->links[0].attrs.dropped == 1,
 	    "link limit 1: 1 dropped; link attribute limit 1: 1 dropped");
 	tracing_context_reset(ctx);
 	ok(tracing_span_add_link(s, ctx, NULL, 0) == TRACING_ERR_INVALID,
@@ -188,7 +191,7 @@ main(void)
 	    !tracing_span_is_sampled(s) &&
 	    memcmp(id, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) != 0 &&
 	    tracing_span_set_str(s, "k", "v") == TRACING_OK &&
-	    s->attrs.count == 0, "always_off: non-recording span with ids");
+	    SP(s)->attrs.count == 0, "always_off: non-recording span with ids");
 	tracing_span_end(s, 0);
 	tracing_provider_free(p);
 
