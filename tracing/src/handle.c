@@ -170,22 +170,25 @@ tr_slot_detach(struct tr_span *s)
 /*
  * A span starts in its block: a new odd generation. The block's fields are
  * written before the release store, so whoever is handed the handle sees
- * them.
+ * them. No lock: no handle of the slot is valid now (the generation is
+ * even), and a stale one that holds the lock reads only the generation,
+ * which matches neither the old value nor the new.
  */
 struct tracing_span *
 tr_handle_open(struct tr_span *s)
 {
 	struct tr_slot	*sl = s->slot;
+	uintptr_t	 h;
 	uint32_t	 gen;
 
-	slot_lock(sl);
 	gen = __atomic_load_n(&sl->gen, __ATOMIC_RELAXED);
 	gen += (gen & 1) ? 2 : 1;
 	if ((gen & H_GEN_MASK) == 0)	/* skip a handle of value idx+1 */
 		gen += 2;
 	__atomic_store_n(&sl->gen, gen, __ATOMIC_RELEASE);
-	slot_unlock(sl);
-	return (tr_handle(s));
+	h = (((uintptr_t)gen & H_GEN_MASK) << H_IDX_BITS) |
+	    ((uintptr_t)s->slot_idx + 1);
+	return ((struct tracing_span *)h);
 }
 
 /* The handle of a span as it is now (live, or ended and in a batch). */

@@ -36,6 +36,8 @@
  * is returned at the deadline, and the thread is joined later by
  * tr_processor_free(): an exporter that ignores the abort delays the free,
  * never the shutdown. Whatever is left in the queue is counted as dropped.
+ * A drain or flush in time in which an export failed for good returns
+ * TRACING_ERR_EXPORT (the spans are counted as dropped in the stats).
  * A second shutdown returns TRACING_ERR_STATE. Force flush waits in the same
  * way. With no export thread in this process, both start one (whatever
  * TRACING_AUTOSTART says: an explicit flush asks for an export, and only a
@@ -452,13 +454,14 @@ export_thread(void *arg)
 static int
 drain_sync(struct tr_processor *p, unsigned int timeout_ms)
 {
-	uint64_t	end;
+	uint64_t	end, failures;
 	size_t		n;
 	int		rc;
 
 	end = tracing_now() + (uint64_t)timeout_ms * 1000000ULL;
 	rc = TRACING_OK;
 	(void)pthread_mutex_lock(&p->lock);
+	failures = p->failures;
 	while (p->count > 0) {
 		if (tracing_now() >= end) {
 			rc = TRACING_ERR_TIMEOUT;
@@ -467,6 +470,8 @@ drain_sync(struct tr_processor *p, unsigned int timeout_ms)
 		n = pop_batch(p);
 		export_batch(p, p->out, n, end);
 	}
+	if (rc == TRACING_OK && p->failures != failures)
+		rc = TRACING_ERR_EXPORT;
 	(void)pthread_mutex_unlock(&p->lock);
 	if (rc == TRACING_OK && tracing_now() > end)
 		rc = TRACING_ERR_TIMEOUT;
@@ -508,7 +513,7 @@ int
 tr_processor_flush(struct tr_processor *p, unsigned int timeout_ms)
 {
 	struct timespec	dl;
-	uint64_t	req;
+	uint64_t	req, failures;
 	int		rc;
 
 	if (p == NULL || p->simple)
@@ -519,9 +524,12 @@ tr_processor_flush(struct tr_processor *p, unsigned int timeout_ms)
 	if (!thread_for(p))
 		return (drain_sync(p, timeout_ms));
 	(void)pthread_mutex_lock(&p->lock);
+	failures = p->failures;
 	req = ++p->flush_req;
 	(void)pthread_cond_signal(&p->work);
 	rc = wait_done(p, &dl, req, 0);
+	if (rc == TRACING_OK && p->failures != failures)
+		rc = TRACING_ERR_EXPORT;
 	(void)pthread_mutex_unlock(&p->lock);
 	return (rc);
 }
@@ -530,11 +538,15 @@ int
 tr_processor_shutdown(struct tr_processor *p, unsigned int timeout_ms)
 {
 	struct timespec	dl;
+	uint64_t	failures;
 	int		ret, here;
 
 	if (p == NULL)
 		return (TRACING_OK);
 	deadline_in(&dl, timeout_ms);
+	(void)pthread_mutex_lock(&p->lock);
+	failures = p->failures;
+	(void)pthread_mutex_unlock(&p->lock);
 	(void)pthread_mutex_lock(&start_lock);
 	if (p->shutdown) {
 		(void)pthread_mutex_unlock(&start_lock);
@@ -574,6 +586,9 @@ out:
 	(void)pthread_mutex_lock(&p->lock);
 	if (p->ring != NULL)
 		drop_queue(p, 1);
+	/* Drained in time, but an export failed: say so. */
+	if (ret == TRACING_OK && p->failures != failures)
+		ret = TRACING_ERR_EXPORT;
 	(void)pthread_mutex_unlock(&p->lock);
 	return (ret);
 }

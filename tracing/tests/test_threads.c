@@ -34,6 +34,7 @@ static pthread_barrier_t	 barrier;
 static struct tracing_tracer	*tracer;
 static struct tracing_span	*shared;
 static unsigned int		 export_sleep_ms;
+static int			 export_fail;
 static size_t			 nexported;
 static pthread_mutex_t		 mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -65,6 +66,8 @@ slow_export(void *arg, const struct tracing_batch *b)
 		(void)tracing_span_name(tracing_batch_span(b, i));
 	if (export_sleep_ms > 0)
 		sleep_ms(export_sleep_ms);
+	if (export_fail)
+		return (TRACING_ERR_EXPORT);
 	pthread_mutex_lock(&mu);
 	nexported += tracing_batch_count(b);
 	pthread_mutex_unlock(&mu);
@@ -375,6 +378,19 @@ test_timeouts(void)
 	    (unsigned long long)d);
 	tracing_provider_free(p);
 	export_sleep_ms = 0;
+
+	/* In time, but the export failed: not OK either. */
+	p = provider("true");
+	tracer = tracing_provider_tracer(p, "timeouts", NULL);
+	export_fail = 1;
+	tracing_span_end(tracing_span_start(tracer, "s", 1, NULL, 0), 0);
+	rc = tracing_provider_force_flush(p, 1000);
+	tracing_span_end(tracing_span_start(tracer, "s", 1, NULL, 0), 0);
+	ok(rc == TRACING_ERR_EXPORT &&
+	    tracing_provider_shutdown(p, 1000) == TRACING_ERR_EXPORT,
+	    "a flush and a shutdown whose export failed: TRACING_ERR_EXPORT");
+	tracing_provider_free(p);
+	export_fail = 0;
 }
 
 static size_t
