@@ -99,6 +99,7 @@ static int	 running_here(struct tr_processor *);
 
 /* Starts and fork re-initialisation, process-wide. */
 static pthread_mutex_t	start_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t		threads_started;	/* atomic, for the tests */
 static size_t	 pop_batch(struct tr_processor *);
 static void	 deadline_in(struct timespec *, unsigned int);
 static void	 cond_init_monotonic(pthread_cond_t *);
@@ -276,7 +277,15 @@ start_locked(struct tr_processor *p)
 	}
 	__atomic_store_n(&p->gen, gen, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->running, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&threads_started, 1, __ATOMIC_RELAXED);
 	return (TRACING_OK);
+}
+
+/* Export threads this process has started. */
+uint64_t
+tr_processor_threads_started(void)
+{
+	return (__atomic_load_n(&threads_started, __ATOMIC_RELAXED));
 }
 
 void

@@ -429,6 +429,7 @@ int	tr_processor_shutdown(struct tr_processor *, unsigned int);
 void	tr_processor_stats(struct tr_processor *, struct tracing_stats *);
 void	tr_processor_fork_child(void);
 int	tr_processor_busy(struct tr_processor *);
+uint64_t	tr_processor_threads_started(void);
 
 int	tr_exporter_export(struct tracing_exporter *, struct tracing_batch *);
 void	tr_curl_global_init_once(void);

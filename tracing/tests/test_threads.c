@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 
 #include <curl/curl.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,23 +199,6 @@ test_shared_span(void)
 	tracing_provider_free(p);
 }
 
-static int
-count_threads(void)
-{
-	DIR		*d;
-	struct dirent	*e;
-	int		 n;
-
-	if ((d = opendir("/proc/self/task")) == NULL)
-		return (-1);
-	n = 0;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (n);
-}
-
 static void *
 first_end(void *arg)
 {
@@ -243,12 +225,13 @@ static void
 test_start_once(void)
 {
 	pthread_t	th[NTHREADS];
-	int		before, after, round, once;
+	uint64_t	before, after;
+	int		round, once;
 	long		i;
 
 	once = 1;
 	for (round = 0; round < 20 && once; round++) {
-		before = count_threads();
+		before = tr_processor_threads_started();
 		racing = provider("true");
 		tracer = tracing_provider_tracer(racing, "threads", NULL);
 		pthread_barrier_init(&barrier, NULL, NTHREADS);
@@ -257,10 +240,11 @@ test_start_once(void)
 		for (i = 0; i < NTHREADS; i++)
 			pthread_join(th[i], NULL);
 		pthread_barrier_destroy(&barrier);
-		after = count_threads();
+		after = tr_processor_threads_started();
 		if (after != before + 1) {
-			fprintf(stderr, "# round %d: %d threads before, %d after\n", round,
-			    before, after);
+			fprintf(stderr, "# round %d: %llu export threads "
+			    "started\n", round,
+			    (unsigned long long)(after - before));
 			once = 0;
 		}
 		pthread_barrier_init(&barrier, NULL, 2);
