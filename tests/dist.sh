@@ -58,6 +58,21 @@ else
 	tail -30 "$tmp/test.err" >&2
 	tap not-ok "the unpacked tarball: $fail of $((pass + fail)) tests failed, status $rc $where"
 fi
+# The README's three commands, into a prefix of the test's (not /usr/local).
+prefix=$tmp/prefix
+if make -s -C "$src" install PREFIX="$prefix" >"$tmp/install.log" 2>&1 &&
+    PKG_CONFIG_PATH=$prefix/lib/pkgconfig cc -o "$tmp/minimal" \
+    "$src/tracing/examples/minimal.c" \
+    $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs cotel) \
+    >>"$tmp/install.log" 2>&1 &&
+    LD_LIBRARY_PATH=$prefix/lib OTEL_TRACES_EXPORTER=console \
+    "$tmp/minimal" >"$tmp/minimal.out" 2>&1 &&
+    grep -q '^span ' "$tmp/minimal.out"; then
+	tap ok "tarball to a running example in 3 commands: tar, make install, cc \$(pkg-config ...)"
+else
+	cat "$tmp/install.log" "$tmp/minimal.out" 2>/dev/null | tail -20 >&2
+	tap not-ok "the README's three commands from the tarball do not give a running example"
+fi
 if [ ! -e "$src/build/tracing/proto" ]; then
 	tap ok "its build fetched no .proto file (the shipped code was used)"
 else
