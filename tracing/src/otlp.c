@@ -142,10 +142,104 @@ pbw_bytes(struct tr_pbw *w, int field, const void *p, size_t n)
 	pbw_tag(w, field, WT_LEN);
 }
 
+/*
+ * UTF-8: the length of the well-formed sequence at p (1 to 4 bytes), or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+ */
+static size_t
+utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t	c = p[0];
+
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		return (n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0);
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return (0);
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return (0);
+		return (3);
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return (0);
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return (0);
+		return (4);
+	}
+	return (0);
+}
+
+/*
+ * The length of s once repaired: every byte that starts no well-formed
+ * sequence becomes U+FFFD (3 bytes). Equal to n when s is valid UTF-8.
+ */
+size_t
+tr_utf8_repaired_len(const char *s, size_t n)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i, k, len;
+
+	for (i = 0; i < n && p[i] < 0x80; i++)
+		;
+	for (len = i; i < n; i += k) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			k = 1;
+			len += 3;
+		} else
+			len += k;
+	}
+	return (len);
+}
+
+/* Writes the repaired s (rlen bytes, from tr_utf8_repaired_len) to d. */
+static void
+utf8_repair(uint8_t *d, const char *s, size_t n)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i, k;
+
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			k = 1;
+			*d++ = 0xef;
+			*d++ = 0xbf;
+			*d++ = 0xbd;
+		} else {
+			memcpy(d, p + i, k);
+			d += k;
+		}
+	}
+}
+
+/*
+ * A string field: OTLP strings must be valid UTF-8 (a strict receiver
+ * refuses the whole request otherwise), so invalid bytes go out as U+FFFD.
+ */
+static void
+pbw_text(struct tr_pbw *w, int field, const char *s, size_t n)
+{
+	size_t	rlen;
+
+	if ((rlen = tr_utf8_repaired_len(s, n)) == n) {
+		pbw_bytes(w, field, s, n);
+		return;
+	}
+	if (!pbw_room(w, rlen))
+		return;
+	w->pos -= rlen;
+	utf8_repair(w->buf + w->pos, s, n);
+	pbw_varint(w, rlen);
+	pbw_tag(w, field, WT_LEN);
+}
+
 static void
 pbw_str(struct tr_pbw *w, int field, const char *s)
 {
-	pbw_bytes(w, field, s, strlen(s));
+	pbw_text(w, field, s, strlen(s));
 }
 
 static void
@@ -197,7 +291,7 @@ pbw_anyvalue(struct tr_pbw *w, const struct tr_attr *a)
 
 	switch (a->type) {
 	case TRACING_ATTR_STRING:
-		pbw_bytes(w, 1, a->v.s, a->n);
+		pbw_text(w, 1, a->v.s, a->n);
 		return;
 	case TRACING_ATTR_BOOL:
 		pbw_uint(w, 2, a->v.b != 0);
@@ -214,7 +308,7 @@ pbw_anyvalue(struct tr_pbw *w, const struct tr_attr *a)
 		m2 = tr_pbw_len(w);
 		switch (a->type) {
 		case TRACING_ATTR_STRING_ARRAY:
-			pbw_bytes(w, 1, a->v.sa[i - 1], a->slens[i - 1]);
+			pbw_text(w, 1, a->v.sa[i - 1], a->slens[i - 1]);
 			break;
 		case TRACING_ATTR_BOOL_ARRAY:
 			pbw_uint(w, 2, a->v.ba[i - 1] != 0);
@@ -245,7 +339,7 @@ tr_pbw_attrs(struct tr_pbw *w, int field, const struct tr_attrs *as)
 		m2 = mark;
 		pbw_anyvalue(w, a);
 		pbw_close(w, 2, m2);
-		pbw_bytes(w, 1, a->key, a->klen);
+		pbw_text(w, 1, a->key, a->klen);
 		pbw_close(w, field, mark);
 	}
 }

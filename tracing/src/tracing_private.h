@@ -390,6 +390,7 @@ const uint8_t	*tr_pbw_data(const struct tr_pbw *);
 void	tr_pbw_reset(struct tr_pbw *);
 void	tr_pbw_attrs(struct tr_pbw *, int, const struct tr_attrs *);
 int	tr_otlp_encode(struct tr_pbw *, const struct tracing_batch *);
+size_t	tr_utf8_repaired_len(const char *, size_t);
 int	tr_otlp_response_parse(const uint8_t *, size_t, int64_t *rejected,
 	    char *msg, size_t msglen);
 

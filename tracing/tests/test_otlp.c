@@ -291,6 +291,48 @@ main(void)
 	tracing_span_end(s3, 80);
 	free(enc);
 
+	/* Invalid UTF-8 goes out repaired: U+FFFD for each bad byte. */
+	ok(tr_utf8_repaired_len("abc", 3) == 3 &&
+	    tr_utf8_repaired_len("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9) == 9 &&
+	    tr_utf8_repaired_len("\xff", 1) == 3 &&
+	    tr_utf8_repaired_len("\xc0\xaf", 2) == 6 &&	/* overlong */
+	    tr_utf8_repaired_len("\xed\xa0\x80", 3) == 9 &&	/* surrogate */
+	    tr_utf8_repaired_len("\xf4\x90\x80\x80", 4) == 12 && /* > U+10FFFF */
+	    tr_utf8_repaired_len("\xe2\x82", 2) == 6,	/* cut short */
+	    "UTF-8 check: valid sequences kept; overlong, surrogate, too "
+	    "large, cut short and stray bytes repaired");
+	s3 = tracing_span_start(t1, "bad\xff name", TRACING_SPAN_SERVER, NULL,
+	    60);
+	tracing_span_set_str(s3, "user_agent.original",
+	    "Mozilla\x80\xc3(x)\xe2\x82\xac");
+	tracing_span_set_str(s3, "k\xfe", "v");
+	tracing_span_add_event(s3, "ev\xc0", 61, NULL, 0);
+	tr_span_peek(s3)->end = 80;
+	{
+		struct tr_span		*sp[1] = { tr_span_peek(s3) };
+		struct tracing_batch	 b = { sp, 1, &p->resource, 0, NULL,
+					    0, 0, 0 };
+
+		enc = NULL;
+		(void)tracing_batch_encode_otlp(&b, &enc, &enclen);
+	}
+	r = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+	    al, enclen, enc);
+	ps = r != NULL ? r->resource_spans[0]->scope_spans[0]->spans[0] : NULL;
+	ok(ps != NULL && strcmp(ps->name, "bad\xef\xbf\xbd name") == 0 &&
+	    kv_str(ps->attributes, ps->n_attributes, "user_agent.original",
+	    "Mozilla\xef\xbf\xbd\xef\xbf\xbd(x)\xe2\x82\xac") &&
+	    kv(ps->attributes, ps->n_attributes, "k\xef\xbf\xbd") != NULL &&
+	    ps->n_events == 1 &&
+	    strcmp(ps->events[0]->name, "ev\xef\xbf\xbd") == 0,
+	    "a span with invalid UTF-8 in its name, an attribute's key and "
+	    "value and an event's name is encoded as valid UTF-8");
+	if (r != NULL)
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
+		    r, al);
+	tracing_span_end(s3, 80);
+	free(enc);
+
 	/* Responses. */
 	{
 		/* partial_success { rejected_spans: 2, error_message: "no" } */
