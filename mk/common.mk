@@ -6,9 +6,12 @@ CC	?= cc
 BUILD	:= $(TOP)/build
 BIN	:= $(TOP)/bin
 
+# Optimisation and hardening: the builder's own CFLAGS when given (Debian's
+# dpkg-buildflags), ours otherwise.
+CFLAGS	?= -g -O2 -fstack-protector-strong
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
 CFLAGS	+= -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
-CFLAGS	+= -fPIC -g -O2 -fstack-protector-strong
+CFLAGS	+= -fPIC
 # Position-independent code that may still call and inline its own functions
 # directly: nothing here is meant to be interposed by another object.
 CFLAGS	+= -fno-semantic-interposition

@@ -434,7 +434,7 @@ main(int argc, char *argv[])
 			usage_cmd(stdout, NULL);
 			return (EX_FOUND);
 		case 'V':
-			printf("tracectl 1.0\n");
+			printf("tracectl %s\n", TRACECTL_VERSION);
 			return (EX_FOUND);
 		case '?':
 			return (usage_error(NULL, NULL));

@@ -10,8 +10,9 @@
 #   check.sh [MANDIR [HEADER]]
 #
 # MANDIR defaults to the directory of this script, HEADER to
-# ../include/tracing.h next to it. groff and man-db are installed with
-# apt-get when missing (as root).
+# ../include/tracing.h next to it. Without groff or man-db (Debian's
+# groff-base and man-db; scripts/deps.sh installs them) it says so and
+# skips.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,16 +32,9 @@ need=()
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "Bail out! ${need[*]} missing, and installing needs root"
-		exit 1
-	fi
-	if ! { apt-get update &&
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y \
-	    --no-install-recommends "${need[@]}"; } >&2; then
-		echo "Bail out! apt-get install ${need[*]} failed"
-		exit 1
-	fi
+	echo "ok 1 - manual pages # SKIP ${need[*]} missing"
+	echo "1..1"
+	exit 0
 fi
 
 shopt -s nullglob
