@@ -209,14 +209,117 @@ void	tr_spancopy_cleanup(struct tr_spancopy *);
 #define TR_ANY		0	/* live or ended (an exporter's batch) */
 #define TR_LIVE		1	/* not ended */
 
+#define TR_SLOT_CHUNK_BITS	10
+#define TR_SLOT_CHUNK		(1U << TR_SLOT_CHUNK_BITS)
+#define TR_SLOT_CHUNKS		8192	/* 8M span blocks at most */
+
+#if UINTPTR_MAX > 0xffffffffU
+#define TR_H_IDX_BITS	32
+#else
+#define TR_H_IDX_BITS	20
+#endif
+#define TR_H_IDX_MASK	((((uintptr_t)1) << TR_H_IDX_BITS) - 1)
+#define TR_H_GEN_MASK	(UINTPTR_MAX >> TR_H_IDX_BITS)
+
+struct tr_slot {
+	uint32_t	 gen;		/* atomic */
+	uint32_t	 lock;		/* atomic: 0 free, 1 held */
+	uint32_t	 next_free;	/* index + 1, on the free stack */
+	struct tr_span	*span;		/* the block that owns the slot */
+};
+
+extern struct tr_slot	*tr_slot_chunks[TR_SLOT_CHUNKS];
+
 int			 tr_slot_attach(struct tr_span *);
 void			 tr_slot_detach(struct tr_span *);
 struct tracing_span	*tr_handle_open(struct tr_span *);
-void			 tr_handle_close(struct tr_span *);
 struct tracing_span	*tr_handle(const struct tr_span *);
-struct tr_span		*tr_span_acquire(const struct tracing_span *, int);
-void			 tr_span_release(struct tr_span *);
 struct tr_span		*tr_span_peek(const struct tracing_span *);
+
+static inline struct tr_slot *
+tr_slot_at(uint32_t idx)
+{
+	struct tr_slot	*c;
+
+	if (idx >= TR_SLOT_CHUNKS * TR_SLOT_CHUNK)
+		return (NULL);
+	c = __atomic_load_n(&tr_slot_chunks[idx >> TR_SLOT_CHUNK_BITS],
+	    __ATOMIC_ACQUIRE);
+	if (c == NULL)
+		return (NULL);
+	return (&c[idx & (TR_SLOT_CHUNK - 1)]);
+}
+
+void	tr_slot_lock_slow(struct tr_slot *);
+
+static inline void
+tr_slot_lock(struct tr_slot *sl)
+{
+	if (__atomic_exchange_n(&sl->lock, 1, __ATOMIC_ACQUIRE) != 0)
+		tr_slot_lock_slow(sl);
+}
+
+static inline void
+tr_slot_unlock(struct tr_slot *sl)
+{
+	__atomic_store_n(&sl->lock, 0, __ATOMIC_RELEASE);
+}
+
+static inline struct tr_slot *
+tr_handle_decode(const struct tracing_span *h, uintptr_t *gen, uint32_t *idx)
+{
+	uintptr_t	v = (uintptr_t)h;
+
+	if ((v & TR_H_IDX_MASK) == 0)
+		return (NULL);
+	*idx = (uint32_t)((v & TR_H_IDX_MASK) - 1);
+	*gen = v >> TR_H_IDX_BITS;
+	return (tr_slot_at(*idx));
+}
+
+/*
+ * The span behind a handle, locked, or NULL when the handle is NULL, stale
+ * or made up. With TR_LIVE, only a span that has not ended.
+ */
+static inline struct tr_span *
+tr_span_acquire(const struct tracing_span *h, int how)
+{
+	struct tr_slot	*sl;
+	struct tr_span	*s;
+	uintptr_t	 hgen;
+	uint32_t	 gen, idx;
+
+	if ((sl = tr_handle_decode(h, &hgen, &idx)) == NULL)
+		return (NULL);
+	tr_slot_lock(sl);
+	gen = __atomic_load_n(&sl->gen, __ATOMIC_ACQUIRE);
+	if ((gen & TR_H_GEN_MASK) != hgen || (how == TR_LIVE && !(gen & 1)) ||
+	    (s = sl->span) == NULL) {
+		tr_slot_unlock(sl);
+		return (NULL);
+	}
+	return (s);
+}
+
+static inline void
+tr_span_release(struct tr_span *s)
+{
+	tr_slot_unlock(s->slot);
+}
+
+/*
+ * Ends a span's life as seen through its handle: called with the span
+ * acquired TR_LIVE; from the even generation on, the creator's handle is
+ * stale and the batch's handle (tr_handle) reads the ended span.
+ */
+static inline void
+tr_handle_close(struct tr_span *s)
+{
+	struct tr_slot	*sl = s->slot;
+
+	__atomic_store_n(&sl->gen, __atomic_load_n(&sl->gen, __ATOMIC_RELAXED) +
+	    1, __ATOMIC_RELEASE);
+}
 void			 tr_handle_fork_child(void);
 size_t			 tr_handle_chunks(void);
 
