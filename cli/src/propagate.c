@@ -4,7 +4,10 @@
  * of service "tracectl" (OTEL_SERVICE_NAME overrides), the root of the
  * order's trace, exported through our tracing library (tracing/) with the
  * standard OTEL_* settings; its W3C context goes out as traceparent. The
- * provider is made on first use; exit flushes it (at most 2 s).
+ * provider is made on first use; exit flushes it (at most 2 s). A context
+ * in the environment (TRACEPARENT, TRACESTATE, BAGGAGE, as a shell script
+ * that is traced itself hands it down) is the parent of those spans: the
+ * orders continue the script's trace.
  */
 
 #include <sys/types.h>
@@ -21,7 +24,22 @@
 
 static struct tracing_provider	*provider;
 static struct tracing_tracer	*tracer;
+static struct tracing_context	*env_parent;	/* NULL: none */
 static int			 setup_done;
+
+/* The context the environment hands down, if it has a valid one. */
+static void
+env_parent_load(void)
+{
+	if (tracing_context_alloc(&env_parent) != TRACING_OK)
+		return;
+	(void)tracing_propagation_extract(TRACING_PROPAGATE_TRACECONTEXT |
+	    TRACING_PROPAGATE_BAGGAGE, env_parent, tracing_env_get, NULL);
+	if (!tracing_context_is_valid(env_parent)) {
+		tracing_context_free(env_parent);
+		env_parent = NULL;
+	}
+}
 
 static void
 quiet_log(void *arg, int level, const char *msg)
@@ -49,6 +67,7 @@ provider_setup(void)
 	const char		*v;
 
 	setup_done = 1;
+	env_parent_load();
 	tracing_set_log(quiet_log, NULL);
 	/* A command-line tool stays quiet about export unless asked. */
 	if ((v = getenv("OTEL_LOG_LEVEL")) == NULL || *v == '\0')
@@ -107,13 +126,13 @@ propagate_new(struct traceparent *tp)
 	struct tracing_span	*span;
 	char			 tid[33], sid[17];
 	uint64_t		 v[3];
-	int			 sampled;
+	int			 sampled, i;
 
 	if (!setup_done)
 		provider_setup();
 
 	span = tracer != NULL ? tracing_span_start(tracer, "POST /api/orders",
-	    TRACING_SPAN_CLIENT, NULL, 0) : NULL;
+	    TRACING_SPAN_CLIENT, env_parent, 0) : NULL;
 	tp->span = span;
 	if (span != NULL) {
 		tracing_span_trace_id_hex(span, tid);
@@ -132,6 +151,17 @@ propagate_new(struct traceparent *tp)
 				return (-1);
 		} while ((v[0] == 0 && v[1] == 0) || v[2] == 0);
 		sampled = 1;
+		if (env_parent != NULL) {
+			/* The script's trace, with a span id of our own. */
+			uint8_t	id[16];
+
+			tracing_context_trace_id(env_parent, id);
+			for (i = 0; i < 16; i++)
+				(void)snprintf(tid + 2 * i, 3, "%02x", id[i]);
+			v[0] = hex64(tid);
+			v[1] = hex64(tid + 16);
+			sampled = tracing_context_is_sampled(env_parent);
+		}
 	}
 	tp->trace_hi = v[0];
 	tp->trace_lo = v[1];

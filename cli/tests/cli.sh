@@ -134,6 +134,15 @@ else
 	echo "not ok $n - the gateway continues our traceparent (same trace id)"
 	fail=1
 fi
+# A traced shell script hands its context down in the environment.
+for off in false true; do
+	check 0 "order submit under TRACEPARENT (SDK disabled: $off)" env \
+	    OTEL_SDK_DISABLED=$off \
+	    TRACEPARENT=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 \
+	    "$T" --gateway "$GW" order submit --json
+	has "the order continues the environment's trace (SDK disabled: $off)" \
+	    '"traceparent": *"00-4bf92f3577b34da6a3ce929d0e0e4736-'
+done
 check 1 "order rejected (409) exits 1" "$T" --gateway "$GW" order submit \
     --sku SKU999 --price 1
 has "rejection shows the error code, message and sku" \

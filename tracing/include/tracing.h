@@ -294,6 +294,11 @@ int	tracing_context_baggage_at(const struct tracing_context *, size_t,
 /*
  * Propagation. The getter returns the value of a request header (several
  * headers of one name joined with ","), or NULL; the setter sets one.
+ * Names are given in lowercase; a getter matches them regardless of case.
+ * Formats: W3C Trace Context and Baggage, B3 (single or multiple headers;
+ * extraction reads both), Jaeger. When several find a context: with a
+ * bitmask, W3C wins, then B3, then Jaeger; through a provider
+ * (tracing_extract), the last one OTEL_PROPAGATORS lists that finds one.
  * Extract never fails on bad input: an invalid traceparent leaves the
  * context without a span context (a new trace starts), and its tracestate
  * is ignored; an invalid tracestate is dropped whole, but a repeated key
@@ -301,8 +306,11 @@ int	tracing_context_baggage_at(const struct tracing_context *, size_t,
  * span's context (or the context's when span is NULL) and the context's
  * baggage.
  */
-#define TRACING_PROPAGATE_TRACECONTEXT	0x01
-#define TRACING_PROPAGATE_BAGGAGE	0x02
+#define TRACING_PROPAGATE_TRACECONTEXT	0x01	/* W3C traceparent, tracestate */
+#define TRACING_PROPAGATE_BAGGAGE	0x02	/* W3C baggage */
+#define TRACING_PROPAGATE_B3		0x04	/* B3, the b3 header */
+#define TRACING_PROPAGATE_B3_MULTI	0x08	/* B3, the x-b3-* headers */
+#define TRACING_PROPAGATE_JAEGER	0x10	/* uber-trace-id, uberctx-* */
 
 typedef const char	*tracing_getter_fn(void *carrier, const char *name);
 typedef void		 tracing_setter_fn(void *carrier, const char *name,
@@ -313,6 +321,22 @@ int	tracing_propagation_extract(unsigned int propagators,
 int	tracing_propagation_inject(unsigned int propagators,
 	    const struct tracing_span *, const struct tracing_context *,
 	    tracing_setter_fn *, void *carrier);
+/*
+ * The header names the propagators use (their Fields), into names (static
+ * strings) up to max; returns how many there are. Jaeger's uberctx-*
+ * baggage headers have no fixed names and are not listed.
+ */
+size_t	tracing_propagation_fields(unsigned int propagators,
+	    const char **names, size_t max);
+/*
+ * The process environment as a carrier, for a parent handing its context
+ * to a child process: a header name maps to the variable in uppercase
+ * with '-' as '_' (TRACEPARENT, TRACESTATE, BAGGAGE). The carrier
+ * argument is unused; tracing_env_set calls setenv(3).
+ */
+const char	*tracing_env_get(void *carrier, const char *name);
+void		 tracing_env_set(void *carrier, const char *name,
+		    const char *value);
 /* The same with the provider's OTEL_PROPAGATORS. */
 int	tracing_extract(struct tracing_provider *, struct tracing_context *,
 	    tracing_getter_fn *, void *carrier);

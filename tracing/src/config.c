@@ -109,6 +109,9 @@ tr_config_default(struct tracing_config *c)
 	c->failback_s = TR_OTLP_FAILBACK_DEFAULT;
 	c->propagators = TRACING_PROPAGATE_TRACECONTEXT |
 	    TRACING_PROPAGATE_BAGGAGE;
+	c->prop_order[0] = 0;		/* tracecontext */
+	c->prop_order[1] = 1;		/* baggage */
+	c->nprop = 2;
 	c->log_level = -1;
 	c->limits.attr_count = 128;
 	c->limits.attr_value_len = -1;
@@ -667,13 +670,25 @@ set_failback(struct tracing_config *c, const char *v)
 static int
 set_propagators(struct tracing_config *c, const char *v)
 {
+	static const struct {
+		const char	*name;
+		unsigned int	 bit;
+	} known[] = {
+		{ "tracecontext",	TRACING_PROPAGATE_TRACECONTEXT },
+		{ "baggage",		TRACING_PROPAGATE_BAGGAGE },
+		{ "b3",			TRACING_PROPAGATE_B3 },
+		{ "b3multi",		TRACING_PROPAGATE_B3_MULTI },
+		{ "jaeger",		TRACING_PROPAGATE_JAEGER },
+	};
 	const char	*p, *end;
 	unsigned int	 which;
-	size_t		 len;
+	uint8_t		 order[8];
+	size_t		 len, i, n;
 	int		 bad;
 
 	which = 0;
 	bad = 0;
+	n = 0;
 	for (p = v; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
 		end = strchr(p, ',');
 		if (end == NULL)
@@ -683,21 +698,30 @@ set_propagators(struct tracing_config *c, const char *v)
 		len = (size_t)(end - p);
 		while (len > 0 && p[len - 1] == ' ')
 			len--;
-		if (len == 12 && strncmp(p, "tracecontext", 12) == 0)
-			which |= TRACING_PROPAGATE_TRACECONTEXT;
-		else if (len == 7 && strncmp(p, "baggage", 7) == 0)
-			which |= TRACING_PROPAGATE_BAGGAGE;
-		else if (len == 4 && strncmp(p, "none", 4) == 0)
+		if (len == 4 && strncmp(p, "none", 4) == 0)
 			continue;
-		else if (len > 0) {
-			tr_log(TRACING_LOG_WARN, "OTEL_PROPAGATORS: \"%.*s\" "
-			    "is not supported", (int)len, p);
-			bad = 1;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i].name) == len &&
+			    strncmp(p, known[i].name, len) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			if (len > 0) {
+				tr_log(TRACING_LOG_WARN, "OTEL_PROPAGATORS: "
+				    "\"%.*s\" is not supported", (int)len, p);
+				bad = 1;
+			}
+			continue;
 		}
+		if (which & known[i].bit)
+			continue;		/* listed twice: the first */
+		which |= known[i].bit;
+		order[n++] = (uint8_t)__builtin_ctz(known[i].bit);
 	}
 	if (bad && which == 0)
 		return (TRACING_ERR_INVALID);
 	c->propagators = which;
+	memcpy(c->prop_order, order, n);
+	c->nprop = (uint8_t)n;
 	return (TRACING_OK);
 }
 

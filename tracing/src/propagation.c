@@ -826,47 +826,112 @@ tracing_context_baggage_at(const struct tracing_context *c, size_t i,
 	return (TRACING_OK);
 }
 
+/* W3C Trace Context: replaces the span context when it finds a valid one. */
+static int
+extract_tracecontext(struct tracing_context *c, tracing_getter_fn *get,
+    void *carrier)
+{
+	struct tr_tsmember	 m[TRACESTATE_MAX_MEMBERS];
+	struct tr_spanctx	 sc;
+	const char		*tp, *ts;
+	size_t			 n;
+
+	if ((tp = get(carrier, "traceparent")) == NULL)
+		return (TRACING_OK);
+	if (tr_traceparent_parse(tp, strlen(tp), &sc) != TRACING_OK) {
+		tr_log(TRACING_LOG_DEBUG, "invalid traceparent ignored");
+		return (TRACING_OK);
+	}
+	c->sc = sc;
+	c->sc.remote = 1;
+	tr_free(c->tracestate);
+	c->tracestate = NULL;
+	ts = get(carrier, "tracestate");
+	if (ts != NULL && tr_tracestate_parse(ts, strlen(ts), m, &n) ==
+	    TRACING_OK)
+		return (tracestate_store(c, m, n));
+	if (ts != NULL)
+		tr_log(TRACING_LOG_DEBUG, "invalid tracestate ignored");
+	return (TRACING_OK);
+}
+
+static int
+extract_baggage(struct tracing_context *c, tracing_getter_fn *get,
+    void *carrier)
+{
+	const char	*bg;
+
+	bag_clear(c);
+	if ((bg = get(carrier, "baggage")) != NULL)
+		return (tr_baggage_parse(bg, strlen(bg), c));
+	return (TRACING_OK);
+}
+
+/* The extractor of each TRACING_PROPAGATE_* bit, by bit number. */
+static int (*const extractors[])(struct tracing_context *,
+    tracing_getter_fn *, void *) = {
+	extract_tracecontext,		/* TRACING_PROPAGATE_TRACECONTEXT */
+	extract_baggage,		/* TRACING_PROPAGATE_BAGGAGE */
+	tr_b3_extract,			/* TRACING_PROPAGATE_B3 */
+	tr_b3_extract,			/* TRACING_PROPAGATE_B3_MULTI */
+	tr_jaeger_extract,		/* TRACING_PROPAGATE_JAEGER */
+};
+
+/*
+ * A composite: the formats in the order given, each replacing the span
+ * context the ones before found only when it finds one itself (so the
+ * last that finds one wins), as OTEL_PROPAGATORS lists them.
+ */
+int
+tr_extract_ordered(const uint8_t *order, size_t n, struct tracing_context *c,
+    tracing_getter_fn *get, void *carrier)
+{
+	size_t	i;
+	int	rc;
+
+	if (c == NULL || get == NULL)
+		return (TRACING_ERR_INVALID);
+	for (i = 0; i < n; i++) {
+		if ((1U << order[i]) & TR_PROPAGATE_CONTEXTS) {
+			memset(&c->sc, 0, sizeof(c->sc));
+			tr_free(c->tracestate);
+			c->tracestate = NULL;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (order[i] >= sizeof(extractors) / sizeof(extractors[0]))
+			continue;
+		/* b3 and b3multi both read both forms: once is enough. */
+		if (order[i] == 3 && memchr(order, 2, n) != NULL)
+			continue;
+		if ((rc = extractors[order[i]](c, get, carrier)) != TRACING_OK)
+			return (rc);
+	}
+	return (TRACING_OK);
+}
+
+/*
+ * The formats of a bitmask: when several find a span context, W3C Trace
+ * Context wins, then B3, then Jaeger.
+ */
 int
 tracing_propagation_extract(unsigned int which, struct tracing_context *c,
     tracing_getter_fn *get, void *carrier)
 {
-	struct tr_tsmember	 m[TRACESTATE_MAX_MEMBERS];
-	const char		*tp, *ts, *bg;
-	size_t			 n;
-	int			 rc;
+	uint8_t	order[5];
+	size_t	n;
 
-	if (c == NULL || get == NULL)
-		return (TRACING_ERR_INVALID);
-	if (which & TRACING_PROPAGATE_TRACECONTEXT) {
-		memset(&c->sc, 0, sizeof(c->sc));
-		tr_free(c->tracestate);
-		c->tracestate = NULL;
-		if ((tp = get(carrier, "traceparent")) != NULL &&
-		    tr_traceparent_parse(tp, strlen(tp), &c->sc) ==
-		    TRACING_OK) {
-			c->sc.remote = 1;
-			ts = get(carrier, "tracestate");
-			if (ts != NULL && tr_tracestate_parse(ts, strlen(ts),
-			    m, &n) == TRACING_OK) {
-				if ((rc = tracestate_store(c, m, n)) !=
-				    TRACING_OK)
-					return (rc);
-			} else if (ts != NULL) {
-				tr_log(TRACING_LOG_DEBUG,
-				    "invalid tracestate ignored");
-			}
-		} else if (tp != NULL) {
-			tr_log(TRACING_LOG_DEBUG, "invalid traceparent: "
-			    "a new trace starts");
-		}
-	}
-	if (which & TRACING_PROPAGATE_BAGGAGE) {
-		bag_clear(c);
-		if ((bg = get(carrier, "baggage")) != NULL &&
-		    (rc = tr_baggage_parse(bg, strlen(bg), c)) != TRACING_OK)
-			return (rc);
-	}
-	return (TRACING_OK);
+	n = 0;
+	if (which & TRACING_PROPAGATE_JAEGER)
+		order[n++] = 4;
+	if (which & (TRACING_PROPAGATE_B3 | TRACING_PROPAGATE_B3_MULTI))
+		order[n++] = 2;
+	if (which & TRACING_PROPAGATE_TRACECONTEXT)
+		order[n++] = 0;
+	if (which & TRACING_PROPAGATE_BAGGAGE)
+		order[n++] = 1;
+	return (tr_extract_ordered(order, n, c, get, carrier));
 }
 
 int
@@ -883,7 +948,7 @@ tracing_propagation_inject(unsigned int which, const struct tracing_span *s,
 	if (set == NULL)
 		return (TRACING_ERR_INVALID);
 	rc = TRACING_OK;
-	if (which & TRACING_PROPAGATE_TRACECONTEXT) {
+	if (which & TR_PROPAGATE_CONTEXTS) {
 		sc = NULL;
 		ts = NULL;
 		/* The span's context is copied: the setter runs unlocked. */
@@ -896,11 +961,21 @@ tracing_propagation_inject(unsigned int which, const struct tracing_span *s,
 			sc = &c->sc;
 			ts = c->tracestate;
 		}
-		if (sc != NULL) {
+		if (sc != NULL && (which & TRACING_PROPAGATE_TRACECONTEXT)) {
 			tr_traceparent_format(sc, tp);
 			set(carrier, "traceparent", tp);
 			if (ts != NULL && ts[0] != '\0')
 				set(carrier, "tracestate", ts);
+		}
+		if (sc != NULL && (which & TRACING_PROPAGATE_B3))
+			tr_b3_inject(sc, 0, set, carrier);
+		if (sc != NULL && (which & TRACING_PROPAGATE_B3_MULTI))
+			tr_b3_inject(sc, 1, set, carrier);
+		if ((which & TRACING_PROPAGATE_JAEGER) &&
+		    (rc = tr_jaeger_inject(sc, c, set, carrier)) != TRACING_OK) {
+			if (sc == &cp.sc)
+				tr_spancopy_cleanup(&cp);
+			return (rc);
 		}
 		if (sc == &cp.sc)
 			tr_spancopy_cleanup(&cp);
@@ -924,8 +999,10 @@ tracing_extract(struct tracing_provider *p, struct tracing_context *c,
 {
 	unsigned int	which;
 
-	which = p != NULL ? p->cfg.propagators :
-	    TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_BAGGAGE;
+	if (p != NULL)
+		return (tr_extract_ordered(p->cfg.prop_order, p->cfg.nprop, c,
+		    get, carrier));
+	which = TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_BAGGAGE;
 	return (tracing_propagation_extract(which, c, get, carrier));
 }
 

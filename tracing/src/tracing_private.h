@@ -355,6 +355,24 @@ int	tr_tracestate_value_valid(const char *, size_t);
 /* Serialize members, trimming to 512 characters as the spec recommends. */
 int	tr_tracestate_join(const struct tr_tsmember *, size_t, char **);
 int	tr_baggage_parse(const char *, size_t, struct tracing_context *);
+
+/* propagators.c: B3 and Jaeger. */
+#define TR_PROPAGATE_CONTEXTS	(TRACING_PROPAGATE_TRACECONTEXT |	\
+				 TRACING_PROPAGATE_B3 |			\
+				 TRACING_PROPAGATE_B3_MULTI |		\
+				 TRACING_PROPAGATE_JAEGER)
+int	tr_b3_single_parse(const char *, size_t, struct tr_spanctx *);
+int	tr_b3_extract(struct tracing_context *, tracing_getter_fn *, void *);
+void	tr_b3_inject(const struct tr_spanctx *, int, tracing_setter_fn *,
+	    void *);
+int	tr_jaeger_parse(const char *, size_t, struct tr_spanctx *);
+int	tr_jaeger_extract(struct tracing_context *, tracing_getter_fn *,
+	    void *);
+int	tr_jaeger_inject(const struct tr_spanctx *,
+	    const struct tracing_context *, tracing_setter_fn *, void *);
+/* propagation.c: extract in the order of OTEL_PROPAGATORS (a composite). */
+int	tr_extract_ordered(const uint8_t *, size_t, struct tracing_context *,
+	    tracing_getter_fn *, void *);
 int	tr_baggage_format(const struct tracing_context *, struct tr_buf *);
 int	tr_hex_decode(const char *, size_t, uint8_t *);
 void	tr_hex_encode(const uint8_t *, size_t, char *);
@@ -436,7 +454,9 @@ struct tracing_config {
 	unsigned int		 max_request_bytes; /* OTLP body cap */
 	unsigned int		 failback_s;	/* back to the main endpoint */
 	int			 simple_processor;
-	unsigned int		 propagators;
+	unsigned int		 propagators;	/* TRACING_PROPAGATE_* */
+	uint8_t			 prop_order[8];	/* bit numbers, as listed */
+	uint8_t			 nprop;
 	int			 log_level;
 	struct tr_limits	 limits;
 	int			 curl_global_init;

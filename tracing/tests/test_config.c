@@ -46,6 +46,7 @@ static int c_batch7(const struct tracing_config *c) { return (c->bsp_batch == 7)
 static int c_propb(const struct tracing_config *c) { return (c->propagators == TRACING_PROPAGATE_BAGGAGE); }
 static int c_propdef(const struct tracing_config *c) { return (c->propagators == 3); }
 static int c_propnone(const struct tracing_config *c) { return (c->propagators == 0); }
+static int c_propb3j(const struct tracing_config *c) { return (c->propagators == (TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_B3 | TRACING_PROPAGATE_B3_MULTI | TRACING_PROPAGATE_JAEGER)); }
 static int c_lvldebug(const struct tracing_config *c) { return (c->log_level == TRACING_LOG_DEBUG); }
 static int c_lvlunset(const struct tracing_config *c) { return (c->log_level == -1); }
 static int c_attr5(const struct tracing_config *c) { return (c->limits.attr_count == 5 && c->limits.event_attr_count == 5 && c->limits.link_attr_count == 5); }
@@ -117,7 +118,8 @@ static const struct env_case	cases[] = {
 	{ "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "99999999999", 1, "huge batch: default", c_batch512 },
 	{ "OTEL_PROPAGATORS", "baggage", 0, "propagators: baggage only", c_propb },
 	{ "OTEL_PROPAGATORS", "none", 0, "propagators: none", c_propnone },
-	{ "OTEL_PROPAGATORS", "b3", 2, "unsupported propagator: default", c_propdef },
+	{ "OTEL_PROPAGATORS", "xray", 2, "unsupported propagator: default", c_propdef },
+	{ "OTEL_PROPAGATORS", "tracecontext, b3,b3multi ,jaeger", 0, "propagators: b3, b3multi, jaeger", c_propb3j },
 	{ "OTEL_LOG_LEVEL", "debug", 0, "log level", c_lvldebug },
 	{ "OTEL_LOG_LEVEL", "loud", 1, "bad log level: default", c_lvlunset },
 	{ "OTEL_ATTRIBUTE_COUNT_LIMIT", "5", 0, "attribute count limit", c_attr5 },

@@ -10,7 +10,9 @@
 
 #include <ctype.h>
 #include <glob.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -39,7 +41,45 @@ struct tcase {
 	char		*lookups[16];
 	int		 nlookups;
 	int		 line;
+	unsigned int	 which;		/* propagators: 0 is W3C's two */
+	char		*outn[8];	/* out-NAME of other formats */
+	char		*outv[8];
+	int		 nout;
 };
+
+/* The headers a case may give, and the propagator names it may select. */
+static const char	*in_headers[] = { "traceparent", "tracestate",
+			    "baggage", "b3", "x-b3-traceid", "x-b3-spanid",
+			    "x-b3-sampled", "x-b3-flags", "uber-trace-id",
+			    NULL };
+
+static unsigned int
+which_of(const char *v)
+{
+	static const struct {
+		const char	*name;
+		unsigned int	 bit;
+	} names[] = {
+		{ "tracecontext", TRACING_PROPAGATE_TRACECONTEXT },
+		{ "baggage", TRACING_PROPAGATE_BAGGAGE },
+		{ "b3", TRACING_PROPAGATE_B3 },
+		{ "b3multi", TRACING_PROPAGATE_B3_MULTI },
+		{ "jaeger", TRACING_PROPAGATE_JAEGER },
+	};
+	unsigned int	 w;
+	size_t		 i, len;
+
+	w = 0;
+	while (*v != '\0') {
+		len = strcspn(v, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len &&
+			    strncmp(v, names[i].name, len) == 0)
+				w |= names[i].bit;
+		v += len + (v[len] == ',');
+	}
+	return (w);
+}
 
 static struct tracing_provider	*prov;
 static struct tracing_tracer	*tracer;
@@ -185,6 +225,10 @@ case_clear(struct tcase *t)
 	free(t->out_bg);
 	for (i = 0; i < t->nlookups; i++)
 		free(t->lookups[i]);
+	for (i = 0; i < t->nout; i++) {
+		free(t->outn[i]);
+		free(t->outv[i]);
+	}
 	memset(t, 0, sizeof(*t));
 }
 
@@ -209,14 +253,20 @@ run_case(const char *file, struct tcase *t)
 	char			 key[128];
 	int			 good, valid, i;
 
+	unsigned int		 which;
+
 	memset(&out, 0, sizeof(out));
 	if (tracing_context_alloc(&ctx) != TRACING_OK)
 		abort();
-	good = tracing_propagation_extract(TRACING_PROPAGATE_TRACECONTEXT |
-	    TRACING_PROPAGATE_BAGGAGE, ctx, get, &t->in) == TRACING_OK;
-	good = good && tracing_propagation_inject(
-	    TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_BAGGAGE, NULL,
-	    ctx, set, &out) == TRACING_OK;
+	which = t->which != 0 ? t->which : TRACING_PROPAGATE_TRACECONTEXT |
+	    TRACING_PROPAGATE_BAGGAGE;
+	good = tracing_propagation_extract(which, ctx, get, &t->in) ==
+	    TRACING_OK;
+	good = good && tracing_propagation_inject(which, NULL, ctx, set,
+	    &out) == TRACING_OK;
+	for (i = 0; i < t->nout; i++)
+		good = good && streq_opt(carrier_get1(&out, t->outn[i]),
+		    strcmp(t->outv[i], "-") == 0 ? NULL : t->outv[i]);
 	valid = tracing_context_is_valid(ctx);
 	if (t->expect != NULL)
 		good = good && (strcmp(t->expect, "valid") == 0) == valid;
@@ -267,6 +317,17 @@ run_case(const char *file, struct tcase *t)
 }
 
 static int
+is_in_header(const char *name)
+{
+	int	i;
+
+	for (i = 0; in_headers[i] != NULL; i++)
+		if (strcmp(name, in_headers[i]) == 0)
+			return (1);
+	return (0);
+}
+
+static int
 run_file(const char *path)
 {
 	static char	 line[VALMAX];
@@ -314,9 +375,18 @@ run_file(const char *path)
 		if (strcmp(line, "case") == 0) {
 			snprintf(t.desc, sizeof(t.desc), "%s", v);
 			t.line = lineno;
-		} else if (strcmp(line, "traceparent") == 0 ||
-		    strcmp(line, "tracestate") == 0 ||
-		    strcmp(line, "baggage") == 0) {
+		} else if (strcmp(line, "propagators") == 0) {
+			t.which = which_of(v);
+		} else if (strncmp(line, "out-", 4) == 0 &&
+		    strcmp(line, "out-traceparent") != 0 &&
+		    strcmp(line, "out-tracestate") != 0 &&
+		    strcmp(line, "out-baggage") != 0) {
+			if (t.nout < 8) {
+				t.outn[t.nout] = strdup(line + 4);
+				t.outv[t.nout] = expand(v);
+				t.nout++;
+			}
+		} else if (is_in_header(line)) {
 			if (t.in.n < MAXHDR) {
 				t.in.name[t.in.n] = strdup(line);
 				t.in.value[t.in.n] = expand(v);
@@ -444,6 +514,216 @@ test_inject_span(void)
 	tracing_context_free(c);
 }
 
+/* One context extracted from headers given as name, value pairs. */
+static int
+extract_from(unsigned int which, struct tracing_context *c, ...)
+{
+	struct carrier	 in;
+	const char	*name, *value;
+	va_list		 ap;
+	int		 rc;
+
+	memset(&in, 0, sizeof(in));
+	va_start(ap, c);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		value = va_arg(ap, const char *);
+		set(&in, name, value);
+	}
+	va_end(ap);
+	rc = tracing_propagation_extract(which, c, get, &in);
+	carrier_clear(&in);
+	return (rc);
+}
+
+static int
+ctx_is(const struct tracing_context *c, const char *tid, const char *sid,
+    int sampled)
+{
+	uint8_t	id[16];
+	char	hex[33];
+
+	if (!tracing_context_is_valid(c) || !tracing_context_is_remote(c) ||
+	    tracing_context_is_sampled(c) != sampled)
+		return (0);
+	tracing_context_trace_id(c, id);
+	tr_hex_encode(id, 16, hex);
+	if (strcmp(hex, tid) != 0)
+		return (0);
+	tracing_context_span_id(c, id);
+	tr_hex_encode(id, 8, hex);
+	return (strcmp(hex, sid) == 0);
+}
+
+#define TID	"4bf92f3577b34da6a3ce929d0e0e4736"
+#define SID	"00f067aa0ba902b7"
+
+static void
+test_b3_jaeger(void)
+{
+	struct tracing_context	*c;
+	struct tracing_span	*s;
+	struct carrier		 out;
+	const char		*names[16];
+	char			 tid[33], sid[17], want[128];
+	size_t			 n;
+
+	tracing_context_alloc(&c);
+	memset(&out, 0, sizeof(out));
+
+	/* B3, one header. */
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", TID "-" SID "-1", NULL);
+	ok(ctx_is(c, TID, SID, 1), "b3: trace id, span id, sampled");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", TID "-" SID "-0-"
+	    "0000000000000001", NULL);
+	ok(ctx_is(c, TID, SID, 0), "b3: not sampled, with a parent span id");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", TID "-" SID "-d", NULL);
+	ok(ctx_is(c, TID, SID, 1), "b3: debug is sampled");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", "a3ce929d0e0e4736-" SID,
+	    NULL);
+	ok(ctx_is(c, "0000000000000000a3ce929d0e0e4736", SID, 0),
+	    "b3: a 64-bit trace id is left-padded; no sampling state: "
+	    "deferred (not sampled)");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", "1", NULL);
+	ok(!tracing_context_is_valid(c), "b3: a sampling state alone carries "
+	    "no context");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", TID "-" SID "-1-x-y",
+	    NULL);
+	ok(!tracing_context_is_valid(c), "b3: five fields refused");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3",
+	    "00000000000000000000000000000000-" SID "-1", NULL);
+	ok(!tracing_context_is_valid(c), "b3: an all-zero trace id refused");
+	extract_from(TRACING_PROPAGATE_B3, c, "b3", TID "-" SID "-2", NULL);
+	ok(!tracing_context_is_valid(c), "b3: sampling state 2 refused");
+
+	/* B3, several headers; the single one wins. */
+	extract_from(TRACING_PROPAGATE_B3_MULTI, c, "x-b3-traceid", TID,
+	    "x-b3-spanid", SID, "x-b3-sampled", "1", NULL);
+	ok(ctx_is(c, TID, SID, 1), "x-b3-*: trace id, span id, sampled");
+	extract_from(TRACING_PROPAGATE_B3_MULTI, c, "x-b3-traceid", TID,
+	    "x-b3-spanid", SID, "x-b3-flags", "1", NULL);
+	ok(ctx_is(c, TID, SID, 1), "x-b3-flags 1 (debug) is sampled");
+	extract_from(TRACING_PROPAGATE_B3, c, "x-b3-traceid", TID,
+	    "x-b3-spanid", SID, "b3", "a3ce929d0e0e4736a3ce929d0e0e4736-"
+	    "1111111111111111-0", NULL);
+	ok(ctx_is(c, "a3ce929d0e0e4736a3ce929d0e0e4736", "1111111111111111",
+	    0), "b3: the single header wins over x-b3-*");
+	extract_from(TRACING_PROPAGATE_B3_MULTI, c, "x-b3-traceid", TID,
+	    NULL);
+	ok(!tracing_context_is_valid(c), "x-b3-*: a trace id alone is no "
+	    "context");
+
+	/* Jaeger. */
+	extract_from(TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    TID ":" SID ":0:1", NULL);
+	ok(ctx_is(c, TID, SID, 1), "uber-trace-id: ids and the sampled flag");
+	extract_from(TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    "a3ce929d0e0e4736%3Af067aa0ba902b7%3A0%3A0", NULL);
+	ok(ctx_is(c, "0000000000000000a3ce929d0e0e4736", SID, 0),
+	    "uber-trace-id: percent-encoded, short ids left-padded");
+	extract_from(TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    TID ":" SID ":0", NULL);
+	ok(!tracing_context_is_valid(c), "uber-trace-id: three fields "
+	    "refused");
+	extract_from(TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    TID ":" SID ":0:zz", NULL);
+	ok(!tracing_context_is_valid(c), "uber-trace-id: bad flags refused");
+
+	/* Several formats: W3C wins, then B3, then Jaeger. */
+	extract_from(TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_B3 |
+	    TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    "1111111111111111:2222222222222222:0:1", "b3", TID "-" SID "-0",
+	    "traceparent", "00-" TID "-" SID "-01", NULL);
+	ok(ctx_is(c, TID, SID, 1), "W3C wins over B3 and Jaeger");
+	extract_from(TRACING_PROPAGATE_TRACECONTEXT | TRACING_PROPAGATE_B3 |
+	    TRACING_PROPAGATE_JAEGER, c, "uber-trace-id",
+	    "1111111111111111:2222222222222222:0:1", "b3", TID "-" SID "-0",
+	    "traceparent", "garbage", NULL);
+	ok(ctx_is(c, TID, SID, 0), "a bad traceparent: B3's context stays");
+
+	/* A provider's composite follows OTEL_PROPAGATORS: the last wins. */
+	{
+		const char		*lists[2] = { "tracecontext,b3",
+					    "b3, tracecontext" };
+		const char		*want_sid[2] = { "1111111111111111",
+					    SID };
+		struct tracing_config	*cfg;
+		struct tracing_provider	*pp;
+		struct carrier		 in;
+		int			 i, good;
+
+		good = 1;
+		for (i = 0; i < 2; i++) {
+			tracing_config_alloc(&cfg);
+			tracing_config_set(cfg, "OTEL_TRACES_EXPORTER", "none");
+			tracing_config_set(cfg, "OTEL_PROPAGATORS", lists[i]);
+			tracing_provider_alloc(&pp, cfg, NULL, 0);
+			tracing_config_free(cfg);
+			memset(&in, 0, sizeof(in));
+			set(&in, "traceparent", "00-" TID "-" SID "-01");
+			set(&in, "b3", TID "-1111111111111111-1");
+			tracing_extract(pp, c, get, &in);
+			good = good && ctx_is(c, TID, want_sid[i], 1);
+			carrier_clear(&in);
+			tracing_provider_free(pp);
+		}
+		ok(good, "OTEL_PROPAGATORS order: the last format that finds "
+		    "a context wins (tracecontext,b3: B3's; b3,tracecontext: "
+		    "W3C's)");
+	}
+
+	/* Inject every format from one span. */
+	s = tracing_span_start(tracer, "s", TRACING_SPAN_CLIENT, NULL, 0);
+	tracing_span_trace_id_hex(s, tid);
+	tracing_span_span_id_hex(s, sid);
+	tracing_context_reset(c);
+	tracing_context_baggage_set(c, "userid", "a b/c", NULL);
+	tracing_propagation_inject(TRACING_PROPAGATE_B3 |
+	    TRACING_PROPAGATE_B3_MULTI | TRACING_PROPAGATE_JAEGER, s, c, set,
+	    &out);
+	snprintf(want, sizeof(want), "%s-%s-1", tid, sid);
+	ok(streq_opt(carrier_get1(&out, "b3"), want) &&
+	    streq_opt(carrier_get1(&out, "x-b3-traceid"), tid) &&
+	    streq_opt(carrier_get1(&out, "x-b3-spanid"), sid) &&
+	    streq_opt(carrier_get1(&out, "x-b3-sampled"), "1") &&
+	    carrier_get1(&out, "x-b3-parentspanid") == NULL &&
+	    carrier_get1(&out, "traceparent") == NULL,
+	    "inject B3: b3 and x-b3-*, no parent span id, nothing else");
+	snprintf(want, sizeof(want), "%s:%s:0:1", tid, sid);
+	ok(streq_opt(carrier_get1(&out, "uber-trace-id"), want) &&
+	    streq_opt(carrier_get1(&out, "uberctx-userid"), "a%20b%2Fc"),
+	    "inject Jaeger: uber-trace-id and percent-encoded uberctx-*");
+	tracing_span_end(s, 0);
+	carrier_clear(&out);
+
+	n = tracing_propagation_fields(TRACING_PROPAGATE_TRACECONTEXT |
+	    TRACING_PROPAGATE_BAGGAGE | TRACING_PROPAGATE_B3, names, 16);
+	ok(n == 4 && strcmp(names[0], "traceparent") == 0 &&
+	    strcmp(names[1], "tracestate") == 0 &&
+	    strcmp(names[2], "baggage") == 0 && strcmp(names[3], "b3") == 0 &&
+	    tracing_propagation_fields(TRACING_PROPAGATE_B3_MULTI |
+	    TRACING_PROPAGATE_JAEGER, NULL, 0) == 5,
+	    "fields: the header names of each format");
+
+	/* The environment as a carrier, for a child process. */
+	s = tracing_span_start(tracer, "parent", TRACING_SPAN_INTERNAL, NULL,
+	    0);
+	tracing_span_trace_id_hex(s, tid);
+	unsetenv("TRACEPARENT");
+	tracing_propagation_inject(TRACING_PROPAGATE_TRACECONTEXT, s, NULL,
+	    tracing_env_set, NULL);
+	tracing_context_reset(c);
+	tracing_propagation_extract(TRACING_PROPAGATE_TRACECONTEXT, c,
+	    tracing_env_get, NULL);
+	tracing_span_span_id_hex(s, sid);
+	ok(getenv("TRACEPARENT") != NULL && ctx_is(c, tid, sid, 1),
+	    "environment carrier: TRACEPARENT set and read back");
+	ok(tracing_env_get(NULL, "bad=name") == NULL,
+	    "environment carrier: a name that is no variable name is refused");
+	unsetenv("TRACEPARENT");
+	tracing_span_end(s, 0);
+	tracing_context_free(c);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -478,6 +758,7 @@ main(int argc, char *argv[])
 	test_tracestate_api();
 	test_baggage_api();
 	test_inject_span();
+	test_b3_jaeger();
 	tracing_provider_free(prov);
 	return (tap_done());
 }
