@@ -163,6 +163,14 @@ int	tracing_config_set_sampler(struct tracing_config *,
 	    struct tracing_sampler *);
 int	tracing_config_set_exporter(struct tracing_config *,
 	    struct tracing_exporter *);
+/*
+ * An IdGenerator of the host's: fills len (16: a trace id, 8: a span id)
+ * bytes, not all zero (else it is called again). random: its trace ids
+ * are random enough for the W3C random flag (Level 2). NULL: the default.
+ */
+typedef void	tracing_id_fn(void *arg, uint8_t *id, size_t len);
+int	tracing_config_set_id_generator(struct tracing_config *,
+	    tracing_id_fn *, void *arg, int random);
 
 /*
  * The provider owns the resource, the tracers, the processor and the
@@ -235,6 +243,10 @@ int	tracing_span_set_status(struct tracing_span *, int code,
 int	tracing_span_record_exception(struct tracing_span *,
 	    const char *type, const char *message, const char *stacktrace,
 	    uint64_t ts);
+/* The same with attributes of the caller's added to the event. */
+int	tracing_span_record_exception_attrs(struct tracing_span *,
+	    const char *type, const char *message, const char *stacktrace,
+	    uint64_t ts, const struct tracing_attr *, size_t);
 int	tracing_span_update_name(struct tracing_span *, const char *);
 
 int	tracing_span_is_recording(const struct tracing_span *);
@@ -368,6 +380,12 @@ int	tracing_sampler_parent_based_alloc(struct tracing_sampler **,
 	    struct tracing_sampler *local_not_sampled);
 int	tracing_sampler_custom_alloc(struct tracing_sampler **,
 	    tracing_sample_fn *, void *arg, const char *description);
+/*
+ * AlwaysRecord: the delegate's decision, except that a span it would drop
+ * is recorded (not sampled). Takes ownership of the delegate.
+ */
+int	tracing_sampler_always_record_alloc(struct tracing_sampler **,
+	    struct tracing_sampler *delegate);
 void	tracing_sampler_free(struct tracing_sampler *);
 int	tracing_sampler_should_sample(const struct tracing_sampler *,
 	    const struct tracing_context *parent, const uint8_t trace_id[16],

@@ -353,6 +353,18 @@ tracing_config_set_exporter(struct tracing_config *c,
 	return (TRACING_OK);
 }
 
+int
+tracing_config_set_id_generator(struct tracing_config *c, tracing_id_fn *fn,
+    void *arg, int random)
+{
+	if (c == NULL)
+		return (TRACING_ERR_INVALID);
+	c->id_fn = fn;
+	c->id_arg = fn != NULL ? arg : NULL;
+	c->id_random = fn != NULL ? random != 0 : 0;
+	return (TRACING_OK);
+}
+
 static int
 parse_bool(const char *v, int *out)
 {

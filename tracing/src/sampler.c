@@ -25,6 +25,7 @@
 #define S_RATIO		3
 #define S_PARENT	4
 #define S_CUSTOM	5
+#define S_ALWAYS_RECORD	6	/* root: the delegate; DROP becomes RECORD */
 
 static int
 sampler_new(struct tracing_sampler **out, int type)
@@ -146,6 +147,30 @@ tracing_sampler_custom_alloc(struct tracing_sampler **out,
 	return (TRACING_OK);
 }
 
+/*
+ * AlwaysRecord (the specification's decorator): the delegate decides, and
+ * what it would drop is recorded all the same (processors see it; it is
+ * not sampled, so not exported). Takes ownership of the delegate.
+ */
+int
+tracing_sampler_always_record_alloc(struct tracing_sampler **out,
+    struct tracing_sampler *delegate)
+{
+	int	rc;
+
+	*out = NULL;
+	if (delegate == NULL)
+		return (TRACING_ERR_INVALID);
+	if ((rc = sampler_new(out, S_ALWAYS_RECORD)) != TRACING_OK) {
+		tracing_sampler_free(delegate);
+		return (rc);
+	}
+	(*out)->root = delegate;
+	(void)snprintf((*out)->desc, sizeof((*out)->desc),
+	    "AlwaysRecord{%.80s}", delegate->desc);
+	return (TRACING_OK);
+}
+
 void
 tracing_sampler_free(struct tracing_sampler *s)
 {
@@ -199,6 +224,11 @@ tracing_sampler_should_sample(const struct tracing_sampler *s,
 			    s->lps : s->lpns;
 		return (tracing_sampler_should_sample(d, parent, tid, name,
 		    kind));
+	case S_ALWAYS_RECORD:
+		rc = tracing_sampler_should_sample(s->root, parent, tid, name,
+		    kind);
+		return (rc == TRACING_SAMPLE_DROP ? TRACING_SAMPLE_RECORD_ONLY :
+		    rc);
 	case S_CUSTOM:
 		rc = s->fn(s->arg, parent, tid, name, kind);
 		if (rc < TRACING_SAMPLE_DROP ||

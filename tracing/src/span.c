@@ -96,6 +96,27 @@ tr_span_spares_free(struct tracing_provider *p)
 	p->nspare = 0;
 }
 
+/* A trace (16) or span (8) id, never all zero: ours or the host's. */
+static void
+span_id_new(struct tracing_provider *p, uint8_t *id, size_t len)
+{
+	static const uint8_t	zero[16];
+	int			tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (p->cfg.id_fn != NULL)
+			p->cfg.id_fn(p->cfg.id_arg, id, len);
+		else
+			tr_rand_bytes(id, len);
+		if (memcmp(id, zero, len) != 0)
+			return;
+	}
+	/* A generator that gives only zeros: ours, rather than no id. */
+	do {
+		tr_rand_bytes(id, len);
+	} while (memcmp(id, zero, len) == 0);
+}
+
 static struct tr_span *
 span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
@@ -118,16 +139,12 @@ span_start(struct tracing_tracer *t, const char *name, int kind,
 		memcpy(sc.trace_id, parent->sc.trace_id, 16);
 		sc.flags = parent->sc.flags & TRACE_FLAG_RANDOM;
 	} else {
-		do {
-			tr_rand_bytes(sc.trace_id, 16);
-		} while (memcmp(sc.trace_id, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
-		    16) == 0);
-		sc.flags = TRACE_FLAG_RANDOM;
+		span_id_new(p, sc.trace_id, 16);
+		if (p->cfg.id_fn == NULL || p->cfg.id_random)
+			sc.flags = TRACE_FLAG_RANDOM;
 		parent = NULL;
 	}
-	do {
-		tr_rand_bytes(sc.span_id, 8);
-	} while (memcmp(sc.span_id, "\0\0\0\0\0\0\0\0", 8) == 0);
+	span_id_new(p, sc.span_id, 8);
 	sc.valid = 1;
 
 	decision = tracing_sampler_should_sample(p->sampler, parent,
@@ -518,9 +535,23 @@ int
 tracing_span_record_exception(struct tracing_span *s, const char *type,
     const char *message, const char *stacktrace, uint64_t ts)
 {
-	struct tracing_attr	a[3];
-	size_t			n;
+	return (tracing_span_record_exception_attrs(s, type, message,
+	    stacktrace, ts, NULL, 0));
+}
 
+/* The exception.* attributes first, then the caller's (at most 29). */
+int
+tracing_span_record_exception_attrs(struct tracing_span *s, const char *type,
+    const char *message, const char *stacktrace, uint64_t ts,
+    const struct tracing_attr *extra, size_t nextra)
+{
+	struct tracing_attr	a[32];
+	size_t			n, i;
+
+	if (nextra > 0 && extra == NULL)
+		return (TRACING_ERR_INVALID);
+	if (nextra > sizeof(a) / sizeof(a[0]) - 3)
+		return (TRACING_ERR_LIMIT);
 	n = 0;
 	if (type != NULL)
 		a[n++] = TRACING_ATTR_STR("exception.type", type);
@@ -530,6 +561,8 @@ tracing_span_record_exception(struct tracing_span *s, const char *type,
 		a[n++] = TRACING_ATTR_STR("exception.stacktrace", stacktrace);
 	if (n == 0)
 		return (TRACING_ERR_INVALID);
+	for (i = 0; i < nextra; i++)
+		a[n++] = extra[i];
 	return (tracing_span_add_event(s, "exception", ts, a, n));
 }
 

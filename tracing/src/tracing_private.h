@@ -461,6 +461,9 @@ struct tracing_config {
 	struct tr_limits	 limits;
 	int			 curl_global_init;
 	int			 autostart;
+	tracing_id_fn		*id_fn;		/* NULL: tr_rand_bytes */
+	void			*id_arg;
+	int			 id_random;
 };
 
 int	tr_config_copy(struct tracing_config *, const struct tracing_config *);

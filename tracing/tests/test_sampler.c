@@ -161,5 +161,27 @@ main(void)
 	    "ParentBased{root=TraceIdRatioBased{0.25}}") == 0,
 	    "parentbased_traceidratio with its argument");
 	tracing_sampler_free(s);
+	{
+		struct tracing_sampler	*doff, *don, *ar;
+		uint8_t			 xid[16] = { 1 };
+
+		tracing_sampler_always_off_alloc(&doff);
+		tracing_sampler_always_record_alloc(&ar, doff);
+		ok(tracing_sampler_should_sample(ar, NULL, xid, "x", 1) ==
+		    TRACING_SAMPLE_RECORD_ONLY && strcmp(
+		    tracing_sampler_description(ar),
+		    "AlwaysRecord{AlwaysOffSampler}") == 0,
+		    "AlwaysRecord: what the delegate drops is recorded");
+		tracing_sampler_free(ar);
+		tracing_sampler_always_on_alloc(&don);
+		tracing_sampler_always_record_alloc(&ar, don);
+		ok(tracing_sampler_should_sample(ar, NULL, xid, "x", 1) ==
+		    TRACING_SAMPLE_RECORD_AND_SAMPLE,
+		    "AlwaysRecord: what the delegate samples stays sampled");
+		tracing_sampler_free(ar);
+		ok(tracing_sampler_always_record_alloc(&ar, NULL) ==
+		    TRACING_ERR_INVALID && ar == NULL,
+		    "AlwaysRecord needs a delegate");
+	}
 	return (tap_done());
 }

@@ -29,6 +29,20 @@ keep_export(void *arg, const struct tracing_batch *b)
 	return (TRACING_OK);
 }
 
+static uint64_t	id_counter;
+
+static void
+counter_ids(void *arg, uint8_t *id, size_t len)
+{
+	size_t	i;
+
+	(void)arg;
+	id_counter++;
+	memset(id, 0, len);
+	for (i = 0; i < 8; i++)
+		id[len - 1 - i] = (uint8_t)(id_counter >> (8 * i));
+}
+
 static struct tracing_provider *
 provider(const char *kv[][2])
 {
@@ -194,6 +208,39 @@ main(void)
 	    SP(s)->attrs.count == 0, "always_off: non-recording span with ids");
 	tracing_span_end(s, 0);
 	tracing_provider_free(p);
+
+	/* An IdGenerator of the host's: a counter, not random. */
+	{
+		struct tracing_config	*cfg;
+		struct tracing_span	*r;
+		struct tracing_attr	 ex[2];
+		char			 hex[33];
+		int			 good;
+
+		tracing_config_alloc(&cfg);
+		tracing_config_set(cfg, "OTEL_TRACES_EXPORTER", "none");
+		tracing_config_set_id_generator(cfg, counter_ids, NULL, 0);
+		tracing_provider_alloc(&p, cfg, NULL, 0);
+		tracing_config_free(cfg);
+		t = tracing_provider_tracer(p, "ids", NULL);
+		r = tracing_span_start(t, "r", 1, NULL, 0);
+		tracing_span_trace_id_hex(r, hex);
+		good = strcmp(hex, "00000000000000000000000000000001") == 0;
+		tracing_span_span_id_hex(r, hex);
+		good = good && strcmp(hex, "0000000000000002") == 0;
+		ok(good && (SP(r)->sc.flags & 0x02) == 0,
+		    "a custom IdGenerator gives the ids; not declared random: "
+		    "no W3C random flag");
+		ex[0] = TRACING_ATTR_STR("exception.escaped", "true");
+		ex[1] = TRACING_ATTR_INTV("retry", 3);
+		ok(tracing_span_record_exception_attrs(r, "E", "m", NULL, 7,
+		    ex, 2) == TRACING_OK && SP(r)->nevents == 1 &&
+		    SP(r)->events[0].attrs.count == 4 &&
+		    tr_attrs_find(&SP(r)->events[0].attrs, "retry", 5) !=
+		    NULL, "record_exception with attributes of the caller's");
+		tracing_span_end(r, 0);
+		tracing_provider_free(p);
+	}
 
 	/* NULL everywhere. */
 	tracing_span_set_str(NULL, "k", "v");
