@@ -11,15 +11,19 @@
  * /health, /ready and /metrics: the caller and key are among
  * SERVICE_AUTH_ACCEPT (caller/id:secret, comma-separated: two keys of one
  * caller are accepted at once while it rotates), the time within
- * SERVICE_AUTH_SKEW_S of ours, the signature right (compared in constant
- * time). A call signed with a
- * key of one caller cannot pass as another's. What is refused gets a JSON
- * 401 saying why, never what the right answer would have been.
+ * SERVICE_AUTH_SKEW_S of ours (at most AUTH_FUTURE_S ahead of it), the
+ * signature right (compared in constant time). A call signed with a key of
+ * one caller cannot pass as another's. The scheme name is matched without
+ * regard to case (RFC 9110). What is refused gets a JSON 401 saying why,
+ * never what the right answer would have been: an unknown key and a wrong
+ * signature are one code, unauthenticated (only the log tells them apart),
+ * so that a stranger cannot learn which key ids exist.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -32,6 +36,7 @@
 #define AUTH_SCHEME		"SVC-HMAC-SHA256"
 #define AUTH_KEYS_MAX		8
 #define AUTH_SECRET_MAX		128
+#define AUTH_FUTURE_S		30	/* a signature's time ahead of ours */
 
 struct auth_key {
 	char		caller[64];
@@ -239,7 +244,7 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 		goto refuse;
 	why = "the authorization header is not " AUTH_SCHEME " caller=,key=,"
 	    "ts=,sig=";
-	if (strncmp(h, AUTH_SCHEME " ", sizeof(AUTH_SCHEME)) != 0)
+	if (strncasecmp(h, AUTH_SCHEME " ", sizeof(AUTH_SCHEME)) != 0)
 		goto refuse;
 	h += sizeof(AUTH_SCHEME);
 	if (!param(h, "caller", caller, sizeof(caller)) ||
@@ -248,8 +253,7 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 	    !param(h, "sig", sig, sizeof(sig)) || strlen(sig) != 64)
 		goto refuse;
 
-	code = "unknown_key";
-	why = "no such key of that caller";
+	why = "the signature does not match the call";
 	for (i = 0, k = NULL; i < naccepted; i++) {
 		if (strcmp(accepted[i].caller, caller) == 0 &&
 		    strcmp(accepted[i].id, id) == 0) {
@@ -257,14 +261,18 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 			break;
 		}
 	}
-	if (k == NULL)
+	if (k == NULL) {
+		kore_log(LOG_NOTICE, "auth: refused: no key %s of caller %s",
+		    id, caller);
 		goto refuse;
+	}
 
 	code = "stale_signature";
 	why = "the signature's time is too far from ours";
 	t = strtoll(ts, NULL, 10);
 	now = (long long)time(NULL);
-	if (t <= 0 || t < now - skew_s || t > now + skew_s)
+	if (t <= 0 || t < now - skew_s ||
+	    t > now + (skew_s < AUTH_FUTURE_S ? skew_s : AUTH_FUTURE_S))
 		goto refuse;
 
 	if (req->http_body_length == 0 ||
@@ -274,10 +282,12 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b"
 		    "7852b855");
 	sign(k, http_method_text(req->method), req->path, t, body_sha, want);
-	code = "bad_signature";
-	why = "the signature does not match the call";
-	if (CRYPTO_memcmp(want, sig, 64) != 0)
+	code = "unauthenticated";
+	if (CRYPTO_memcmp(want, sig, 64) != 0) {
+		kore_log(LOG_NOTICE, "auth: refused: a bad signature with key "
+		    "%s of caller %s", id, caller);
 		goto refuse;
+	}
 	return (1);
 
 refuse:
