@@ -122,7 +122,7 @@ start_service() {
 	conf="$RUN_DIR/conf/$name.conf"
 	pidfile="$RUN_DIR/$name.pid"
 	render "$TOP/kore-apps/$name/conf/$name.conf" >"$conf.new"
-	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|TRACING_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG|SERVICE_AUTH_|PG)' | sort) | sha256sum | cut -c1-16)
+	stamp=$( (cat "$conf.new"; cat "$BIN/$name.so" "$BIN/kore"; env | grep -E '^(OTEL_|TRACING_|MAIL|SMTP_|DB_|INVENTORY_|ORDER_|NOTIFICATION_|GATEWAY_|IDEMPOTENCY_|FAULTS_|UPSTREAM_|ACCESS_LOG|SERVICE_AUTH_|PG|TRACE_INCOMING)' | sort) | sha256sum | cut -c1-16)
 	if alive "$pidfile" && [ "$(cat "$RUN_DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
 		echo "==> $name: already running"
 		rm -f "$conf.new"

@@ -218,6 +218,13 @@ param(const char *list, const char *name, char *out, size_t len)
 	return (0);
 }
 
+/* Does this service take only signed calls (an internal one)? */
+int
+svc_auth_requiring(void)
+{
+	return (requiring);
+}
+
 /*
  * Does req come from a caller we accept? 1, or 0 after answering a JSON
  * 401 (the reason in its code). Health and readiness need no credential.

@@ -89,6 +89,7 @@ int		svc_health(struct http_request *, struct svc_match *);
 /* auth.c: service-to-service authentication (HMAC-SHA256 signatures). */
 void		svc_auth_sign_calls(void);
 void		svc_auth_require(void);
+int		svc_auth_requiring(void);
 void		svc_auth_sign(struct kore_curl *, int, const char *,
 		    const char *, size_t);
 int		svc_auth_check(struct http_request *,

@@ -7,6 +7,14 @@
  * span continuing the caller's W3C context (started and ended by the front
  * door in dispatch.c, never by handlers), a traceresponse header, and helpers
  * for the CLIENT, database and INTERNAL spans below it.
+ *
+ * At a public edge (a service that does not require signed calls: the
+ * gateway), TRACE_INCOMING says what a stranger's trace context may do:
+ * continue (the default, as the seed does: the SERVER span joins the
+ * caller's trace), link (a new trace whose SERVER span links to the
+ * caller's span, as OpenTelemetry's HTTP conventions suggest for public
+ * endpoints), ignore (a new trace). The internal services always continue:
+ * only the gateway's signed calls reach them.
  */
 
 #include <arpa/inet.h>
@@ -21,6 +29,12 @@
 
 static struct tracing_provider	*provider;
 static struct tracing_tracer	*tracer;
+
+#define INCOMING_CONTINUE	0
+#define INCOMING_LINK		1
+#define INCOMING_IGNORE		2
+
+static int			 incoming;	/* at a public edge */
 
 /*
  * Contexts of finished requests, reset and kept for the next ones: one
@@ -39,6 +53,24 @@ trace_log(void *arg, int level, const char *msg)
 	kore_log(level <= TRACING_LOG_ERROR ? LOG_ERR :
 	    level == TRACING_LOG_WARN ? LOG_WARNING : LOG_NOTICE,
 	    "tracing: %s", msg);
+}
+
+static void
+incoming_configure(void)
+{
+	const char	*v;
+
+	v = svc_env_str("TRACE_INCOMING", "continue");
+	if (!strcmp(v, "link"))
+		incoming = INCOMING_LINK;
+	else if (!strcmp(v, "ignore"))
+		incoming = INCOMING_IGNORE;
+	else {
+		if (strcmp(v, "continue"))
+			kore_log(LOG_WARNING, "TRACE_INCOMING: \"%s\" is not "
+			    "continue, link or ignore: continue", v);
+		incoming = INCOMING_CONTINUE;
+	}
 }
 
 void
@@ -66,6 +98,7 @@ svc_trace_init(const char *service)
 		kore_log(LOG_ERR, "tracing: cannot start the export thread;"
 		    " spans will be dropped and counted");
 	tracer = tracing_provider_tracer(provider, "kore-apps", SVC_VERSION);
+	incoming_configure();
 }
 
 /*
@@ -187,8 +220,18 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 		svc_put(name, sizeof(name), &o, tmpl, strlen(tmpl));
 	}
 
-	sr->span = tracing_span_start(tracer, name, TRACING_SPAN_SERVER,
-	    sr->ctx, sr->start_ns);
+	/* Internal services have signed callers only: they continue. */
+	if (incoming == INCOMING_CONTINUE || svc_auth_requiring() ||
+	    !tracing_context_is_valid(sr->ctx))
+		sr->span = tracing_span_start(tracer, name, TRACING_SPAN_SERVER,
+		    sr->ctx, sr->start_ns);
+	else {
+		/* A stranger's context: a trace of our own. */
+		sr->span = tracing_span_start(tracer, name,
+		    TRACING_SPAN_SERVER, NULL, sr->start_ns);
+		if (incoming == INCOMING_LINK)
+			(void)tracing_span_add_link(sr->span, sr->ctx, NULL, 0);
+	}
 	if (sr->span == NULL)
 		return;
 	tracing_span_trace_id_hex(sr->span, sr->trace_id);

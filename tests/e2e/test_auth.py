@@ -170,5 +170,37 @@ def test_rotation():
     ok(refused(r, "unauthenticated") and o.status == 201, "back to the usual key: orders go through, k2 is refused", (r, o))
 
 
+def test_incoming_context():
+    # The public edge and a stranger's traceparent: TRACE_INCOMING at the
+    # gateway (continue by default). Each mode restarts the gateway through
+    # services.sh, as `make up` would after the variable changed.
+    from test_traces import fetch, find
+    try:
+        for mode in ("link", "ignore"):
+            p = services("start-service", ["api-gateway"], {"TRACE_INCOMING": mode})
+            tid, sid = secrets.token_hex(16), secrets.token_hex(8)
+            r = post_order(order_body(), {"traceparent": "00-%s-%s-01" % (tid, sid)})
+            new = (r.json or {}).get("traceId", "")
+            t = fetch(new, 12) if r.status == 201 and new else None
+            root = find(t, "api-gateway", "POST /api/orders") if t else []
+            refs = root[0].get("references", []) if root else []
+            ok(p.returncode == 0 and "restarting" in p.stdout and r.status == 201 and new and new != tid,
+               "TRACE_INCOMING=%s: the order gets a trace of its own, not the client's" % mode, (p.stdout[-200:], r))
+            if mode == "link":
+                ok(len(refs) == 1 and refs[0].get("traceID") == tid and refs[0].get("spanID") == sid and
+                   refs[0].get("refType") != "CHILD_OF",
+                   "TRACE_INCOMING=link: the gateway's SERVER span links to the client's span, no parent", refs)
+            else:
+                ok(root and refs == [], "TRACE_INCOMING=ignore: no parent and no link", refs)
+            ok(fetch(tid, 1, timeout=3) is None, "TRACE_INCOMING=%s: nothing was added to the client's trace" % mode)
+    finally:
+        p = services("start-service", ["api-gateway"], {"TRACE_INCOMING": "continue"})
+    tid, sid = secrets.token_hex(16), secrets.token_hex(8)
+    r = post_order(order_body(), {"traceparent": "00-%s-%s-01" % (tid, sid)})
+    ok(p.returncode == 0 and r.status == 201 and (r.json or {}).get("traceId") == tid,
+       "TRACE_INCOMING=continue (the default): the order continues the client's trace", r)
+
+
 if __name__ == "__main__":
-    sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation]))
+    sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation,
+                  test_incoming_context]))
