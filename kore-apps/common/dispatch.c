@@ -95,7 +95,8 @@ svc_dispatch(struct http_request *req)
 		sr->start_ns = svc_now_ns();
 		sr->route = route;
 		svc_trace_request_begin(req, sr);
-		if (route != NULL && !svc_auth_check(req, route)) {
+		if (route != NULL && (!svc_auth_check(req, route) ||
+		    !svc_ratelimit_check(req, route))) {
 			request_finish(req, sr, 0);
 			return (KORE_RESULT_OK);
 		}

@@ -90,6 +90,11 @@ int		svc_health(struct http_request *, struct svc_match *);
 void		svc_auth_sign_calls(void);
 void		svc_auth_require(void);
 int		svc_auth_requiring(void);
+
+/* ratelimit.c: a public door's limit per client address (429). */
+void		svc_ratelimit(const char *);
+int		svc_ratelimit_check(struct http_request *,
+		    const struct svc_route *);
 void		svc_auth_sign(struct kore_curl *, int, const char *,
 		    const char *, size_t);
 int		svc_auth_check(struct http_request *,

@@ -201,6 +201,35 @@ def test_incoming_context():
        "TRACE_INCOMING=continue (the default): the order continues the client's trace", r)
 
 
+def test_rate_limit():
+    # GATEWAY_RATE_LIMIT=4/4: four requests a second per client address,
+    # bursts of four, shared out among the gateway's workers.
+    try:
+        p = services("start-service", ["api-gateway"], {"GATEWAY_RATE_LIMIT": "4/4"})
+        t0 = time.time()
+        got = [request("GET", GATEWAY + "/api/orders/ord_ratelimit_%d" % i) for i in range(30)]
+        elapsed = time.time() - t0
+        limited = [r for r in got if r.status == 429]
+        passed = len(got) - len(limited)
+        ok(p.returncode == 0 and limited and passed <= 4 + 4 * elapsed + 2,
+           "30 requests at once from one address: %d pass (at most 4 + 4/s x %.1f s), %d get 429"
+           % (passed, elapsed, len(limited)), [r.status for r in got])
+        r = limited[0] if limited else None
+        ok(r is not None and (r.json or {}).get("error", {}).get("code") == "rate_limited" and
+           int(r.headers.get("retry-after", "0")) >= 1,
+           "a 429 says rate_limited in JSON, with Retry-After", r)
+        h = request("GET", GATEWAY + "/health")
+        rd = request("GET", GATEWAY + "/ready")
+        ok(h.status == 200 and rd.status == 200, "the probes are not limited", (h, rd))
+        time.sleep(int(r.headers.get("retry-after", "1")) + 1 if r is not None else 2)
+        again = request("GET", GATEWAY + "/api/orders/ord_ratelimit_after")
+        ok(again.status == 404, "after Retry-After the client is served again", again)
+    finally:
+        p = services("start-service", ["api-gateway"], {"GATEWAY_RATE_LIMIT": ""})
+    got = [request("GET", GATEWAY + "/api/orders/ord_nolimit_%d" % i).status for i in range(30)]
+    ok(p.returncode == 0 and 429 not in got, "without GATEWAY_RATE_LIMIT nothing is limited", got)
+
+
 if __name__ == "__main__":
     sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation,
-                  test_incoming_context]))
+                  test_incoming_context, test_rate_limit]))

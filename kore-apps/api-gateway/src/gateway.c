@@ -30,6 +30,7 @@ kore_worker_configure(void)
 {
 	svc_init("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
 	svc_auth_sign_calls();
+	svc_ratelimit("GATEWAY_RATE_LIMIT");
 	gw.inventory = svc_env_str("INVENTORY_URL", "http://127.0.0.1:8081");
 	gw.order = svc_env_str("ORDER_URL", "http://127.0.0.1:8082");
 	gw.notification = svc_env_str("NOTIFICATION_URL",
