@@ -4,6 +4,14 @@
  * configuration from FAULTS_<SERVICE>, replaced while $FAULTS_DIR/<service>
  * .json exists, and each request's plan: latency (the request sleeps on a
  * timer), an injected error, an outage; an X-Fault header when allowed.
+ *
+ * An X-Fault header is honoured only when allow_header is on and the
+ * request is trusted: a signed call (a service that requires them, whose
+ * check already passed), or one that carries X-Fault-Token equal to
+ * FAULTS_TOKEN (compared in constant time; a service without a
+ * FAULTS_TOKEN trusts no unsigned X-Fault). Its latency is capped at
+ * X_FAULT_LATENCY_MAX_MS: a header cannot hold a worker's request for a
+ * minute.
  */
 
 #include <sys/random.h>
@@ -16,7 +24,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "front.h"
+
+#define X_FAULT_LATENCY_MAX_MS	10000
+
+static const char	*fault_token;	/* FAULTS_TOKEN, "" when none */
+
+/* May this request's X-Fault header be honoured? */
+static int
+header_trusted(struct http_request *req)
+{
+	const char	*t;
+	size_t		 n;
+
+	if (svc_auth_requiring())
+		return (1);		/* signed: dispatch checked it */
+	if ((n = strlen(fault_token)) == 0 ||
+	    (t = svc_header(req, "x-fault-token")) == NULL || strlen(t) != n)
+		return (0);
+	return (CRYPTO_memcmp(t, fault_token, n) == 0);
+}
 
 static uint64_t
 rnd64(void)
@@ -60,6 +89,7 @@ faults_init(void)
 	    !fault_cfg_parse(&faults_env, v, err, sizeof(err)))
 		kore_log(LOG_WARNING, "%s ignored: %s", name, err);
 	faults = faults_env;
+	fault_token = svc_env_str("FAULTS_TOKEN", "");
 	(void)snprintf(faults_path, sizeof(faults_path), "%s/%s.json",
 	    svc_env_str("FAULTS_DIR", ".run/faults"), svc_name());
 }
@@ -145,9 +175,11 @@ fault_decide(struct http_request *req, struct svc_request *sr)
 	} else if (probe) {
 		return;
 	} else if (faults.allow_header &&
-	    (h = svc_header(req, "x-fault")) != NULL) {
+	    (h = svc_header(req, "x-fault")) != NULL && header_trusted(req)) {
 		if (!fault_header_parse(h, rnd64, &sr->fault))
 			memset(&sr->fault, 0, sizeof(sr->fault));
+		if (sr->fault.latency_ms > X_FAULT_LATENCY_MAX_MS)
+			sr->fault.latency_ms = X_FAULT_LATENCY_MAX_MS;
 	} else {
 		fault_plan(&faults, rnd64, &sr->fault);
 	}

@@ -230,6 +230,43 @@ def test_rate_limit():
     ok(p.returncode == 0 and 429 not in got, "without GATEWAY_RATE_LIMIT nothing is limited", got)
 
 
+def test_x_fault():
+    # X-Fault with allow_header on: a stranger at the gateway cannot use it;
+    # FAULTS_TOKEN opens it to whoever holds the token; internal services
+    # take it only on signed calls; a header's latency is capped at 10 s.
+    from test_traces import set_fault
+    token = secrets.token_hex(16)
+    try:
+        set_fault("api-gateway", {"allow_header": True})
+        set_fault("inventory-service", {"allow_header": True})
+        r = request("GET", GATEWAY + "/api/orders/ord_xfault", headers={"X-Fault": "error=503"})
+        ok(r.status == 404, "gateway without FAULTS_TOKEN: a stranger's X-Fault is ignored", r)
+        p = services("start-service", ["api-gateway"], {"FAULTS_TOKEN": token})
+        r = request("GET", GATEWAY + "/api/orders/ord_xfault", headers={"X-Fault": "error=503",
+                                                                         "X-Fault-Token": "wrong-" + token})
+        ok(p.returncode == 0 and r.status == 404, "a wrong X-Fault-Token: ignored", r)
+        r = request("GET", GATEWAY + "/api/orders/ord_xfault", headers={"X-Fault": "error=503",
+                                                                         "X-Fault-Token": token})
+        ok(r.status == 503 and (r.json or {}).get("error", {}).get("code") == "fault_injected",
+           "the right X-Fault-Token: the fault is injected (503)", r)
+        t0 = time.time()
+        r = request("GET", GATEWAY + "/api/orders/ord_xfault", headers={"X-Fault": "latency=30000",
+                                                                         "X-Fault-Token": token}, timeout=25)
+        d = time.time() - t0
+        ok(r.status == 404 and 9.5 <= d <= 14, "a header's latency of 30 s is capped at 10 s (%.1f s)" % d, r)
+        rid = "res_xfault_" + secrets.token_hex(4)
+        body = {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]}
+        data = json.dumps(body).encode()
+        r = request("POST", INVENTORY + "/v1/reservations", body,
+                    {"X-Fault": "error=503", "Authorization": auth_header("POST", "/v1/reservations", data)},
+                    sign=False)
+        ok(r.status == 503, "an internal service takes X-Fault on a signed call", r)
+    finally:
+        set_fault("api-gateway", None)
+        set_fault("inventory-service", None)
+        services("start-service", ["api-gateway"], {"FAULTS_TOKEN": ""})
+
+
 if __name__ == "__main__":
     sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation,
-                  test_incoming_context, test_rate_limit]))
+                  test_incoming_context, test_rate_limit, test_x_fault]))
