@@ -415,6 +415,20 @@ def test_no_email():
        "no e-mail address in any span of the %d test traces" % len(SEEN))
 
 
+def test_invalid_utf8():
+    # A User-Agent with bytes that are no UTF-8 (the front door lets
+    # 0x80-0xFF through): the span goes out repaired (U+FFFD), and Jaeger,
+    # which would refuse a batch with invalid strings, keeps it whole.
+    tid, sid = secrets.token_hex(16), secrets.token_hex(8)
+    r = post_order(order_body(email=EMAIL), {"traceparent": "00-%s-%s-01" % (tid, sid),
+                                             "User-Agent": "Mozilla\x80\xc3(x)\xe9t\xe9"})
+    t = fetch(tid, 12)
+    root = find(t, "api-gateway", "POST /api/orders") if t else []
+    ua = tags(root[0]).get("user_agent.original") if root else None
+    ok(r.status == 201 and t is not None and len(t["spans"]) == 12 and ua == "Mozilla\ufffd\ufffd(x)\ufffdt\ufffd",
+       "a User-Agent of invalid UTF-8: the whole trace is in Jaeger, the value repaired with U+FFFD", (r, ua))
+
+
 if __name__ == "__main__":
     sys.exit(run([test_one_order_one_trace, test_out_of_stock_trace, test_traceparent, test_faults, test_hangups,
-                  test_abandoned, test_no_email]))
+                  test_abandoned, test_no_email, test_invalid_utf8]))

@@ -284,6 +284,17 @@ int	tracing_context_trace_flags(const struct tracing_context *);
 void	tracing_context_trace_id(const struct tracing_context *, uint8_t [16]);
 void	tracing_context_span_id(const struct tracing_context *, uint8_t [8]);
 
+/*
+ * Values under keys of the host's: tracing_context_key() makes a key
+ * unique in the process (the name is for people); set stores a pointer of
+ * the host's (NULL removes it), get returns it or NULL. The library never
+ * copies, frees or propagates these values.
+ */
+int	tracing_context_key(const char *name);
+int	tracing_context_set_value(struct tracing_context *, int key,
+	    void *value);
+void	*tracing_context_get_value(const struct tracing_context *, int key);
+
 /* tracestate: the whole header value ("" when none), and its members. */
 const char	*tracing_context_tracestate(const struct tracing_context *);
 int	tracing_context_tracestate_get(const struct tracing_context *,

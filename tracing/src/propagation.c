@@ -580,7 +580,71 @@ tracing_context_reset(struct tracing_context *c)
 		return;
 	bag_clear(c);
 	tr_free(c->tracestate);
+	tr_free(c->values);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Values under keys of the host's (the specification's Context keys). A
+ * key is a number, unique in the process; its name is for people only.
+ * Values are the host's pointers: the library neither copies nor frees
+ * them, and does not propagate them.
+ */
+int
+tracing_context_key(const char *name)
+{
+	static int	next;
+	int		k;
+
+	(void)name;
+	k = __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
+	return (k > 0 ? k : 0);
+}
+
+int
+tracing_context_set_value(struct tracing_context *c, int key, void *value)
+{
+	struct tr_value	*nv;
+	size_t		 i, ncap;
+
+	if (c == NULL || key <= 0)
+		return (TRACING_ERR_INVALID);
+	for (i = 0; i < c->nvalues; i++) {
+		if (c->values[i].key == key) {
+			if (value != NULL) {
+				c->values[i].value = value;
+				return (TRACING_OK);
+			}
+			c->values[i] = c->values[--c->nvalues];
+			return (TRACING_OK);
+		}
+	}
+	if (value == NULL)
+		return (TRACING_OK);
+	if (c->nvalues == c->values_cap) {
+		ncap = c->values_cap == 0 ? 4 : c->values_cap * 2;
+		if ((nv = tr_realloc(c->values, ncap * sizeof(*nv))) == NULL)
+			return (TRACING_ERR_NOMEM);
+		c->values = nv;
+		c->values_cap = ncap;
+	}
+	c->values[c->nvalues].key = key;
+	c->values[c->nvalues].value = value;
+	c->nvalues++;
+	return (TRACING_OK);
+}
+
+void *
+tracing_context_get_value(const struct tracing_context *c, int key)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return (NULL);
+	for (i = 0; i < c->nvalues; i++)
+		if (c->values[i].key == key)
+			return (c->values[i].value);
+	return (NULL);
 }
 
 void

@@ -330,11 +330,20 @@ struct tr_bag {
 	char	*props;		/* NULL or the raw property list */
 };
 
+/* A value under a key of the host's (tracing_context_key). */
+struct tr_value {
+	int	 key;
+	void	*value;
+};
+
 struct tracing_context {
 	struct tr_spanctx	 sc;
 	char			*tracestate;	/* NULL: empty */
 	struct tr_bag		*bag;
 	size_t			 nbag;
+	struct tr_value		*values;
+	size_t			 nvalues;
+	size_t			 values_cap;
 };
 
 /* propagation.c: parsers, exposed for tests and fuzzers. */

@@ -759,6 +759,30 @@ main(int argc, char *argv[])
 	test_baggage_api();
 	test_inject_span();
 	test_b3_jaeger();
+	{
+		struct tracing_context	*c;
+		int			 k1, k2, a = 1, b = 2;
+
+		tracing_context_alloc(&c);
+		k1 = tracing_context_key("request");
+		k2 = tracing_context_key("request");
+		ok(k1 > 0 && k2 > 0 && k1 != k2 &&
+		    tracing_context_set_value(c, k1, &a) == TRACING_OK &&
+		    tracing_context_set_value(c, k2, &b) == TRACING_OK &&
+		    tracing_context_get_value(c, k1) == &a &&
+		    tracing_context_get_value(c, k2) == &b,
+		    "context values: two keys of one name are two keys");
+		tracing_context_set_value(c, k1, &b);
+		tracing_context_set_value(c, k2, NULL);
+		ok(tracing_context_get_value(c, k1) == &b &&
+		    tracing_context_get_value(c, k2) == NULL &&
+		    tracing_context_set_value(c, 0, &a) == TRACING_ERR_INVALID,
+		    "context values: replaced, removed; key 0 refused");
+		tracing_context_reset(c);
+		ok(tracing_context_get_value(c, k1) == NULL,
+		    "context values: reset drops them");
+		tracing_context_free(c);
+	}
 	tracing_provider_free(prov);
 	return (tap_done());
 }
