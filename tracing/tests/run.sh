@@ -32,6 +32,17 @@ tap() {		# tap ok|not-ok "description"
 	fi
 }
 
+# The TAP lines of another script's output file, renumbered as ours.
+retap() {		# retap PREFIX FILE
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) n=$((n + 1)); echo "ok $n - $1: ${line#ok * - }" ;;
+		"ok "*) tap ok "$1: ${line#ok * - }" ;;
+		"not ok "*) tap not-ok "$1: ${line#not ok * - }" ;;
+		esac
+	done <"$2"
+}
+
 skip() {
 	n=$((n + 1))
 	echo "ok $n - $1 # SKIP $2"
@@ -140,20 +151,10 @@ if [ -n "$tests" ] && [ -z "$sanitize" ] && [ "${TRACING_PRODUCT_CHECKS:-1}" = 1
 		cat "$logdir/install.log" >&2
 		tap not-ok "make install PREFIX=... is incomplete"
 	fi
-	"$src/examples/run.sh" "$prefix" 2>"$logdir/examples.err" |
-	    while IFS= read -r line; do
-		case $line in
-		"ok "*) echo "ok - examples: ${line#ok * - }" ;;
-		"not ok "*) echo "not ok - examples: ${line#not ok * - }" ;;
-		esac
-	    done >"$logdir/examples.tap"
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) tap ok "${line#ok - }" ;;
-		"not ok - "*) tap not-ok "${line#not ok - }" ;;
-		esac
-	done <"$logdir/examples.tap"
-	grep -q . "$logdir/examples.tap" ||
+	"$src/examples/run.sh" "$prefix" >"$logdir/examples.tap" \
+	    2>"$logdir/examples.err"
+	retap examples "$logdir/examples.tap"
+	grep -q '^ok' "$logdir/examples.tap" ||
 	    { tail -20 "$logdir/examples.err" >&2; tap not-ok "examples: run.sh ran nothing"; }
 	# The README's usage example, as written, against the install.
 	readme=$(mktemp -d)
@@ -178,19 +179,9 @@ if [ -n "$tests" ] && [ -z "$sanitize" ] && [ "${TRACING_PRODUCT_CHECKS:-1}" = 1
 	MANPATH="$prefix/share/man" man -w tracing_span_start >/dev/null 2>&1 &&
 	    tap ok "man tracing_span_start finds its page in the install" ||
 	    tap not-ok "man tracing_span_start finds no page in the install"
-	"$src/man/check.sh" "$src/man" "$src/include/tracing.h" 2>"$logdir/man.err" |
-	    while IFS= read -r line; do
-		case $line in
-		"ok "*) echo "ok - man: ${line#ok * - }" ;;
-		"not ok "*) echo "not ok - man: ${line#not ok * - }" ;;
-		esac
-	    done >"$logdir/man.tap"
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) tap ok "${line#ok - }" ;;
-		"not ok - "*) tap not-ok "${line#not ok - }" ;;
-		esac
-	done <"$logdir/man.tap"
+	"$src/man/check.sh" "$src/man" "$src/include/tracing.h" \
+	    >"$logdir/man.tap" 2>"$logdir/man.err"
+	retap man "$logdir/man.tap"
 	make -s -C "$src" uninstall PREFIX="$prefix" >/dev/null 2>&1
 	left=$(find "$prefix" -type f | head -5)
 	[ -z "$left" ] && tap ok "make uninstall removes every installed file" ||
