@@ -50,6 +50,12 @@ main()
 	    TRACING_SPAN_INTERNAL, nullptr, 0);
 	tracing_span_set_str(span, "example.name", "minimal_cpp");
 	tracing_span_set_int(span, "example.answer", 42);
+	/* Attribute descriptors in C++: the inline tracing_attr_* functions. */
+	const tracing_attr attrs[] = {
+		tracing_attr_str("example.language", "c++"),
+		tracing_attr_bool("example.cpp", 1),
+	};
+	tracing_span_add_event(span, "example.event", 0, attrs, 2);
 	tracing_span_end(span, 0);
 
 	if ((rc = tracing_provider_shutdown(prov.get(), 5000)) != TRACING_OK)

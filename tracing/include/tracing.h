@@ -135,6 +135,58 @@ struct tracing_attr {
 #define TRACING_ATTR_DBL(k, x)	((struct tracing_attr){ .key = (k),	\
 	.type = TRACING_ATTR_DOUBLE, .n = 1, .v.d = (x) })
 
+/*
+ * The same as functions, for C++ (which has no compound literals with
+ * designators) and for C alike: tracing_attr_str("k", "v").
+ */
+static inline struct tracing_attr
+tracing_attr_str(const char *key, const char *value)
+{
+	struct tracing_attr	a;
+
+	a.key = key;
+	a.type = TRACING_ATTR_STRING;
+	a.n = TRACING_STRLEN;
+	a.v.s = value;
+	return (a);
+}
+
+static inline struct tracing_attr
+tracing_attr_bool(const char *key, int value)
+{
+	struct tracing_attr	a;
+
+	a.key = key;
+	a.type = TRACING_ATTR_BOOL;
+	a.n = 1;
+	a.v.b = value;
+	return (a);
+}
+
+static inline struct tracing_attr
+tracing_attr_int(const char *key, int64_t value)
+{
+	struct tracing_attr	a;
+
+	a.key = key;
+	a.type = TRACING_ATTR_INT;
+	a.n = 1;
+	a.v.i = value;
+	return (a);
+}
+
+static inline struct tracing_attr
+tracing_attr_double(const char *key, double value)
+{
+	struct tracing_attr	a;
+
+	a.key = key;
+	a.type = TRACING_ATTR_DOUBLE;
+	a.n = 1;
+	a.v.d = value;
+	return (a);
+}
+
 /* Opaque objects. */
 struct tracing_config;
 struct tracing_provider;
