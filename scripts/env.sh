@@ -44,6 +44,19 @@ if [ -z "${SERVICE_AUTH_KEY:-}" ] || [ -z "${SERVICE_AUTH_ACCEPT:-}" ]; then
 fi
 export SERVICE_AUTH_KEY SERVICE_AUTH_ACCEPT
 
+# The database password: made once per checkout, like the key, unless
+# DB_PASSWORD is given (PG_MANAGE=no users give their server's).
+if [ -z "${DB_PASSWORD:-}" ]; then
+	pwfile="$RUN_DIR/secrets/db.password"
+	if [ ! -s "$pwfile" ]; then
+		mkdir -p "$RUN_DIR/secrets"
+		chmod 700 "$RUN_DIR/secrets"
+		(umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$pwfile")
+	fi
+	DB_PASSWORD=$(cat "$pwfile")
+fi
+export DB_PASSWORD
+
 # A libpq keyword/value string, each value single-quoted and escaped.
 pgq() { local v=${1//\\/\\\\}; v=${v//\'/\\\'}; printf "'%s'" "$v"; }
 conninfo() {

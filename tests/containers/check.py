@@ -81,7 +81,12 @@ def compose_config(env_file):
     return _configs[env_file]
 
 
+# docker-compose.yml has no default for the four secrets: the "defaults
+# only" view gives those four (test values) and nothing else.
 EMPTY_ENV = None
+SECRETS = {"SERVICE_AUTH_KEY": "ct:ct-secret-0123456789abcdef",
+           "SERVICE_AUTH_ACCEPT": "api-gateway/ct:ct-secret-0123456789abcdef",
+           "DB_PASSWORD": "ct-app-password", "PG_SUPERUSER_PASSWORD": "ct-super-password"}
 
 
 def cfg_defaults():
@@ -91,13 +96,34 @@ def cfg_defaults():
 def t_compose_config():
     r, c = compose_config(EMPTY_ENV)
     ok(r.returncode == 0 and c is not None,
-       "docker-compose config accepts docker-compose.yml (defaults only)",
+       "docker-compose config accepts docker-compose.yml (defaults and the four secrets)",
        r.stderr)
-    r2, c2 = compose_config(path(".env.example"))
-    ok(r2.returncode == 0 and c2 is not None,
-       "docker-compose config accepts it with .env.example as the .env", r2.stderr)
+    r0, _ = compose_config(path(".env.example"))
+    ok(r0.returncode != 0 and "scripts/secrets.sh" in r0.stderr,
+       "docker-compose config refuses .env.example alone: no key or password has a default, "
+       "and the error says how to make them", r0.stderr[-300:])
+    d = tempfile.mkdtemp(prefix="ct-secrets-")
+    gen = os.path.join(d, "env")
+    p = sh([path("scripts", "secrets.sh"), gen], cwd=TOP)
+    mode = os.stat(gen).st_mode & 0o777 if os.path.exists(gen) else None
+    r2, c2 = compose_config(gen)
+    text = open(gen).read() if os.path.exists(gen) else ""
+    again = sh([path("scripts", "secrets.sh"), gen], cwd=TOP)
+    shutil.rmtree(d, ignore_errors=True)
+    ok(p.returncode == 0 and mode == 0o600 and r2.returncode == 0 and c2 is not None and
+       again.returncode != 0,
+       "scripts/secrets.sh writes a .env (mode 0600) that docker-compose accepts, and will not "
+       "overwrite it", (p.stderr, oct(mode or 0), r2.stderr[-300:], again.returncode))
     if c2 is None:
         return
+    dump = json.dumps(c2)
+    olds = ["tracing-dev", "tracing-admin-dev", "development-only-key"]
+    ok(not any(o in dump or o in read(".env.example") or o in read("docker-compose.yml") for o in olds),
+       "no shared default password or key is left in docker-compose.yml, .env.example or the "
+       "configuration", [o for o in olds if o in dump])
+    sos = glob.glob(path("bin", "*.so"))
+    baked = [so for so in sos if b"password=" in open(so, "rb").read()]
+    ok(sos and not baked, "no password is compiled into any service module (%d)" % len(sos), baked)
     env = c2["services"]["api-gateway"]["environment"]
     want = {"INVENTORY_URL": "http://inventory-service:8081",
             "ORDER_URL": "http://order-service:8082",
@@ -935,6 +961,7 @@ def live_checks(live):
 
 if __name__ == "__main__":
     fd, EMPTY_ENV = tempfile.mkstemp(prefix="ct-env-")
+    os.write(fd, "".join("%s=%s\n" % kv for kv in SECRETS.items()).encode())
     os.close(fd)
     try:
         rc = run([t_compose_config, t_compose_ports_networks, t_compose_health_depends,

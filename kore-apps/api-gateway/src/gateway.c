@@ -46,7 +46,7 @@ kore_worker_configure(void)
 	svc_on_drain(saga_detached);
 	svc_db_register(GW_DB, svc_env_str("GATEWAY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=gateway user=tracing"
-	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+	    " connect_timeout=2 gssencmode=disable"));
 	sweep_init(gw.inventory, gw.inventory_ms, gw.order, gw.order_ms,
 	    saga_recover);
 }

@@ -63,7 +63,7 @@ kore_worker_configure(void)
 	batch_init(DB);
 	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"
-	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+	    " connect_timeout=2 gssencmode=disable"));
 }
 
 /*

@@ -59,7 +59,7 @@ kore_worker_configure(void)
 	svc_auth_require();
 	svc_db_register(DB, svc_env_str("ORDER_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=orders user=tracing"
-	    " password=tracing-dev connect_timeout=2 gssencmode=disable"));
+	    " connect_timeout=2 gssencmode=disable"));
 }
 
 static void
