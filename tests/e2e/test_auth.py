@@ -230,6 +230,24 @@ def test_rate_limit():
     ok(p.returncode == 0 and 429 not in got, "without GATEWAY_RATE_LIMIT nothing is limited", got)
 
 
+def test_db_login():
+    # Finding 1: another local user knew the database's password (a shared
+    # default). Now make up makes one per checkout, readable by its owner.
+    from test_traces import RUN_DIR
+    secret = os.path.join(RUN_DIR, "secrets", "db.password")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    host, port = os.environ.get("DB_HOST", "127.0.0.1"), os.environ.get("DB_PORT", "55432")
+    p = subprocess.run(nobody + ["psql", "-h", host, "-p", port, "-U", os.environ.get("DB_USER", "tracing"),
+                                 "-d", "inventory", "-c", "SELECT 1"], capture_output=True, text=True,
+                       env=dict(os.environ, PGPASSWORD="tracing-dev", PGCONNECT_TIMEOUT="3"), timeout=20)
+    ok(p.returncode != 0 and "password authentication failed" in p.stderr,
+       "another OS user with the old shared password: the database refuses the login", p.stderr[-200:])
+    r = subprocess.run(nobody + ["cat", secret], capture_output=True, text=True, timeout=10)
+    mode = os.stat(secret).st_mode & 0o777 if os.path.exists(secret) else None
+    ok(r.returncode != 0 and mode == 0o600, "nor can it read the generated password (%s, mode %s)"
+       % (secret, oct(mode or 0)), r.stderr[-200:])
+
+
 def test_x_fault():
     # X-Fault with allow_header on: a stranger at the gateway cannot use it;
     # FAULTS_TOKEN opens it to whoever holds the token; internal services
@@ -269,4 +287,4 @@ def test_x_fault():
 
 if __name__ == "__main__":
     sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation,
-                  test_incoming_context, test_rate_limit, test_x_fault]))
+                  test_incoming_context, test_rate_limit, test_x_fault, test_db_login]))
