@@ -29,8 +29,10 @@ ORDER_DB = env("ORDER_DB", "orders")
 SEEN = []
 # How long a trace may take to be whole in Jaeger: the scale profile's path
 # (collectors, Kafka, ingesters, OpenSearch) has a long tail (make bench:
-# p99 about 20 s from an order's 201 to its whole trace under 40 orders/s).
-TRACE_WAIT = 60 if env("STACK", "single") == "scale" else 20
+# p99 about 20 s from an order's 201 to its whole trace under 40 orders/s;
+# in one CI run the spans one collector took arrived after more than 60 s,
+# while the other collector's were stored in time: issue 33's lag).
+TRACE_WAIT = 120 if env("STACK", "single") == "scale" else 20
 
 
 def fetch(trace_id, want, timeout=None, until=None):
