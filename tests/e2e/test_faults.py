@@ -468,9 +468,13 @@ def test_jaeger_outage():
           % (len(base), p99_before * 1000, len(during), p99_during * 1000, len(after), failed[:5]))
     ok(during and after and not failed, "Jaeger down for %.0f s: not one order failed (%d during, %d after)"
        % (t_back - t_kill, len(during), len(after)), failed[:5])
-    # A tenth of a p99 of a few milliseconds is below the scheduling noise
-    # of a 2-core machine: 5 ms absolute is allowed too.
-    ok(p99_during <= max(1.1 * p99_before, p99_before + 0.005),
+    # What this guards: no order waits for the exporter while Jaeger is
+    # away (that would cost the export timeout, seconds). A p99 of a few
+    # milliseconds moves by tens of them with the scheduling of a 2-core
+    # machine running the whole stack (seen in CI: 11.4 ms during against
+    # 24.8 ms before, and 33.7 during against 17.5): twice the baseline or
+    # 50 ms more is allowed; the figures are printed above either way.
+    ok(p99_during <= max(2 * p99_before, p99_before + 0.050),
        "and they did not slow down: p99 %.1f ms during, %.1f ms with Jaeger up"
        % (p99_during * 1000, p99_before * 1000))
 
