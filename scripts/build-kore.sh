@@ -30,6 +30,9 @@ cp -r /usr/share/kore/. "$src/"
 #     callback is driven at once, not at the next curl event.
 #   0005-prune-before-http: the requests of a connection that went are
 #     freed in the round that saw it go, not after the next wait.
+#   0007-pgsql-connect-async: a connection for an asynchronous statement
+#     is opened without blocking (PQconnectStart/PQconnectPoll, bounded by
+#     connect_timeout); a broken one is closed, never PQreset.
 patches=$(dirname "$0")/kore-patches
 for p in "$patches"/*.patch; do
 	patch -s -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db.c: one SQL statement at a time on a request, through kore_pgsql's
- * async interface: the request sleeps while PostgreSQL works. Rows come
- * back as a JSON array of objects (text values). Kore 4.1 never repairs a
- * broken connection, so a connection found broken after an error is reset
- * here, once it is back in the pool, and the service heals by itself. A
+ * async interface: the request sleeps while PostgreSQL works, connecting
+ * included (Kore patched: pgsql-connect-async). Rows come back as a JSON
+ * array of objects (text values). A connection found broken after an
+ * error is flagged for Kore to close as it is released, and the statement
+ * runs again on another, opened without blocking: the service heals by
+ * itself and no worker ever waits on PostgreSQL. A
  * statement can also run without a request (svc_db_detached), with a
  * callback. Each statement has a deadline (DB_STATEMENT_TIMEOUT_MS, its
  * retries included): a server that does not answer (hung, partitioned)
@@ -286,16 +288,16 @@ db_fail(struct svc_db *db)
 		/* libpq closed the socket: epoll already forgot it. */
 		if (conn != NULL && PQsocket(conn->db) < 0)
 			db->sql.flags &= ~KORE_PGSQL_SCHEDULED;
+		/* Kore closes it as it is released (no PQreset: it blocks). */
+		if (conn != NULL)
+			conn->flags |= PGSQL_CONN_DISCARD;
 	}
 
+	if (broken)
+		kore_log(LOG_NOTICE, "%s: closing a broken connection; the"
+		    " statement goes to another", db->dbname);
 	kore_pgsql_cleanup(&db->sql);
 	db->started = 0;
-
-	if (broken) {
-		kore_log(LOG_NOTICE, "%s: resetting broken connection",
-		    db->dbname);
-		PQreset(conn->db);
-	}
 
 	/*
 	 * Every statement of ours may run more than once (each is idempotent:
@@ -303,8 +305,7 @@ db_fail(struct svc_db *db)
 	 * met a dead connection runs again on another: after a server restart
 	 * the pool may hold several dead ones, each repaired as it is met.
 	 */
-	if (db->retried < SVC_DB_RETRIES && (conn == NULL ||
-	    (broken && PQstatus(conn->db) == CONNECTION_OK))) {
+	if (db->retried < SVC_DB_RETRIES && (conn == NULL || broken)) {
 		db->retried++;
 		if (db->span != NULL)
 			(void)tracing_span_add_event(db->span,
@@ -406,6 +407,14 @@ db_step(struct http_request *req, struct svc_db *db)
 		db_span_start(req, db);
 
 	if (!db->started) {
+		/* Woken with the error of a connection that could not open. */
+		if (db->sql.state == KORE_PGSQL_STATE_ERROR) {
+			db->unavailable = 1;
+			if (db_fail(db) == SVC_DB_PENDING)
+				return (db_drive(req, db));
+			db_span_end(db, 0);
+			return (SVC_DB_ERROR);
+		}
 		if (db->sql.req == NULL && db->sql.cb == NULL) {
 			kore_pgsql_init(&db->sql);
 			if (req != NULL)

@@ -22,23 +22,32 @@ dispatch_init(const struct svc_route *routes, size_t n)
 	svc_table_len = n;
 }
 
+/*
+ * The route of req's method and path. HEAD takes the GET route of its
+ * path (RFC 9110 section 9.3.2: Kore sends the GET's headers, its
+ * Content-Length included, and no body), so Allow lists HEAD after GET.
+ */
 static const struct svc_route *
 route_find(struct http_request *req, struct svc_match *m, char *allow,
     size_t allowlen, int *path_known)
 {
 	size_t	i, len;
+	int	method;
 
 	*path_known = 0;
 	allow[0] = '\0';
 	for (i = 0; i < svc_table_len; i++) {
 		if (!svc_route_match(svc_table[i].pattern, req->path, m))
 			continue;
-		if (svc_table[i].method == req->method)
+		method = svc_table[i].method;
+		if (method == req->method || (method == HTTP_METHOD_GET &&
+		    req->method == HTTP_METHOD_HEAD))
 			return (&svc_table[i]);
 		*path_known = 1;
 		len = strlen(allow);
-		(void)snprintf(allow + len, allowlen - len, "%s%s",
-		    len > 0 ? ", " : "", http_method_text(svc_table[i].method));
+		(void)snprintf(allow + len, allowlen - len, "%s%s%s",
+		    len > 0 ? ", " : "", http_method_text(method),
+		    method == HTTP_METHOD_GET ? ", HEAD" : "");
 	}
 	return (NULL);
 }
@@ -138,8 +147,11 @@ svc_dispatch(struct http_request *req)
 		r = KORE_RESULT_OK;
 	}
 
-	if (r != KORE_RESULT_RETRY)
+	if (r != KORE_RESULT_RETRY) {
+		if (sr->fault.lose_answer)
+			fault_lose_answer(req);
 		request_finish(req, sr, 0);
+	}
 	return (r);
 }
 

@@ -7,7 +7,10 @@
  * Configuration, every key optional:
  *   {"latency_ms": 250 | [100, 400], "latency_percent": 100,
  *    "error_percent": 0, "error_status": 503, "outage": false,
- *    "allow_header": false}
+ *    "lose_answer_percent": 0, "allow_header": false}
+ * lose_answer_percent: that share of requests is served in full (its
+ * statement committed) and then its answer is lost: the connection closes
+ * without one, as if the service died right after the commit.
  * X-Fault header (only when allow_header): "latency=300", "latency=100-300",
  * "error=503", or both separated by ";" or ",".
  */
@@ -85,6 +88,8 @@ fault_cfg_parse(struct fault_cfg *c, const char *text, char *err,
 			ok = uint_in(v, 0, 100, &n.latency_percent);
 		} else if (!strcmp(key, "error_percent")) {
 			ok = uint_in(v, 0, 100, &n.error_percent);
+		} else if (!strcmp(key, "lose_answer_percent")) {
+			ok = uint_in(v, 0, 100, &n.lose_answer_percent);
 		} else if (!strcmp(key, "error_status")) {
 			ok = uint_in(v, 500, 599, &n.error_status);
 		} else if (!strcmp(key, "outage")) {
@@ -113,7 +118,7 @@ int
 fault_active(const struct fault_cfg *c)
 {
 	return (c->outage || c->error_percent > 0 || c->latency_max_ms > 0 ||
-	    c->allow_header);
+	    c->lose_answer_percent > 0 || c->allow_header);
 }
 
 static int
@@ -196,4 +201,7 @@ fault_plan(const struct fault_cfg *c, uint64_t (*rnd)(void),
 	}
 	if (c->error_percent > 0 && rnd() % 100 < c->error_percent)
 		p->error_status = c->error_status;
+	else if (c->lose_answer_percent > 0 &&
+	    rnd() % 100 < c->lose_answer_percent)
+		p->lose_answer = 1;
 }

@@ -2,8 +2,8 @@
 /*
  * fault.h: fault knobs, for demos and for learning from slow or failing
  * traces: added latency (fixed or a range, for a percentage of requests),
- * a percentage of requests failed with a chosen 5xx, or an outage (every
- * request refused). Pure C on jansson; the Kore side lives in faults.c.
+ * a percentage of requests failed with a chosen 5xx, a percentage served
+ * whose answer is then lost, or an outage (every request refused). Pure C on jansson; the Kore side lives in faults.c.
  */
 
 #ifndef FAULT_H
@@ -19,6 +19,7 @@ struct fault_cfg {
 	unsigned int	latency_percent;	/* 0..100 */
 	unsigned int	error_percent;		/* 0..100 */
 	unsigned int	error_status;		/* 500..599 */
+	unsigned int	lose_answer_percent;	/* 0..100 */
 	int		outage;
 	int		allow_header;		/* honour X-Fault */
 };
@@ -28,6 +29,7 @@ struct fault_plan {
 	unsigned int	latency_ms;
 	unsigned int	error_status;		/* 0: none */
 	int		outage;
+	int		lose_answer;		/* served, answer dropped */
 	int		from_header;
 };
 

@@ -3,7 +3,8 @@
  * faults.c: the fault knobs at run time (fault.c parses them): the
  * configuration from FAULTS_<SERVICE>, replaced while $FAULTS_DIR/<service>
  * .json exists, and each request's plan: latency (the request sleeps on a
- * timer), an injected error, an outage; an X-Fault header when allowed.
+ * timer), an injected error, an answer lost after the work is done, an
+ * outage; an X-Fault header when allowed.
  *
  * An X-Fault header is honoured only when allow_header is on and the
  * request is trusted: a signed call (a service that requires them, whose
@@ -15,6 +16,7 @@
  */
 
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -184,4 +186,22 @@ fault_decide(struct http_request *req, struct svc_request *sr)
 		fault_plan(&faults, rnd64, &sr->fault);
 	}
 	svc_trace_fault(req, sr);
+}
+
+/*
+ * The lose_answer knob: the request was served (its statement committed,
+ * its answer queued), and the answer is lost: the connection is shut down
+ * before Kore sends it, as if the process died right after the commit.
+ * Kore's flush then fails and drops the connection.
+ */
+void
+fault_lose_answer(struct http_request *req)
+{
+	struct connection	*c = req->owner;
+
+	kore_log(LOG_NOTICE, "fault: the answer %d to %s %s is lost (a"
+	    " configured fault)", req->status, http_method_text(req->method),
+	    req->path);
+	if (c != NULL)
+		(void)shutdown(c->fd, SHUT_RDWR);
 }

@@ -23,6 +23,7 @@ void	request_joined_free(struct svc_request *);
 void	faults_init(void);
 void	fault_decide(struct http_request *, struct svc_request *);
 void	fault_wake(void *, u_int64_t);
+void	fault_lose_answer(struct http_request *);
 
 /* accesslog.c */
 void	accesslog_init(void);

@@ -24,6 +24,8 @@ static struct sock_filter	svc_filter[] = {
 	KORE_SYSCALL_ALLOW(fdatasync),
 	/* The parent watch (svc_tick). */
 	KORE_SYSCALL_ALLOW(getppid),
+	/* The lose_answer fault knob (faults.c). */
+	KORE_SYSCALL_ALLOW(shutdown),
 };
 
 /* Our filters, which Kore's seccomp hook (hooks.c) installs. */

@@ -49,6 +49,7 @@ static struct {
 } timers[16];
 static int	ntimers;
 
+static u_int64_t	clock_ms = 1000000;	/* svc_now_ms() */
 static int	wakeups, answered_status;
 static char	answered_body[2048], answered_headers[512];
 static struct svc_request	fake_sr;
@@ -88,6 +89,24 @@ kore_timer_add(void (*cb)(void *, u_int64_t), u_int64_t ms, void *arg,
 	timers[ntimers].arg = arg;
 	ntimers++;
 	return (NULL);
+}
+
+u_int64_t
+svc_now_ms(void)
+{
+	return (clock_ms);
+}
+
+int
+tracing_span_add_event(struct tracing_span *s, const char *name,
+    uint64_t ts, const struct tracing_attr *a, size_t n)
+{
+	(void)s;
+	(void)name;
+	(void)ts;
+	(void)a;
+	(void)n;
+	return (0);
 }
 
 void
@@ -451,8 +470,18 @@ test_create_fails(void)
 	result(SVC_DB_DONE, CLAIMED);
 	answer(201, RESERVED);
 	answer(503, NULL);
+	ok(!strcmp(waiting(), "POST /v1/orders"),
+	    "create failed (503): the create's outcome is settled first,"
+	    " by the create again");
+	answer(0, NULL);
+	ok(ntimers == 1 && !strcmp(waiting(), ""),
+	    "no answer to the settle: tried again after a pause, the client"
+	    " waiting");
+	fire();
+	clock_ms += gw.settle_ms;
+	answer(503, NULL);
 	ok(!strcmp(waiting(), "POST /v1/reservations/{id}/cancel-order"),
-	    "create failed: its order is cancelled first");
+	    "still unknown at the settle deadline: its order is cancelled");
 	answer(200, "{}");
 	ok(!strcmp(waiting(), "POST /v1/reservations/{id}/release"),
 	    "then the reservation released");
@@ -465,6 +494,92 @@ test_create_fails(void)
 	    "order_service_unavailable") && strstr(answered_body,
 	    "\"reservation\":\"released\""),
 	    "503, saying the reservation was released");
+}
+
+/* A create whose answer was lost: the order stands, and is answered 201. */
+static void
+test_settle_found(void)
+{
+	struct saga	*s;
+
+	reset();
+	s = order(0);
+	answer(201, RESERVED);
+	answer(0, NULL);
+	ok(!strcmp(waiting(), "POST /v1/orders"),
+	    "a create with no answer is sent again to settle it");
+	answer(200, ORDER);
+	ok(!strcmp(waiting(), "POST /v1/notifications"),
+	    "the order stood: on to the e-mail, nothing compensated");
+	answer(201, SENT);
+	reply(s);
+	ok(answered_status == 201 && strstr(answered_body,
+	    "\"orderId\":\"o1\"") && ncalls == 4,
+	    "201 with the order whose first answer was lost");
+
+	/* Cancelled meanwhile (the sweeper came first): released, 503. */
+	reset();
+	s = order(0);
+	answer(201, RESERVED);
+	answer(504, NULL);
+	answer(200, "{\"orderId\":\"o2\",\"status\":\"cancelled\"}");
+	ok(!strcmp(waiting(), "POST /v1/reservations/{id}/release"),
+	    "a settled order found cancelled: its reservation released");
+	answer(200, "{}");
+	reply(s);
+	ok(answered_status == 503 && strstr(answered_body,
+	    "\"reservation\":\"released\""), "503, released: no order stands");
+
+	/* A settle refused (4xx): not created, cancelled to be sure. */
+	reset();
+	s = order(0);
+	answer(201, RESERVED);
+	answer(0, NULL);
+	answer(400, "{}");
+	ok(!strcmp(waiting(), "POST /v1/reservations/{id}/cancel-order") &&
+	    ntimers == 0, "a settle refused: cancelled at once, no retry");
+	answer(200, "{}");
+	answer(200, "{}");
+	reply(s);
+	ok(answered_status == 502 && strstr(answered_body, "order_rejected"),
+	    "502 order_rejected");
+}
+
+/*
+ * Neither the create nor its cancel could be told before their deadlines:
+ * the client hears that the outcome is unknown, never that it failed.
+ */
+static void
+test_settle_unknown(void)
+{
+	struct saga	*s;
+	int		 i;
+
+	reset();
+	s = order(0);
+	answer(201, RESERVED);
+	answer(0, NULL);
+	for (i = 0; i < 3; i++) {
+		answer(0, NULL);
+		fire();
+	}
+	clock_ms += gw.settle_ms;
+	answer(0, NULL);
+	ok(!strcmp(waiting(), "POST /v1/reservations/{id}/cancel-order"),
+	    "settle deadline passed: cancel");
+	answer(503, NULL);
+	ok(ntimers == 1, "an unknown create's cancel is retried while a"
+	    " client waits");
+	fire();
+	clock_ms += gw.settle_ms;
+	answer(0, NULL);
+	ok(saga_finished(s) && ntimers == 0, "its deadline passed: the end");
+	reply(s);
+	ok(answered_status == 503 && strstr(answered_body,
+	    "order_outcome_unknown") && strstr(answered_body,
+	    "\"reservation\":\"held\"") && !strstr(answered_body,
+	    "could not be created"), "503 order_outcome_unknown, the stock"
+	    " held: never a claim that it failed (%s)", answered_body);
 }
 
 static void
@@ -660,10 +775,13 @@ main(void)
 	gw.inventory = "http://inv";
 	gw.order = "http://ord";
 	gw.notification = "http://ntf";
+	gw.settle_ms = 5000;
 	(void)snprintf(gw.stale_s, sizeof(gw.stale_s), "60");
 	test_happy();
 	test_out_of_stock();
 	test_create_fails();
+	test_settle_found();
+	test_settle_unknown();
 	test_cancel_fails_attached();
 	test_reserve_cannot_start();
 	test_claim_outcomes();

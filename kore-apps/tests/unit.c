@@ -288,6 +288,22 @@ test_faults(void)
 	    " of requests, within the range (%d)", slow);
 	ok(failed > 50 && failed < 150, "faults: errors for about 10%%"
 	    " of requests (%d)", failed);
+	fault_cfg_init(&c);
+	ok(fault_cfg_parse(&c, "{\"lose_answer_percent\":30}", err,
+	    sizeof(err)) && fault_active(&c), "faults: lose_answer_percent"
+	    " parses and is a fault");
+	for (i = failed = 0; i < 1000; i++) {
+		fault_plan(&c, seq_rnd, &p);
+		failed += p.lose_answer && p.error_status == 0;
+	}
+	ok(failed > 200 && failed < 400, "faults: answers lost for about"
+	    " 30%% of requests, never with an injected error (%d)", failed);
+	ok(!fault_cfg_parse(&c, "{\"lose_answer_percent\":101}", err,
+	    sizeof(err)), "faults: lose_answer_percent above 100 is refused");
+	ok(fault_cfg_parse(&c, "{\"latency_ms\":[100,300],"
+	    "\"latency_percent\":50,\"error_percent\":10,"
+	    "\"error_status\":502,\"lose_answer_percent\":0}", err,
+	    sizeof(err)), "faults: the configuration again");
 	ok(!fault_cfg_parse(&c, "{\"error_status\":404}", err,
 	    sizeof(err)) && c.error_status == 502,
 	    "faults: a 4xx error status is refused, the old value kept");

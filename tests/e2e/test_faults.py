@@ -108,14 +108,19 @@ class Load:
 
     def __init__(self, sku):
         self.sku, self.stop, self.ok, self.other = sku, threading.Event(), [], []
+        self.answers = []       # (status, traceId, orderId, error code)
         self.threads = [threading.Thread(target=self.client) for _ in range(4)]
 
     def client(self):
         while not self.stop.is_set():
             try:
-                r = post_order(order_body(sku=self.sku, qty=1), timeout=20)
+                r = post_order(order_body(sku=self.sku, qty=1), timeout=40)
+                j = r.json if isinstance(r.json, dict) else {}
+                err = j.get("error") if isinstance(j.get("error"), dict) else {}
+                self.answers.append((r.status, j.get("traceId") or err.get("traceId"),
+                                     j.get("orderId"), err.get("code")))
                 if r.status == 201:
-                    self.ok.append(r.json.get("orderId"))
+                    self.ok.append(j.get("orderId"))
                 else:
                     self.other.append(r.status)
             except Exception as e:
@@ -140,6 +145,67 @@ def held_units(sku):
     return int(held), stock(sku)
 
 
+def answers_match(answers, what):
+    """Every answer is what the orders database holds, by the order's trace
+    id (create_order stores it): a 201 has its order confirmed, any other
+    answer has no confirmed order, but 503 order_outcome_unknown, which
+    claims nothing. Waits for cancellations in flight to settle."""
+    ids = [a[1] for a in answers if a[1]]
+    confirmed = {}
+    for _ in range(20):
+        confirmed = {}
+        for i in range(0, len(ids), 200):
+            chunk = ",".join("'%s'" % t for t in ids[i:i + 200] if all(c in "0123456789abcdef" for c in t))
+            if not chunk:
+                continue
+            out = psql(ORDER_DB, "SELECT trace_id, id FROM orders WHERE status = 'confirmed'"
+                       " AND trace_id IN (%s)" % chunk)
+            for line in out.splitlines():
+                if "|" in line:
+                    t, oid = line.split("|", 1)
+                    confirmed[t] = oid
+        wrong = [a for a in answers if a[1] and a[3] != "order_outcome_unknown" and
+                 ((a[0] == 201) != (a[1] in confirmed) or (a[0] == 201 and confirmed.get(a[1]) != a[2]))]
+        if not wrong:
+            break
+        time.sleep(0.5)
+    unknown = sum(1 for a in answers if a[3] == "order_outcome_unknown")
+    untraced = sum(1 for a in answers if not a[1])
+    print("# %s: %d answers (%s), %d of them 'outcome unknown', %d without a trace id; %d confirmed orders" % (
+        what, len(answers), sorted(set(a[0] for a in answers)), unknown, untraced, len(confirmed)))
+    ok(answers and not wrong and untraced == 0,
+       "%s: every answer (%d) is what the orders database holds: a 201's order confirmed, no order"
+       " confirmed for any other answer" % (what, len(answers)), wrong[:5])
+    return wrong
+
+
+def test_lost_answers():
+    """The order service commits and loses its answer (a fault knob) for
+    half the creates: the gateway settles each unknown create before it
+    answers, so every answer matches the database, and the orders whose
+    first answer was lost are answered 201."""
+    sku = "FAULT-" + secrets.token_hex(4).upper()
+    seed = 100000
+    psql(INVENTORY_DB, "INSERT INTO stock (sku, name, available) VALUES ('%s', 'fault campaign', %d)" % (sku, seed))
+    answers = []
+    try:
+        set_fault("order-service", {"lose_answer_percent": 50})
+        for _ in range(30):
+            r = post_order(order_body(sku=sku, qty=1), timeout=40)
+            j = r.json if isinstance(r.json, dict) else {}
+            err = j.get("error") if isinstance(j.get("error"), dict) else {}
+            answers.append((r.status, j.get("traceId") or err.get("traceId"), j.get("orderId"), err.get("code")))
+    finally:
+        set_fault("order-service", None)
+    answers_match(answers, "half the order service's answers lost after the commit")
+    ok(all(a[0] == 201 for a in answers),
+       "each order whose create answer was lost is settled and answered 201 (%s)"
+       % sorted(set(a[0] for a in answers)), [a for a in answers if a[0] != 201][:5])
+    held, avail = held_units(sku)
+    ok(held == 30 and avail + held == seed, "30 orders hold 30 units, none reserved twice or lost"
+       " (held %d, available %d)" % (held, avail))
+
+
 def check_accepted(load, sku, seed, what):
     missing = []
     for oid in load.ok:
@@ -154,6 +220,7 @@ def check_accepted(load, sku, seed, what):
        % (what, len(load.ok)), missing[:5])
     ok(avail + held == seed, "%s: no stock lost: available %d + held by reservations %d = the seed %d"
        % (what, avail, held, seed))
+    answers_match(load.answers, what)
 
 
 def worker_pids(service):
@@ -308,12 +375,29 @@ def test_postgres_hung():
     seed = 100000
     psql(INVENTORY_DB, "INSERT INTO stock (sku, name, available) VALUES ('%s', 'fault campaign', %d)" % (sku, seed))
     timings = []
+    probes = {base: [] for base in SERVICE_URLS}
+    probing = threading.Event()
+
+    def prober(base):
+        # /health of one service every 50 ms while the server hangs.
+        while not probing.is_set():
+            a = time.time()
+            try:
+                st = request("GET", base + "/health", timeout=30).status
+            except Exception as e:
+                st = type(e).__name__
+            probes[base].append((time.time() - a, st))
+            time.sleep(0.05)
+
     with Load(sku) as load:
         time.sleep(1.0)
         pids = pg_pids()
         t0 = time.time()
         for p in pids:
             os.kill(p, signal.SIGSTOP)
+        threads = [threading.Thread(target=prober, args=(b,)) for b in SERVICE_URLS]
+        for t in threads:
+            t.start()
         try:
             n_stop = len(load.ok)
             while time.time() - t0 < 8:
@@ -330,8 +414,11 @@ def test_postgres_hung():
                 h = request("GET", base + "/health", timeout=30)
                 health.append((h.status, round(time.time() - a, 2)))
         finally:
+            probing.set()
             for p in pids:
                 os.kill(p, signal.SIGCONT)
+            for t in threads:
+                t.join(60)
         t_cont = time.time()
         during = len(load.ok) - n_stop
         worst = max(t for t, _, _ in timings)
@@ -341,11 +428,19 @@ def test_postgres_hung():
         ok(timings and all(st in (201, 503, 504) for _, st, _ in timings) and worst < 12,
            "while PostgreSQL hangs every order is answered (201, 503 or 504) within 12 s, none waits"
            " for the server (slowest %.1f s)" % worst, timings[:5])
-        # Bounded, not instant: Kore opens a PostgreSQL connection with the
-        # blocking PQconnectdb, so a worker replacing a connection it gave
-        # up on waits up to DB_CONNECT_TIMEOUT (2 s) per attempt.
-        ok(all(st == 200 and t < 10 for st, t in health),
-           "and every service answers /health within 10 s, no worker frozen (%s)" % health)
+        # No worker waits on PostgreSQL, connecting included (Kore patched:
+        # pgsql-connect-async): /health never queues behind a connect, which
+        # would take connect_timeout (2 s). The p100 is a figure (the goal
+        # is 100 ms); the check is for a wait of the database's kind.
+        worst_probe = {b.rsplit(":", 1)[-1]: round(max([t for t, _ in v] or [0]) * 1000, 1)
+                       for b, v in probes.items()}
+        n_probes = sum(len(v) for v in probes.values())
+        print("# /health during the 8 s hang: %d probes, p100 by port (ms) %s" % (n_probes, worst_probe))
+        ok(all(st == 200 and t < 10 for st, t in health) and n_probes > 40 and
+           all(st == 200 and t < 1.0 for v in probes.values() for t, st in v),
+           "every service answers /health every 50 ms through the hang, each within 1 s, no worker"
+           " waiting on the database (p100 %s ms)" % worst_probe,
+           [(b, x) for b, v in probes.items() for x in v if x[1] != 200 or x[0] >= 1.0][:5])
         n0 = len(load.ok)
         while time.time() - t_cont < 20 and len(load.ok) < n0 + 20:
             time.sleep(0.2)
@@ -517,5 +612,5 @@ def test_jaeger_outage():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_slow_heads, test_idempotency_storm, test_kill_workers, test_kill_services,
+    sys.exit(run([test_slow_heads, test_idempotency_storm, test_lost_answers, test_kill_workers, test_kill_services,
                  test_kill_postmaster, test_postgres_hung, test_jaeger_outage]))

@@ -39,6 +39,7 @@ kore_worker_configure(void)
 	gw.order_ms = svc_env_int("ORDER_TIMEOUT_MS", 3000, 1, 600000);
 	gw.notification_ms = svc_env_int("NOTIFICATION_TIMEOUT_MS", 5000, 1,
 	    600000);
+	gw.settle_ms = svc_env_int("ORDER_SETTLE_MS", 5000, 0, 600000);
 	gw.body_max = (size_t)svc_env_int("ORDER_BODY_MAX", 65536, 256,
 	    1024 * 1024);
 	(void)snprintf(gw.stale_s, sizeof(gw.stale_s), "%lld",

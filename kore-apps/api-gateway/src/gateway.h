@@ -20,6 +20,7 @@ struct gw_config {
 	long		 inventory_ms;		/* call timeouts */
 	long		 order_ms;
 	long		 notification_ms;
+	long		 settle_ms;		/* an unknown create's */
 	size_t		 body_max;		/* ORDER_BODY_MAX */
 	char		 stale_s[16];		/* IDEMPOTENCY_STALE_S */
 };

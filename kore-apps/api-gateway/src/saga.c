@@ -19,6 +19,16 @@
  * once it exists the order stands, as one whose 201 was lost, and that
  * 201 is stored for the key (a retry replays it). The sweeper enters a
  * saga of its own at the compensation steps (saga_recover).
+ *
+ * A create whose outcome is unknown (no answer, a timeout, a 5xx: the
+ * order service may have committed and lost its answer) is settled before
+ * anyone is answered: the create is sent again, which the order service
+ * answers with the order of the reservation if it has one (create is
+ * idempotent by reservation), until an answer comes or ORDER_SETTLE_MS
+ * have passed. An order that stands is answered 201; one that never came
+ * is cancelled and released as before. Only when neither the create nor
+ * the cancel could be told in time does the client hear that the outcome
+ * is not known (503 order_outcome_unknown), never that it failed.
  */
 
 #include <stdio.h>
@@ -37,6 +47,7 @@ enum saga_step {
 	STEP_CLAIM,
 	STEP_RESERVE,
 	STEP_CREATE,
+	STEP_SETTLE,
 	STEP_NOTIFY,
 	STEP_CANCEL,
 	STEP_RELEASE,
@@ -62,6 +73,8 @@ struct saga {
 	enum saga_step		 step;
 	int			 tries;
 	int			 gone;		/* no client waits */
+	int			 unsettled;	/* the create's outcome unknown */
+	u_int64_t		 settle_until;	/* settled by then, or cancel */
 	int			 claimed;	/* the key's claim is ours */
 	struct http_request	*req;		/* attached: waits for the end */
 	struct tracing_span	*span;		/* once detached: its work */
@@ -100,11 +113,13 @@ struct step_def {
 	enum saga_step	 ok, refused, fail;
 	enum saga_step	 gone_ok, gone_fail;	/* no client waits */
 	int		 tries;			/* when detached */
+	int		 settles;		/* retried until settle_until */
 };
 
 static enum started	start_claim(struct saga *);
 static enum started	start_reserve(struct saga *);
 static enum started	start_create(struct saga *);
+static enum started	start_settle(struct saga *);
 static enum started	start_notify(struct saga *);
 static enum started	start_cancel(struct saga *);
 static enum started	start_release(struct saga *);
@@ -113,6 +128,7 @@ static enum started	start_drop(struct saga *);
 static enum outcome	finish_claim(struct saga *, int *);
 static enum outcome	finish_reserve(struct saga *, int *);
 static enum outcome	finish_create(struct saga *, int *);
+static enum outcome	finish_settle(struct saga *, int *);
 static enum outcome	finish_notify(struct saga *, int *);
 static enum outcome	finish_cancel(struct saga *, int *);
 static enum outcome	finish_release(struct saga *, int *);
@@ -121,14 +137,15 @@ static enum outcome	finish_key(struct saga *, int *);
 /*
  * The saga. A failed cancel keeps the stock reserved (the order may
  * exist: never oversold); detached, it keeps the claim as well, so that a
- * retry cannot order twice before the claim goes stale. Reserve and create
- * are never retried here: their timeouts bound the client's wait, and an
- * unknown outcome is compensated.
+ * retry cannot order twice before the claim goes stale. Reserve is never
+ * retried: its timeout bounds the client's wait, and an unknown outcome is
+ * released. An unknown create is settled (the create again, idempotent),
+ * and so is its cancel, attached or not, until settle_until.
  */
 static const struct step_def steps[] = {
 	/*		name		start		finish
 	 *		ok		refused		fail
-	 *		gone_ok		gone_fail	tries */
+	 *		gone_ok		gone_fail	tries	settles */
 	[STEP_CLAIM] = { "idempotency_claim", start_claim, finish_claim,
 			STEP_RESERVE,	STEP_END,	STEP_END,
 			STEP_DROP,	STEP_END,	1 },
@@ -136,14 +153,17 @@ static const struct step_def steps[] = {
 			STEP_CREATE,	STEP_STORE,	STEP_RELEASE,
 			STEP_RELEASE,	STEP_RELEASE,	1 },
 	[STEP_CREATE] = { "create_order", start_create, finish_create,
-			STEP_NOTIFY,	STEP_CANCEL,	STEP_CANCEL,
+			STEP_NOTIFY,	STEP_CANCEL,	STEP_SETTLE,
 			STEP_CANCEL,	STEP_CANCEL,	1 },
+	[STEP_SETTLE] = { "settle_order", start_settle, finish_settle,
+			STEP_NOTIFY,	STEP_RELEASE,	STEP_CANCEL,
+			STEP_CANCEL,	STEP_CANCEL,	1,	1 },
 	[STEP_NOTIFY] = { "notify", start_notify, finish_notify,
 			STEP_STORE,	STEP_STORE,	STEP_STORE,
 			STEP_STORE,	STEP_STORE,	1 },
 	[STEP_CANCEL] = { "cancel_order", start_cancel, finish_cancel,
 			STEP_RELEASE,	STEP_DROP,	STEP_DROP,
-			STEP_RELEASE,	STEP_END,	SAGA_TRIES },
+			STEP_RELEASE,	STEP_END,	SAGA_TRIES,	1 },
 	[STEP_RELEASE] = { "release", start_release, finish_release,
 			STEP_DROP,	STEP_DROP,	STEP_DROP,
 			STEP_DROP,	STEP_END,	SAGA_TRIES },
@@ -214,11 +234,33 @@ saga_end(struct saga *s)
 	detached--;
 }
 
-/* Whether a failure of the step running is tried again (later). */
+/*
+ * Whether a failure of the step running is tried again (later): by a
+ * detached saga up to the step's tries; a step that settles an unknown
+ * create, attached or not, until the saga's settle deadline.
+ */
 static int
 will_retry(struct saga *s, int retryable)
 {
-	return (retryable && s->gone && s->tries < steps[s->step].tries);
+	const struct step_def	*d = &steps[s->step];
+
+	if (!retryable)
+		return (0);
+	if (d->settles && s->unsettled && svc_now_ms() < s->settle_until)
+		return (1);
+	return (s->gone && s->tries < d->tries);
+}
+
+/* The wait before the next try: a settle backs off 100 ms to 1 s. */
+static int
+retry_ms(struct saga *s)
+{
+	int	ms;
+
+	if (!steps[s->step].settles || !s->unsettled)
+		return (SAGA_RETRY_MS);
+	ms = 100 << (s->tries < 5 ? s->tries - 1 : 4);
+	return (ms < SAGA_RETRY_MS ? ms : SAGA_RETRY_MS);
 }
 
 static void
@@ -241,10 +283,9 @@ saga_advance(struct saga *s)
 
 	out = d->finish(s, &retryable);
 	if (out == OUT_FAIL && will_retry(s, retryable)) {
-		kore_log(LOG_WARNING, "order %s: %s failed (try %d of %d);"
-		    " again in %d ms", s->reservation, d->name, s->tries,
-		    d->tries, SAGA_RETRY_MS);
-		(void)kore_timer_add(saga_retry, SAGA_RETRY_MS, s,
+		kore_log(LOG_WARNING, "order %s: %s failed (try %d); again in"
+		    " %d ms", s->reservation, d->name, s->tries, retry_ms(s));
+		(void)kore_timer_add(saga_retry, (u_int64_t)retry_ms(s), s,
 		    KORE_TIMER_ONESHOT);
 		return (0);
 	}
@@ -517,27 +558,91 @@ start_create(struct saga *s)
 	    "traceId", s->trace_id), gw.order_ms));
 }
 
+/*
+ * The order service's answer to a create: OUT_OK with the order, OUT_FAIL
+ * for a rejection (a 4xx: it is not created), or -1 when the outcome is
+ * not known (no answer, a timeout, a 5xx).
+ */
+static int
+create_outcome(struct saga *s)
+{
+	if ((s->call.status == 201 || s->call.status == 200) &&
+	    json_string_value(json_object_get(s->call.body, "orderId"))) {
+		json_decref(s->order);
+		s->order = json_incref(s->call.body);
+		s->unsettled = 0;
+		return (OUT_OK);
+	}
+	kore_log(LOG_ERR, "%s for %s: status %ld %s", steps[s->step].name,
+	    s->reservation, s->call.status, s->call.error);
+	if (s->call.status >= 400 && s->call.status < 500) {
+		s->unsettled = 0;
+		saga_error(s, HTTP_STATUS_BAD_GATEWAY, "order_rejected",
+		    "the order service rejected the order", NULL);
+		return (OUT_FAIL);
+	}
+	return (-1);
+}
+
 static enum outcome
 finish_create(struct saga *s, int *retryable)
 {
-	(void)retryable;
-	if ((s->call.status == 201 || s->call.status == 200) &&
-	    json_string_value(json_object_get(s->call.body, "orderId"))) {
-		s->order = json_incref(s->call.body);
-		return (OUT_OK);
-	}
+	int	out;
 
-	kore_log(LOG_ERR, "create order for %s: status %ld %s",
-	    s->reservation, s->call.status, s->call.error);
-	if (s->call.status >= 400 && s->call.status < 500) {
-		saga_error(s, HTTP_STATUS_BAD_GATEWAY, "order_rejected",
-		    "the order service rejected the order", NULL);
-	} else {
-		saga_error(s, s->call.timed_out ? HTTP_STATUS_GATEWAY_TIMEOUT :
-		    HTTP_STATUS_SERVICE_UNAVAILABLE, "order_service_unavailable",
-		    "the order could not be created", NULL);
-	}
+	(void)retryable;
+	if ((out = create_outcome(s)) == OUT_OK)
+		return (OUT_OK);
+	if (out == OUT_FAIL)
+		return (OUT_REFUSED);	/* rejected: cancelled to be sure */
+	/* It may have been created: settled (or cancelled) before any answer. */
+	s->unsettled = 1;
+	s->settle_until = svc_now_ms() + (u_int64_t)gw.settle_ms;
+	saga_error(s, s->call.timed_out ? HTTP_STATUS_GATEWAY_TIMEOUT :
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, "order_service_unavailable",
+	    "the order could not be created", NULL);
 	return (OUT_FAIL);
+}
+
+/* An unknown create: the create again, which tells the order if it stands. */
+static enum started
+start_settle(struct saga *s)
+{
+	struct tracing_span	*parent;
+
+	if (s->tries == 1 && (parent = saga_parent(s)) != NULL)
+		(void)tracing_span_add_event(parent, "settling an unknown"
+		    " create", 0, NULL, 0);
+	return (start_create(s));
+}
+
+/*
+ * The settled create: an order that stands goes on to the e-mail and the
+ * 201; a cancelled one (a compensation came first) is refused, its
+ * reservation released; still unknown, tried again until settle_until,
+ * then cancelled.
+ */
+static enum outcome
+finish_settle(struct saga *s, int *retryable)
+{
+	const char	*status;
+	int		 out;
+
+	if ((out = create_outcome(s)) == -1) {
+		*retryable = 1;
+		return (OUT_FAIL);
+	}
+	if (out != OUT_OK)
+		return (OUT_FAIL);
+	kore_log(LOG_NOTICE, "order %s: an unknown create settled after %d"
+	    " tries", s->reservation, s->tries);
+	status = json_string_value(json_object_get(s->order, "status"));
+	if (status != NULL && !strcmp(status, "cancelled")) {
+		saga_error(s, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "order_service_unavailable", "the order could not be"
+		    " created", NULL);
+		return (OUT_REFUSED);
+	}
+	return (OUT_OK);
 }
 
 static enum started
@@ -626,13 +731,29 @@ compensated(struct saga *s, int *retryable, const char *failure)
 static enum started
 start_cancel(struct saga *s)
 {
+	/* An unknown create's cancel has a settle window of its own. */
+	if (s->unsettled && s->tries == 1)
+		s->settle_until = svc_now_ms() + (u_int64_t)gw.settle_ms;
 	return (compensate(s, gw.order, "cancel-order", gw.order_ms));
 }
 
 static enum outcome
 finish_cancel(struct saga *s, int *retryable)
 {
-	return (compensated(s, retryable, "cannot cancel the order"));
+	enum outcome	out;
+
+	out = compensated(s, retryable, "cannot cancel the order");
+	if (out == OUT_OK) {
+		s->unsettled = 0;
+	} else if (s->unsettled && !will_retry(s, *retryable)) {
+		/* Neither created nor cancelled for sure: say so. */
+		saga_error(s, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "order_outcome_unknown", "the order service did not say"
+		    " whether the order was created, nor confirm its"
+		    " cancellation; look it up before ordering again", NULL);
+		saga_compensated(s, 0);
+	}
+	return (out);
 }
 
 /* Compensation 2: give the reserved stock back. */
