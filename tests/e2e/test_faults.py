@@ -530,11 +530,11 @@ def test_jaeger_outage():
     pidfile = os.path.join(RUN_DIR, "jaeger.pid")
     with PacedLoad(sku) as load:
         time.sleep(20)
-        # The reference: a trace complete before the outage (Jaeger keeps
-        # its traces in memory: they go with it).
-        ref = []
+        # The reference: a trace complete before the outage, which a
+        # persistent Jaeger (badger, the native default) still has after it.
+        ref, ref_id = [], None
         for x in load.window(time.time() - 15, time.time() - 5):
-            ref = trace_shape(x[3]) if x[3] else []
+            ref, ref_id = (trace_shape(x[3]) if x[3] else []), x[3]
             if len({svc for svc, _ in ref}) == 4:
                 break
         before = export_counters()
@@ -548,6 +548,10 @@ def test_jaeger_outage():
         t_back = time.time()
         ok(p.returncode == 0, "Jaeger killed with SIGKILL starts again after %.0f s" % (t_back - t_kill),
            p.stderr[-300:])
+        if env("JAEGER_STORAGE", "badger") == "badger":
+            kept = trace_shape(ref_id) if ref_id else []
+            ok(ref and kept == ref, "Jaeger (badger) killed and started again still has the traces of"
+               " before: %s, %d spans" % (ref_id, len(kept)))
         time.sleep(15)
     base = load.window(0, t_kill)
     during = load.window(t_kill, t_back)
