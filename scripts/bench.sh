@@ -231,8 +231,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A fresh, empty Jaeger, as after `make up`: its cost per span grows with
-# the heap its in-memory store holds (up to JAEGER_MAX_TRACES traces).
+# A fresh Jaeger, as after `make up`: with JAEGER_STORAGE=memory its cost
+# per span grows with the heap its store holds (up to JAEGER_MAX_TRACES
+# traces); badger (the default) writes to disk and compacts as it goes.
 scripts/services.sh stop-service jaeger >/dev/null
 scripts/services.sh start >/dev/null
 rm -rf "$BENCH_MAILDIR" "$TWIN_DIR/maildir"
