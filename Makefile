@@ -46,7 +46,8 @@ down:
 
 
 test: deps all jaeger
-	@tests/harness "scripts/spdx.sh check" $(PARTS:%="$(MAKE) -s -C % test") \
+	@tests/harness "scripts/spdx.sh check" "node --test --test-reporter=tap viewer/tests/*.test.mjs" \
+		$(PARTS:%="$(MAKE) -s -C % test") \
 		"$(MAKE) -s -C tracing test-tsan" "tests/dist.sh" "DEB_SH_NOCHECK=1 tests/deb.sh" \
 		"$(MAKE) -s -C kore-apps test" \
 		"tests/containers.sh" "tests/k8s.sh" "tests/e2e.sh" "tests/scale.sh"

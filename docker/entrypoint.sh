@@ -57,6 +57,16 @@ prepare_root() {
 		chmod 0700 "$root$MAILDIR"
 		chown "$user:" "$root$MAILDIR"
 	fi
+	# The tracing library's spool (a volume too), written by the workers.
+	if [ "${TRACING_SPOOL:-on}" = on ] && [ -n "${TRACING_SPOOL_DIR:-}" ]; then
+		mkdir -p "$root$TRACING_SPOOL_DIR"
+		if [ "$(stat -c %U "$root$TRACING_SPOOL_DIR")" != "$user" ]; then
+			chmod 0700 "$root$TRACING_SPOOL_DIR"
+			chown "$user:" "$root$TRACING_SPOOL_DIR"
+		fi
+	else
+		export TRACING_SPOOL_DIR=
+	fi
 }
 
 case "${1:-${KORE_SERVICE:-}}" in

@@ -323,6 +323,11 @@ if [ -x cli/bench/slow-bench.sh ] && [ "${BENCH_TRACECTL:-1}" = 1 ]; then
 	bash cli/bench/slow-bench.sh
 fi
 
+if [ "${BENCH_VIEWER:-1}" = 1 ]; then
+	echo "== the web trace viewer (viewer/, served by Jaeger): a 5,000-span trace in headless chromium"
+	python3 tests/e2e/bench_viewer.py || echo "   viewer: the benchmark failed"
+fi
+
 if [ "${BENCH_SCALE:-1}" = 1 ]; then
 	scripts/bench-scale.sh
 fi

@@ -30,6 +30,11 @@ cp -r /usr/share/kore/. "$src/"
 #     callback is driven at once, not at the next curl event.
 #   0005-prune-before-http: the requests of a connection that went are
 #     freed in the round that saw it go, not after the next wait.
+#   0006-http-loose-corners: nothing is answered after a closing answer;
+#     an idle connection closes silently (after the keep-alive timeout
+#     its answers announce; 408 only for a request that came in part);
+#     HTTP/1.0 without Host; answers say HTTP/1.1; absolute-form targets;
+#     "close" anywhere in Connection.
 #   0007-pgsql-connect-async: a connection for an asynchronous statement
 #     is opened without blocking (PQconnectStart/PQconnectPoll, bounded by
 #     connect_timeout); a broken one is closed, never PQreset.

@@ -10,7 +10,7 @@ pkgs=(build-essential patch pkg-config kore libssl-dev libcurl4-openssl-dev libj
 	postgresql postgresql-client python3 wrk jq tmux valgrind clang
 	libclang-rt-14-dev docker-compose curl ca-certificates procps time prometheus
 	python3-venv python3-yaml openjdk-17-jre-headless maven unzip
-	groff-base man-db abigail-tools g++ debhelper devscripts lintian)
+	groff-base man-db abigail-tools g++ debhelper devscripts lintian chromium fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

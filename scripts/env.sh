@@ -27,7 +27,9 @@ case "$MAILDIR" in /*) ;; *) MAILDIR="$top/$MAILDIR" ;; esac
 [ -n "$JAEGER_BADGER_DIR" ] || JAEGER_BADGER_DIR="$RUN_DIR/jaeger-badger"
 [ -n "$FAULTS_DIR" ] || FAULTS_DIR="$RUN_DIR/faults"
 case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$top/$FAULTS_DIR" ;; esac
-export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR TOP="$top" BIN="$top/bin"
+# The web trace viewer Jaeger's query serves (conf/jaeger*.yaml: ui.assets_path).
+[ -n "${JAEGER_UI_DIR:-}" ] || JAEGER_UI_DIR="$top/viewer"
+export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR JAEGER_UI_DIR TOP="$top" BIN="$top/bin"
 
 # The gateway's key for its calls to the other services, and what they
 # accept: made once per checkout (in $RUN_DIR/secrets, mode 0600) unless

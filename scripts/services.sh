@@ -132,8 +132,16 @@ start_service() {
 	mv "$conf.new" "$conf"
 	echo "$stamp" >"$RUN_DIR/$name.stamp"
 	echo "==> $name: starting on $BIND_HOST:$(svc_port "$name")"
+	# The tracing library's spool: a directory per service under
+	# TRACING_SPOOL_DIR (default $RUN_DIR/spool), its workers' files in it.
+	local spool=""
+	if [ "$TRACING_SPOOL" = on ]; then
+		spool="${TRACING_SPOOL_DIR:-$RUN_DIR/spool}/$name"
+		mkdir -p "$spool" && chmod 700 "$spool"
+	fi
 	# Kore writes its own pid file (the parent process).
-	nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
+	TRACING_SPOOL_DIR=$spool \
+		nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
 }
 
 # The process answering on a service's port must be the one we started: a

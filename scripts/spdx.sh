@@ -13,10 +13,10 @@ id="SPDX-License-Identifier: Apache-2.0"
 # The comment line for one file, or nothing when the file is data.
 comment_for() {
 	case $1 in
-	*/corpus/*|*.json|*.patch|*.txt|*.cases|*/parsers-seeds/*|*.sum|*.md|\
+	*/corpus/*|*.json|*.patch|*.txt|*.cases|*/parsers-seeds/*|*.sum|*.md|*.png|\
 	VERSION|LICENSE|NOTICE|*/tests/data/README|debian/*|*.abi)
 		;;
-	*.c|*.h|*.cc|*.cpp|*.map|*.css|*.js)
+	*.c|*.h|*.cc|*.cpp|*.map|*.css|*.js|*.mjs)
 		echo "/* $id */" ;;
 	*.sql|*.lua)
 		echo "-- $id" ;;

@@ -29,7 +29,7 @@ else
 	rc=1
 fi
 for t in tests/e2e/test_orders.py tests/e2e/test_traces.py tests/e2e/test_w3c.py tests/e2e/test_http.py \
-    tests/e2e/test_export.py tests/e2e/test_metrics.py; do
+    tests/e2e/test_export.py tests/e2e/test_metrics.py tests/e2e/test_viewer.py; do
 	echo "# $t"
 	python3 "$t" || rc=1
 done

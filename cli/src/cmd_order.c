@@ -314,8 +314,9 @@ order_print_json(const struct http_response *r, const char *tid,
 
 /* The order's answer as text: the order, or why it was refused. */
 static void
-order_print_text(const struct http_response *r, const char *tid,
-    const struct traceparent *tp, json_t *resp, const struct trace *t)
+order_print_text(const struct ctx *c, const struct http_response *r,
+    const char *tid, const struct traceparent *tp, json_t *resp,
+    const struct trace *t)
 {
 	const char	*status, *code, *msg;
 	json_t		*jo, *e;
@@ -372,6 +373,7 @@ order_print_text(const struct http_response *r, const char *tid,
 			    "exits (none with OTEL_TRACES_EXPORTER=none)%s\n",
 			    color(C_DIM), (unsigned long long)tp->span_id,
 			    color(C_RESET));
+	print_view_url(c, stdout, tid);
 }
 
 int
@@ -447,7 +449,7 @@ cmd_order(struct ctx *c, int argc, char *argv[])
 	if (out.json)
 		order_print_json(&r, tid, &tp, resp, t);
 	else
-		order_print_text(&r, tid, &tp, resp, t);
+		order_print_text(c, &r, tid, &tp, resp, t);
 	if (o.wait && rc != JAEGER_OK) {
 		if (rc == JAEGER_NOTFOUND)
 			warnx("trace %s did not reach Jaeger at %s within the "

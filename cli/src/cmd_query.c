@@ -332,7 +332,7 @@ slow_print_json(const struct slow_state *st, const struct window *w,
 }
 
 static void
-slow_print_table(struct slow_state *st, size_t shown)
+slow_print_table(struct ctx *c, struct slow_state *st, size_t shown)
 {
 	struct table	 tab;
 	char		 id[40], start[40], dur[32], self[32], what[1024];
@@ -382,6 +382,8 @@ slow_print_table(struct slow_state *st, size_t shown)
 	if (shown < st->n)
 		printf("; the %zu slowest shown (--limit 0 for all)", shown);
 	printf("%s\n", color(C_RESET));
+	fmt_trace_id(st->rows[0].hi, st->rows[0].lo, id, sizeof(id));
+	print_view_url(c, stdout, id);
 }
 
 int
@@ -444,7 +446,7 @@ cmd_slow(struct ctx *c, int argc, char *argv[])
 	if (out.json)
 		slow_print_json(&st, &w, shown);
 	else if (st.n > 0)
-		slow_print_table(&st, shown);
+		slow_print_table(c, &st, shown);
 	else {
 		fmt_duration(st.min_us, dur, sizeof(dur));
 		searched(&st, what, sizeof(what));
@@ -470,6 +472,7 @@ cmd_show(struct ctx *c, int argc, char *argv[])
 	};
 	struct trace	*t;
 	json_t		*o;
+	char		 id[40];
 	int		 ch, rc, attrs = 0, stats = 0;
 
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
@@ -496,10 +499,13 @@ cmd_show(struct ctx *c, int argc, char *argv[])
 			json_object_set_new(o, "statistics",
 			    trace_stats_json(t));
 		json_print(o);
-	} else if (stats)
-		view_trace_stats(t, stdout);
-	else
-		view_trace_tree(t, stdout, attrs);
+	} else {
+		if (stats)
+			view_trace_stats(t, stdout);
+		else
+			view_trace_tree(t, stdout, attrs);
+		print_view_url(c, stdout, trace_id_str(t, id, sizeof(id)));
+	}
 	trace_free(t);
 	return (EX_FOUND);
 }

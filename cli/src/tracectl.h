@@ -124,6 +124,11 @@ void		 view_trace_stats(const struct trace *, FILE *);
 json_t		*trace_stats_json(const struct trace *);
 json_t		*trace_json(const struct trace *, int);
 const char	*trace_id_str(const struct trace *, char *, size_t);
+/*
+ * "view: JAEGER/trace/ID": the trace's page in the web viewer that Jaeger's
+ * query serves on the same address (viewer/, ui.assets_path).
+ */
+void		 print_view_url(const struct ctx *, FILE *, const char *);
 
 /* propagate.c: the traceparent of an outgoing request. */
 struct traceparent {

@@ -427,6 +427,18 @@ span_json(const struct trace *t, const struct span *s)
 	return (sj);
 }
 
+void
+print_view_url(const struct ctx *c, FILE *fp, const char *tid)
+{
+	size_t	 n;
+
+	n = strlen(c->jaeger_url);
+	while (n > 0 && c->jaeger_url[n - 1] == '/')
+		n--;
+	fprintf(fp, "%sview: %.*s/trace/%s%s\n", color(C_DIM), (int)n,
+	    c->jaeger_url, tid, color(C_RESET));
+}
+
 json_t *
 trace_json(const struct trace *t, int full)
 {

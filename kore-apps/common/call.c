@@ -177,10 +177,11 @@ call_setup(struct svc_call *call, int method, const char *url,
 
 	curl_easy_setopt(call->curl.handle, CURLOPT_TIMEOUT_MS, timeout_ms);
 	/*
-	 * Kore answers 408 and closes a kept-alive connection that stays
-	 * idle for http_header_timeout (10 s in our configurations); a
-	 * request sent on it just then would read that 408. Never reuse a
-	 * connection idle for longer than UPSTREAM_IDLE_S.
+	 * Kore closes a kept-alive connection that stays idle for
+	 * http_keepalive_time (60 s, 30 s in production: the timeout its
+	 * answers announce); a request sent on it just then would find it
+	 * closed. Never reuse a connection idle for longer than
+	 * UPSTREAM_IDLE_S.
 	 */
 	curl_easy_setopt(call->curl.handle, CURLOPT_MAXAGE_CONN, upstream_idle_s);
 	curl_easy_setopt(call->curl.handle, CURLOPT_CONNECTTIMEOUT_MS,

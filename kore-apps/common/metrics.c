@@ -2,8 +2,8 @@
 /*
  * metrics.c: GET /metrics, the tracing library's export counters of every
  * worker of a service in Prometheus' text format, so that what an outage
- * of the collector cost (spans dropped, batches failed, retries) can be
- * read from outside. The parent maps one shared page of slots before it
+ * of the collector cost (spans spooled, dropped, batches failed, retries)
+ * can be read from outside. The parent maps one shared page of slots before it
  * forks the workers; each worker writes its own slot (by its Kore worker
  * id) once a second and before it answers, and any worker reads them all.
  * A worker that Kore replaces goes on from its predecessor's counts, so
@@ -40,11 +40,19 @@ static const struct {
 	{ "tracing_export_failures_total", "counter",
 	    "Export batches that failed for good." },
 	{ "tracing_export_retries_total", "counter", "Export attempts retried." },
+	{ "tracing_spans_spooled_total", "counter",
+	    "Spans the collector could not take, written to the spool." },
+	{ "tracing_spans_replayed_total", "counter",
+	    "Spans sent from the spool (also in exported)." },
+	{ "tracing_spool_dropped_total", "counter",
+	    "Spooled spans lost: over the cap, damaged (also in dropped)." },
 	{ "tracing_queue_length", "gauge", "Spans waiting to be exported." },
+	{ "tracing_spool_bytes", "gauge", "Bytes of spool files held now." },
 };
 
 #define NSTAT	(sizeof(stat_names) / sizeof(stat_names[0]))
-#define GAUGE	(NSTAT - 1)
+#define IS_GAUGE(i)	(stat_names[(i)].type[0] == 'g')
+_Static_assert(NSTAT == 13, "publish() fills one value per name");
 
 struct slot {
 	u_int64_t	used;
@@ -83,10 +91,14 @@ publish(void)
 	v[5] = st.spans_rejected;
 	v[6] = st.export_failures;
 	v[7] = st.export_retries;
-	v[GAUGE] = st.queue_length;
+	v[8] = st.spans_spooled;
+	v[9] = st.spans_replayed;
+	v[10] = st.spool_dropped;
+	v[11] = st.queue_length;
+	v[12] = st.spool_bytes;
 	for (i = 0; i < NSTAT; i++) {
 		__atomic_store_n(&slots[own].v[i],
-		    i == GAUGE ? v[i] : base[i] + v[i], __ATOMIC_RELAXED);
+		    IS_GAUGE(i) ? v[i] : base[i] + v[i], __ATOMIC_RELAXED);
 	}
 }
 
@@ -108,7 +120,7 @@ svc_metrics_init(void)
 		return;
 	own = worker->id;
 	for (i = 0; i < NSTAT; i++) {
-		base[i] = i == GAUGE ? 0 :
+		base[i] = IS_GAUGE(i) ? 0 :
 		    __atomic_load_n(&slots[own].v[i], __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&slots[own].used, 1, __ATOMIC_RELAXED);

@@ -3,7 +3,9 @@
  * sandbox.c: the seccomp rules every service worker adds to Kore's own:
  * the tracing library's list (tracing_sandbox_syscalls(): its export
  * thread, clone3 failing with ENOSYS so glibc falls back to clone; its
- * sockets cover libpq's and libcurl's too) minus mmap and mprotect, which
+ * sockets cover libpq's and libcurl's too; its spool's files under
+ * TRACING_SPOOL_DIR: mkdir, getdents64, flock, renameat, unlinkat,
+ * pread64, pwritev, ftruncate, fdatasync) minus mmap and mprotect, which
  * Kore's filter allows only without PROT_EXEC, what the Maildir
  * delivery needs and getppid for the parent watch.
  */

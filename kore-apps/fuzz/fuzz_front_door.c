@@ -180,10 +180,9 @@ check_reply(const u_int8_t *r, size_t len, int maybe_head)
 	while (p < end) {
 		resp = p;
 		left = (size_t)(end - p);
-		/* Kore answers in the request's version. */
-		if (left < 17 || (memcmp(p, "HTTP/1.1 ", 9) != 0 &&
-		    memcmp(p, "HTTP/1.0 ", 9) != 0))
-			die("an answer that is not HTTP/1.x", r, len);
+		/* Every answer says HTTP/1.1 (RFC 9110 section 2.5). */
+		if (left < 17 || memcmp(p, "HTTP/1.1 ", 9) != 0)
+			die("an answer that is not HTTP/1.1", r, len);
 		status = strtol(p + 9, NULL, 10);
 		if (status < 100 || status > 599 || p[12] != ' ')
 			die("a status line without a status", r, len);

@@ -252,6 +252,11 @@ struct tracing_stats {
 	uint64_t	export_failures;	/* batches that failed for good */
 	uint64_t	export_retries;
 	uint64_t	queue_length;	/* spans waiting right now */
+	/* The spool (TRACING_SPOOL_DIR); 0 without one. */
+	uint64_t	spans_spooled;	/* written to the spool */
+	uint64_t	spans_replayed;	/* sent from it (in spans_exported) */
+	uint64_t	spool_dropped;	/* lost from it (in spans_dropped) */
+	uint64_t	spool_bytes;	/* its files held by this process now */
 };
 
 void	tracing_provider_stats(struct tracing_provider *,

@@ -52,6 +52,9 @@ static int	set_autostart(struct tracing_config *, const char *);
 static int	set_failover(struct tracing_config *, const char *);
 static int	set_max_request(struct tracing_config *, const char *);
 static int	set_failback(struct tracing_config *, const char *);
+static int	set_spool_dir(struct tracing_config *, const char *);
+static int	set_spool_max(struct tracing_config *, const char *);
+static int	set_spool_fsync(struct tracing_config *, const char *);
 
 /* Generic before signal-specific: the specific one wins from the env. */
 static const struct cfg_var	vars[] = {
@@ -91,6 +94,9 @@ static const struct cfg_var	vars[] = {
 	{ "TRACING_OTLP_FAILOVER_ENDPOINTS",	set_failover },
 	{ "TRACING_OTLP_MAX_REQUEST_BYTES",	set_max_request },
 	{ "TRACING_OTLP_FAILBACK_S",		set_failback },
+	{ "TRACING_SPOOL_DIR",			set_spool_dir },
+	{ "TRACING_SPOOL_MAX_BYTES",		set_spool_max },
+	{ "TRACING_SPOOL_FSYNC",		set_spool_fsync },
 	{ NULL,					NULL }
 };
 
@@ -121,6 +127,8 @@ tr_config_default(struct tracing_config *c)
 	c->limits.link_attr_count = 128;
 	c->curl_global_init = 1;
 	c->autostart = 1;
+	c->spool_max_bytes = TR_SPOOL_MAX_DEFAULT;
+	c->spool_fsync = 1;
 }
 
 static void
@@ -157,6 +165,7 @@ tr_config_cleanup(struct tracing_config *c)
 	tr_free(c->endpoint);
 	tr_free(c->traces_endpoint);
 	tr_free(c->failover);
+	tr_free(c->spool_dir);
 	headers_free(c->headers, c->nheaders);
 	tr_free(c->sampler_name);
 	tr_free(c->sampler_arg);
@@ -191,7 +200,7 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	*dst = *src;
 	dst->service_name = dst->resource_env = dst->endpoint = NULL;
 	dst->traces_endpoint = dst->sampler_name = dst->sampler_arg = NULL;
-	dst->failover = NULL;
+	dst->failover = dst->spool_dir = NULL;
 	dst->headers = NULL;
 	dst->nheaders = 0;
 	dst->rattrs = NULL;
@@ -206,6 +215,7 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	    dupstr(&dst->traces_endpoint, src->traces_endpoint) !=
 	    TRACING_OK ||
 	    dupstr(&dst->failover, src->failover) != TRACING_OK ||
+	    dupstr(&dst->spool_dir, src->spool_dir) != TRACING_OK ||
 	    dupstr(&dst->sampler_name, src->sampler_name) != TRACING_OK ||
 	    dupstr(&dst->sampler_arg, src->sampler_arg) != TRACING_OK)
 		goto fail;
@@ -677,6 +687,43 @@ static int
 set_failback(struct tracing_config *c, const char *v)
 {
 	return (set_uint(&c->failback_s, v, 0, 86400));
+}
+
+/*
+ * The spool directory (spool.c): requests the collector could not take
+ * wait there for it. Empty: no spool. Made (one level) if missing.
+ */
+static int
+set_spool_dir(struct tracing_config *c, const char *v)
+{
+	if (strlen(v) > 400)
+		return (TRACING_ERR_INVALID);
+	return (dupstr(&c->spool_dir, *v != '\0' ? v : NULL));
+}
+
+/* The bytes of spool files a process holds, at most (4 KiB to 1 TiB). */
+static int
+set_spool_max(struct tracing_config *c, const char *v)
+{
+	long long	n;
+
+	if (parse_num(v, 4096, 1LL << 40, &n) != TRACING_OK)
+		return (TRACING_ERR_INVALID);
+	c->spool_max_bytes = (uint64_t)n;
+	return (TRACING_OK);
+}
+
+/* batch: each record synced before it counts as spooled; never. */
+static int
+set_spool_fsync(struct tracing_config *c, const char *v)
+{
+	if (strcmp(v, "batch") == 0)
+		c->spool_fsync = 1;
+	else if (strcmp(v, "never") == 0)
+		c->spool_fsync = 0;
+	else
+		return (TRACING_ERR_INVALID);
+	return (TRACING_OK);
 }
 
 static int

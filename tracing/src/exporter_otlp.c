@@ -5,7 +5,10 @@
  * knowledge, length-prefixed messages, grpc-status from the trailers),
  * optional gzip, the retry loop of the OTLP specification (retry.c
  * decides what is retryable) and failover to further endpoints
- * (TRACING_OTLP_FAILOVER_ENDPOINTS) when one fails in a retryable way. It owns its curl handle, which is used only
+ * (TRACING_OTLP_FAILOVER_ENDPOINTS) when one fails in a retryable way.
+ * A part that fails in a way that may pass goes to the spool when the
+ * processor has one (spool.c), and the spool's records are sent again
+ * through otlp_send_encoded. It owns its curl handle, which is used only
  * by the thread that exports (the export thread, or the caller of a flush
  * when no thread runs).
  *
@@ -61,6 +64,7 @@ struct otlp {
 	struct tr_buf		 body;
 	struct tr_buf		 resp;
 	const int		*abort;
+	int			 retryable;	/* the last failure may pass */
 	/* From the header callback; the last value seen wins. */
 	int			 grpc_status;
 	char			 grpc_message[512];
@@ -485,18 +489,28 @@ sleep_ms(struct otlp *o, uint64_t ms)
 	return (0);
 }
 
+/* The request of b's spans into o->w, within the cap. */
 static int
-prepare_body(struct otlp *o, struct tracing_batch *b)
+encode_part(struct otlp *o, struct tracing_batch *b)
 {
-	uint8_t		hdr[5];
-	size_t		mlen;
-	int		rc;
+	int	rc;
 
 	tr_pbw_reset(&o->w);
 	if ((rc = tr_otlp_encode(&o->w, b)) != TRACING_OK)
 		return (rc);
 	if (tr_pbw_len(&o->w) > o->max_request)
 		return (TRACING_ERR_LIMIT);
+	return (TRACING_OK);
+}
+
+/* The body to send of an encoded request: gzip and gRPC framing. */
+static int
+frame_body(struct otlp *o, const uint8_t *pb, size_t len)
+{
+	uint8_t		hdr[5];
+	size_t		mlen;
+	int		rc;
+
 	o->body.len = 0;
 	if (o->grpc) {
 		/* Length-prefixed message: flag, 4 bytes big-endian, data. */
@@ -505,11 +519,9 @@ prepare_body(struct otlp *o, struct tracing_batch *b)
 			return (rc);
 	}
 	if (o->gzip)
-		rc = gzip_append(&o->body, tr_pbw_data(&o->w),
-		    tr_pbw_len(&o->w));
+		rc = gzip_append(&o->body, pb, len);
 	else
-		rc = tr_buf_append(&o->body, tr_pbw_data(&o->w),
-		    tr_pbw_len(&o->w));
+		rc = tr_buf_append(&o->body, pb, len);
 	if (rc != TRACING_OK)
 		return (rc);
 	if (o->grpc) {
@@ -553,15 +565,10 @@ failback(struct otlp *o)
 	    "failover", o->url, o->failback_s);
 }
 
-/* Sends the request in o->body for b, with retries and failover. */
+/* The curl handle of this process. */
 static int
-export_body(struct otlp *o, struct tracing_batch *b)
+curl_handle(struct otlp *o)
 {
-	struct attempt		 a;
-	uint64_t		 now, deadline, delay, left, cap;
-	unsigned int		 attempt;
-	size_t			 first;
-
 	if (o->curl != NULL && o->curl_gen != tr_fork_generation()) {
 		/*
 		 * A forked child: the handle and its connection are the
@@ -577,6 +584,20 @@ export_body(struct otlp *o, struct tracing_batch *b)
 			return (TRACING_ERR_NOMEM);
 		o->curl_gen = tr_fork_generation();
 	}
+	return (TRACING_OK);
+}
+
+/* Sends the request in o->body for b, with retries and failover. */
+static int
+export_body(struct otlp *o, struct tracing_batch *b)
+{
+	struct attempt		 a;
+	uint64_t		 now, deadline, delay, left, cap;
+	unsigned int		 attempt;
+	size_t			 first;
+
+	if (curl_handle(o) != TRACING_OK)
+		return (TRACING_ERR_NOMEM);
 	o->abort = b->abort;
 	failback(o);
 	now = tracing_now();
@@ -607,6 +628,7 @@ export_body(struct otlp *o, struct tracing_batch *b)
 		if (tracing_batch_aborted(b))
 			return (TRACING_ERR_EXPORT);
 		if (!a.retryable) {
+			o->retryable = 0;
 			tr_log(TRACING_LOG_WARN, "OTLP export to %s failed: %s "
 			    "(not retryable)", o->url, a.what);
 			return (TRACING_ERR_EXPORT);
@@ -639,11 +661,35 @@ export_body(struct otlp *o, struct tracing_batch *b)
 }
 
 /*
+ * Sends the encoded part in o->w (nothing with spool_only); a failure
+ * that may pass goes to the spool when there is one: 1 if it went there.
+ */
+static int
+send_part(struct otlp *o, struct tracing_batch *part, int *spooled)
+{
+	int	rc;
+
+	*spooled = 0;
+	o->retryable = 1;
+	if (part->spool_only)
+		rc = TRACING_ERR_RETRY;
+	else if ((rc = frame_body(o, tr_pbw_data(&o->w),
+	    tr_pbw_len(&o->w))) == TRACING_OK)
+		rc = export_body(o, part);
+	if (rc != TRACING_OK && o->retryable && part->spool != NULL &&
+	    part->spool(part->spool_arg, tr_pbw_data(&o->w),
+	    tr_pbw_len(&o->w), (uint32_t)part->n) == TRACING_OK)
+		*spooled = 1;
+	return (rc);
+}
+
+/*
  * Exports n spans of b as one request, or, when that request would be
  * over the cap (TRACING_OTLP_MAX_REQUEST_BYTES), in halves, each checked
  * again: a span over the cap on its own cannot be sent and is dropped.
- * The spans of a part that fails are added to b->dropped; the retries and
- * rejections of each part to b's. Returns the last failure, if any.
+ * The spans of a part that fails are added to b->dropped, or to
+ * b->spooled when the spool took them; the retries and rejections of
+ * each part to b's. Returns the last failure, if any.
  */
 static int
 export_part(struct otlp *o, struct tracing_batch *b,
@@ -651,15 +697,16 @@ export_part(struct otlp *o, struct tracing_batch *b,
 {
 	struct tracing_batch	part;
 	size_t			half;
-	int			rc, rc2;
+	int			rc, rc2, spooled;
 
+	spooled = 0;
 	part = *b;
 	part.spans = spans;
 	part.n = n;
 	part.retries = 0;
 	part.rejected = 0;
 	part.dropped = 0;
-	rc = prepare_body(o, &part);
+	rc = encode_part(o, &part);
 	if (rc == TRACING_ERR_LIMIT && n > 1) {
 		half = n / 2;
 		rc = export_part(o, b, spans, half);
@@ -671,10 +718,12 @@ export_part(struct otlp *o, struct tracing_batch *b,
 		    "encoded is over TRACING_OTLP_MAX_REQUEST_BYTES (%zu): "
 		    "dropped", tr_pbw_len(&o->w), o->max_request);
 	else if (rc == TRACING_OK)
-		rc = export_body(o, &part);
+		rc = send_part(o, &part, &spooled);
 	b->retries += part.retries;
 	b->rejected += part.rejected;
-	if (rc != TRACING_OK)
+	if (rc != TRACING_OK && spooled)
+		b->spooled += n;
+	else if (rc != TRACING_OK)
 		b->dropped += n;
 	return (rc);
 }
@@ -687,6 +736,7 @@ otlp_export(void *arg, const struct tracing_batch *cb)
 	int			 rc;
 
 	b->dropped = 0;
+	b->spooled = 0;
 	rc = export_part(o, b, b->spans, b->n);
 	/* Nothing went: the batch failed, and its caller counts it so. */
 	if (rc != TRACING_OK && b->dropped >= b->n) {
@@ -694,6 +744,25 @@ otlp_export(void *arg, const struct tracing_batch *cb)
 		return (rc);
 	}
 	return (TRACING_OK);
+}
+
+/*
+ * The spool's replay: an encoded request, sent with b's deadline and
+ * abort. TRACING_ERR_RETRY: a failure that may pass.
+ */
+static int
+otlp_send_encoded(void *arg, const uint8_t *pb, size_t len,
+    struct tracing_batch *b)
+{
+	struct otlp	*o = arg;
+	int		 rc;
+
+	o->retryable = 1;
+	if ((rc = frame_body(o, pb, len)) == TRACING_OK)
+		rc = export_body(o, b);
+	if (rc == TRACING_OK)
+		return (TRACING_OK);
+	return (o->retryable ? TRACING_ERR_RETRY : TRACING_ERR_EXPORT);
 }
 
 static void
@@ -790,6 +859,7 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	}
 	if ((rc = tracing_exporter_alloc(out, &ops, o)) != TRACING_OK)
 		goto fail;
+	(*out)->send_encoded = otlp_send_encoded;
 	return (TRACING_OK);
 fail:
 	otlp_free(o);

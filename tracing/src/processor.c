@@ -45,7 +45,25 @@
  * caller with their deadline and report a late finish as a timeout.
  * Nothing is joined without its thread having said it exited, so no
  * pthread_timedjoin_np.
-  */
+ *
+ * The spool (TRACING_SPOOL_DIR, spool.c; with the built-in OTLP exporter)
+ * belongs to the export thread alone: it opens it when it starts (and
+ * adopts the files dead processes left), closes it when it exits, and is
+ * the only one to touch the disk; span end never does. A part of a batch
+ * that fails in a way that may pass (refused, timed out, 429/502/503/504,
+ * aborted at shutdown) is written to the spool instead of dropped, and
+ * the thread enters an outage: the next batches go to the spool without
+ * being sent, and every SPOOL_PROBE_MS the oldest record is sent as a
+ * probe (bounded by SPOOL_PROBE_TIMEOUT_MS). Once one goes, the records
+ * are replayed oldest first, a burst at a time between batches of new
+ * spans (ahead of them when a batch is full), until the spool is empty.
+ * A force flush probes at once and replays the whole spool; shutdown
+ * leaves the records on disk for the next process. Spooled spans are not
+ * export failures; spooled spans lost later (the cap, a damaged record,
+ * a record the collector refuses for good) are counted in spans_dropped
+ * and spool_dropped. Every spool counter is copied under the lock after
+ * each spool operation (spool_sync).
+ */
 
 #include <sys/types.h>
 
@@ -89,7 +107,25 @@ struct tr_processor {
 	uint64_t		 rejected;
 	uint64_t		 failures;
 	uint64_t		 retries;
+	uint64_t		 spooled;
+	uint64_t		 replayed;
+	uint64_t		 spool_dropped;
+	uint64_t		 spool_bytes;
+	/* The export thread's alone. */
+	struct tr_spool	*spool;
+	struct tr_buf		 replay;	/* a record read back */
+	int			 outage;	/* spool first, probe */
+	int			 spool_idle;	/* nothing found to replay */
+	uint64_t		 probe_at;	/* monotonic ns */
+	uint64_t		 scan_at;
+	uint64_t		 spool_seen;	/* its dropped, counted */
 };
+
+/* The spool's timing (see DESIGN). */
+#define SPOOL_PROBE_MS		1000
+#define SPOOL_PROBE_TIMEOUT_MS	3000
+#define SPOOL_RESCAN_MS		30000
+#define SPOOL_BURST		8
 
 static void	*export_thread(void *);
 static void	 export_batch(struct tr_processor *, struct tr_span **,
@@ -103,6 +139,7 @@ static uint64_t		threads_started;	/* atomic, for the tests */
 static size_t	 pop_batch(struct tr_processor *);
 static void	 deadline_in(struct timespec *, unsigned int);
 static void	 cond_init_monotonic(pthread_cond_t *);
+static uint64_t	 mono_ns(void);
 
 int
 tr_processor_alloc(struct tr_processor **out, struct tracing_provider *prov)
@@ -132,6 +169,11 @@ tr_processor_alloc(struct tr_processor **out, struct tracing_provider *prov)
 	(void)pthread_mutex_init(&p->lock, NULL);
 	cond_init_monotonic(&p->work);
 	cond_init_monotonic(&p->done);
+	tr_buf_init(&p->replay, 0);
+	if (!p->simple && prov->cfg.spool_dir != NULL &&
+	    (p->exp == NULL || p->exp->send_encoded == NULL))
+		tr_log(TRACING_LOG_WARN, "TRACING_SPOOL_DIR: only the built-in "
+		    "OTLP exporter can use the spool: none");
 	*out = p;
 	return (TRACING_OK);
 }
@@ -170,6 +212,7 @@ tr_processor_free(struct tr_processor *p)
 	(void)pthread_mutex_destroy(&p->lock);
 	(void)pthread_cond_destroy(&p->work);
 	(void)pthread_cond_destroy(&p->done);
+	tr_buf_cleanup(&p->replay);
 	tr_free(p->ring);
 	tr_free(p->out);
 	tr_free(p);
@@ -185,6 +228,15 @@ deadline_in(struct timespec *ts, unsigned int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
 static void
@@ -253,6 +305,13 @@ start_locked(struct tr_processor *p)
 		p->failures = p->retries = 0;
 		p->in_loss = 0;
 		p->loss = 0;
+		/* The parent's spool: its descriptors are already closed. */
+		tr_spool_forget(p->spool);
+		p->spool = NULL;
+		tr_buf_cleanup(&p->replay);
+		p->spooled = p->replayed = p->spool_dropped = 0;
+		p->spool_bytes = p->spool_seen = 0;
+		p->outage = 0;
 	}
 	if (p->shutdown)
 		return (TRACING_ERR_STATE);
@@ -353,6 +412,43 @@ pop_batch(struct tr_processor *p)
 	return (n);
 }
 
+/* The spool's counters, for the stats. Locked, by the export thread. */
+static void
+spool_sync(struct tr_processor *p)
+{
+	uint64_t	dropped, bytes;
+
+	if (p->spool == NULL)
+		return;
+	tr_spool_counters(p->spool, &dropped, &bytes);
+	p->dropped += dropped - p->spool_seen;
+	p->spool_dropped += dropped - p->spool_seen;
+	p->spool_seen = dropped;
+	p->spool_bytes = bytes;
+}
+
+/* The exporter's way to the spool (export thread). */
+static int
+spool_sink(void *arg, const uint8_t *pb, size_t len, uint32_t spans)
+{
+	struct tr_processor	*p = arg;
+
+	return (tr_spool_append(p->spool, pb, len, spans));
+}
+
+/* An export went (partly) to the spool: an outage. Export thread. */
+static void
+spool_outage(struct tr_processor *p)
+{
+	p->spool_idle = 0;
+	p->probe_at = mono_ns() + SPOOL_PROBE_MS * 1000000ULL;
+	if (p->outage)
+		return;
+	p->outage = 1;
+	tr_log(TRACING_LOG_WARN, "the collector cannot take spans now: "
+	    "spooling them to %s until it can", p->prov->cfg.spool_dir);
+}
+
 /*
  * Export n spans and free them. Called unlocked by the export thread
  * (counters are then updated under the lock), or locked by the simple
@@ -377,28 +473,40 @@ export_batch_counted(struct tr_processor *p, struct tr_span **spans,
 	if (deadline != 0 && deadline < b.deadline)
 		b.deadline = deadline;
 	b.abort = &p->abort;
+	if (!locked && p->spool != NULL) {
+		b.spool = spool_sink;
+		b.spool_arg = p;
+		b.spool_only = p->outage;
+	}
 	rc = tr_exporter_export(p->exp, &b);
 	for (i = 0; i < n; i++) {
 		tr_span_free(spans[i]);
 		spans[i] = NULL;
 	}
+	if (b.spooled > n)
+		b.spooled = n;
 	if (!locked)
 		(void)pthread_mutex_lock(&p->lock);
 	p->retries += b.retries;
+	p->spooled += b.spooled;
 	if (rc == TRACING_OK) {
-		if (b.dropped > n)
-			b.dropped = n;
-		if (b.rejected > n - b.dropped)
-			b.rejected = n - b.dropped;
+		if (b.dropped > n - b.spooled)
+			b.dropped = n - b.spooled;
+		if (b.rejected > n - b.spooled - b.dropped)
+			b.rejected = n - b.spooled - b.dropped;
 		p->rejected += b.rejected;
 		p->dropped += b.dropped;
-		p->exported += n - b.dropped - b.rejected;
+		p->exported += n - b.spooled - b.dropped - b.rejected;
 	} else {
 		p->failures++;
-		p->dropped += n;
+		p->dropped += n - b.spooled;
 	}
-	if (!locked)
+	if (!locked) {
+		spool_sync(p);
 		(void)pthread_mutex_unlock(&p->lock);
+		if (b.spooled > 0)
+			spool_outage(p);
+	}
 	if (rc != TRACING_OK)
 		tr_log(TRACING_LOG_WARN, "export of %zu spans failed: %s", n,
 		    tracing_strerror(rc));
@@ -411,36 +519,182 @@ export_batch(struct tr_processor *p, struct tr_span **spans, size_t n,
 	export_batch_counted(p, spans, n, 1, deadline);
 }
 
+/*
+ * Sends the oldest record of the spool (a probe during an outage): 1 when
+ * it is done with (sent, or refused for good and dropped), 0 when the
+ * spool has nothing, -1 when it failed in a way that may pass. Unlocked.
+ */
+static int
+replay_one(struct tr_processor *p)
+{
+	struct tracing_batch	b;
+	uint64_t		ms;
+	uint32_t		spans;
+	int			rc;
+
+	if (tr_spool_next(p->spool, &p->replay, &spans) != TRACING_OK)
+		return (0);
+	memset(&b, 0, sizeof(b));
+	b.resource = &p->prov->resource;
+	ms = p->outage ? SPOOL_PROBE_TIMEOUT_MS : p->prov->cfg.bsp_timeout_ms;
+	b.deadline = tracing_now() + ms * 1000000ULL;
+	b.abort = &p->abort;
+	rc = p->exp->send_encoded(p->exp->arg, p->replay.data, p->replay.len,
+	    &b);
+	if (rc != TRACING_ERR_RETRY)
+		tr_spool_done(p->spool, rc != TRACING_OK);
+	if (rc != TRACING_OK && rc != TRACING_ERR_RETRY)
+		tr_log(TRACING_LOG_WARN, "spool: the collector refused a record "
+		    "of %u spans for good: dropped", spans);
+	(void)pthread_mutex_lock(&p->lock);
+	p->retries += b.retries;
+	if (rc == TRACING_OK) {
+		if (b.rejected > spans)
+			b.rejected = spans;
+		p->rejected += b.rejected;
+		p->exported += spans - b.rejected;
+		p->replayed += spans - b.rejected;
+	}
+	spool_sync(p);
+	(void)pthread_mutex_unlock(&p->lock);
+	return (rc == TRACING_ERR_RETRY ? -1 : 1);
+}
+
+/*
+ * The spool's turn (locked; unlocks while it works): files of dead
+ * processes adopted now and then; during an outage a probe when it is
+ * due; otherwise a burst of records, or all of them for a flush, until
+ * a full batch of new spans waits.
+ */
+static void
+spool_work(struct tr_processor *p, int flushing)
+{
+	uint64_t	now;
+	int		n, rc;
+
+	if (p->spool == NULL || p->shutdown)
+		return;
+	now = mono_ns();
+	if (now >= p->scan_at) {
+		p->scan_at = now + SPOOL_RESCAN_MS * 1000000ULL;
+		(void)pthread_mutex_unlock(&p->lock);
+		(void)tr_spool_adopt(p->spool);
+		(void)pthread_mutex_lock(&p->lock);
+		spool_sync(p);
+		p->spool_idle = 0;
+	}
+	if (p->outage && !flushing && now < p->probe_at)
+		return;
+	for (n = 0; flushing || n < SPOOL_BURST; n++) {
+		if (p->spool_idle || (n > 0 && p->count >= p->batch) ||
+		    __atomic_load_n(&p->abort, __ATOMIC_RELAXED))
+			break;
+		(void)pthread_mutex_unlock(&p->lock);
+		rc = replay_one(p);
+		if (rc < 0)
+			spool_outage(p);
+		else if (p->outage) {
+			p->outage = 0;
+			tr_log(TRACING_LOG_INFO, "the collector takes spans "
+			    "again: replaying the spool");
+		}
+		(void)pthread_mutex_lock(&p->lock);
+		if (rc <= 0) {
+			p->spool_idle = rc == 0;
+			break;
+		}
+	}
+}
+
+/* When the export thread must wake for the spool, if before *dl. */
+static void
+spool_deadline(struct tr_processor *p, struct timespec *dl)
+{
+	uint64_t	at, cur;
+
+	if (p->spool == NULL)
+		return;
+	if (p->outage)
+		at = p->probe_at;
+	else if (!p->spool_idle && tr_spool_waiting(p->spool))
+		at = 0;
+	else
+		at = p->scan_at;
+	cur = (uint64_t)dl->tv_sec * 1000000000ULL + (uint64_t)dl->tv_nsec;
+	if (at < cur) {
+		dl->tv_sec = (time_t)(at / 1000000000ULL);
+		dl->tv_nsec = (long)(at % 1000000000ULL);
+	}
+}
+
+/* The export thread's spool, opened as it starts. */
+static void
+spool_open(struct tr_processor *p)
+{
+	struct tr_spool	*sp;
+
+	if (p->prov->cfg.spool_dir == NULL || p->exp == NULL ||
+	    p->exp->send_encoded == NULL ||
+	    tr_spool_open(&sp, &p->prov->cfg) != TRACING_OK)
+		return;
+	p->outage = 0;
+	p->spool_idle = 0;
+	p->scan_at = mono_ns() + SPOOL_RESCAN_MS * 1000000ULL;
+	(void)pthread_mutex_lock(&p->lock);
+	p->spool = sp;
+	p->spool_seen = 0;
+	spool_sync(p);
+	(void)pthread_mutex_unlock(&p->lock);
+}
+
+/* Exports what the queue holds. Locked; unlocks while exporting. */
+static void
+export_queue(struct tr_processor *p, uint64_t req)
+{
+	size_t	n;
+
+	while (p->count > 0 &&
+	    !__atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
+		n = pop_batch(p);
+		p->busy = 1;
+		(void)pthread_mutex_unlock(&p->lock);
+		export_batch_counted(p, p->out, n, 0, 0);
+		(void)pthread_mutex_lock(&p->lock);
+		p->busy = 0;
+		/* Between flushes, leave partial batches for later. */
+		if (p->count < p->batch && !p->shutdown &&
+		    p->flush_req == req && req == p->flush_done)
+			break;
+	}
+}
+
 static void *
 export_thread(void *arg)
 {
 	struct tr_processor	*p = arg;
-	struct timespec		 dl;
+	struct timespec		 dl, sdl;
 	uint64_t		 req;
-	size_t			 n;
 	int			 rc;
 
+	spool_open(p);
 	(void)pthread_mutex_lock(&p->lock);
+	deadline_in(&dl, p->prov->cfg.bsp_delay_ms);
 	for (;;) {
-		deadline_in(&dl, p->prov->cfg.bsp_delay_ms);
+		sdl = dl;
+		spool_deadline(p, &sdl);
 		rc = 0;
 		while (!p->shutdown && p->flush_req == p->flush_done &&
 		    p->count < p->batch && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&p->work, &p->lock, &dl);
+			rc = pthread_cond_timedwait(&p->work, &p->lock, &sdl);
 		req = p->flush_req;
-		while (p->count > 0 &&
-		    !__atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
-			n = pop_batch(p);
-			p->busy = 1;
-			(void)pthread_mutex_unlock(&p->lock);
-			export_batch_counted(p, p->out, n, 0, 0);
-			(void)pthread_mutex_lock(&p->lock);
-			p->busy = 0;
-			/* Between flushes, leave partial batches for later. */
-			if (p->count < p->batch && !p->shutdown &&
-			    p->flush_req == req && req == p->flush_done)
-				break;
+		/* Not a wake-up for the spool alone: the queue's turn. */
+		if (rc != ETIMEDOUT || p->count >= p->batch ||
+		    mono_ns() >= (uint64_t)dl.tv_sec * 1000000000ULL +
+		    (uint64_t)dl.tv_nsec) {
+			export_queue(p, req);
+			deadline_in(&dl, p->prov->cfg.bsp_delay_ms);
 		}
+		spool_work(p, req != p->flush_done);
 		if (p->count == 0 ||
 		    __atomic_load_n(&p->abort, __ATOMIC_RELAXED)) {
 			p->flush_done = req;
@@ -450,6 +704,12 @@ export_thread(void *arg)
 		    __atomic_load_n(&p->abort, __ATOMIC_RELAXED)))
 			break;
 	}
+	(void)pthread_mutex_unlock(&p->lock);
+	/* What is left waits on disk for the next process. */
+	tr_spool_close(p->spool);
+	p->spool = NULL;
+	(void)pthread_mutex_lock(&p->lock);
+	p->spool_bytes = 0;
 	p->exited = 1;
 	(void)pthread_cond_broadcast(&p->done);
 	(void)pthread_mutex_unlock(&p->lock);
@@ -620,5 +880,9 @@ tr_processor_stats(struct tr_processor *p, struct tracing_stats *st)
 	st->export_failures = p->failures;
 	st->export_retries = p->retries;
 	st->queue_length = p->count;
+	st->spans_spooled = p->spooled;
+	st->spans_replayed = p->replayed;
+	st->spool_dropped = p->spool_dropped;
+	st->spool_bytes = p->spool_bytes;
 	(void)pthread_mutex_unlock(&p->lock);
 }

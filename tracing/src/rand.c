@@ -45,6 +45,7 @@ fork_child(void)
 	/* Locks the parent's other threads may have held. */
 	tr_handle_fork_child();
 	tr_processor_fork_child();
+	tr_spool_fork_child();
 }
 
 static void

@@ -4,8 +4,9 @@
  * for hosts that run under a seccomp allow-list (a Kore worker, say). The
  * list is what strace shows the export thread and the span path doing over
  * OTLP/HTTP, OTLP/gRPC and gzip, plus what libcurl's threaded resolver and
- * the resource detection need; tests/test_sandbox.c runs an export under
- * exactly this list with everything else trapped.
+ * the resource detection need, and the spool (TRACING_SPOOL_DIR);
+ * tests/test_sandbox.c runs an export, and a spool's write and replay,
+ * under exactly this list with everything else trapped.
  */
 
 #include <sys/syscall.h>
@@ -90,6 +91,33 @@ static const struct tracing_syscall	syscalls[] = {
 #endif
 	{ SYS_readlinkat, 0 },
 	{ SYS_uname, 0 },
+	/*
+	 * The spool (TRACING_SPOOL_DIR, the export thread only): its
+	 * directory made, read and synced, its files created, locked,
+	 * renamed, written at an offset, synced, cut and deleted.
+	 */
+#if defined(SYS_mkdir)
+	{ SYS_mkdir, 0 },
+#endif
+	{ SYS_mkdirat, 0 },
+	{ SYS_getdents64, 0 },
+	{ SYS_flock, 0 },
+#if defined(SYS_rename)
+	{ SYS_rename, 0 },
+#endif
+	{ SYS_renameat, 0 },
+	{ SYS_renameat2, 0 },
+#if defined(SYS_unlink)
+	{ SYS_unlink, 0 },
+#endif
+	{ SYS_unlinkat, 0 },
+	{ SYS_pread64, 0 },
+	{ SYS_pwrite64, 0 },
+	{ SYS_pwritev, 0 },
+	{ SYS_pwritev2, 0 },
+	{ SYS_ftruncate, 0 },
+	{ SYS_fsync, 0 },
+	{ SYS_fdatasync, 0 },
 };
 
 const struct tracing_syscall *

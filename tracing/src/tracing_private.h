@@ -473,6 +473,9 @@ struct tracing_config {
 	tracing_id_fn		*id_fn;		/* NULL: tr_rand_bytes */
 	void			*id_arg;
 	int			 id_random;
+	char			*spool_dir;	/* NULL: no spool */
+	uint64_t		 spool_max_bytes;
+	int			 spool_fsync;	/* 1: batch, 0: never */
 };
 
 int	tr_config_copy(struct tracing_config *, const struct tracing_config *);
@@ -483,6 +486,8 @@ int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
 
 /* TRACING_OTLP_MAX_REQUEST_BYTES by default: gRPC's default maximum. */
 #define TR_OTLP_MAX_REQUEST_DEFAULT	(4U * 1024 * 1024)
+/* TRACING_SPOOL_MAX_BYTES by default. */
+#define TR_SPOOL_MAX_DEFAULT	(64ULL * 1024 * 1024)
 /* TRACING_OTLP_FAILBACK_S by default. */
 #define TR_OTLP_FAILBACK_DEFAULT	30
 
@@ -495,7 +500,18 @@ int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
 struct tracing_exporter {
 	struct tracing_exporter_ops	 ops;
 	void				*arg;
+	/*
+	 * The built-in OTLP exporter only: sends an encoded request (a
+	 * record of the spool) with the batch's deadline, retries and
+	 * abort. TRACING_ERR_RETRY: it may work later; TRACING_ERR_EXPORT:
+	 * refused for good.
+	 */
+	int	(*send_encoded)(void *, const uint8_t *, size_t,
+		    struct tracing_batch *);
 };
+
+/* A part of a batch that failed in a retryable way, for the spool. */
+typedef int	tr_spool_fn(void *, const uint8_t *, size_t, uint32_t);
 
 struct tracing_batch {
 	struct tr_span	**spans;
@@ -508,6 +524,15 @@ struct tracing_batch {
 	uint64_t		  rejected;
 	/* Spans lost while the others went (an export in parts). */
 	uint64_t		  dropped;
+	/*
+	 * The spool (export thread only): the built-in exporter hands it
+	 * the encoded parts it could not deliver for now, and counts them
+	 * in spooled; with spool_only it sends nothing (an outage).
+	 */
+	tr_spool_fn		 *spool;
+	void			 *spool_arg;
+	int			  spool_only;
+	uint64_t		  spooled;
 };
 
 /* otlp.c: encoding ExportTraceServiceRequest by hand, back to front. */
@@ -568,6 +593,21 @@ int	tr_processor_busy(struct tr_processor *);
 uint64_t	tr_processor_threads_started(void);
 
 int	tr_exporter_export(struct tracing_exporter *, struct tracing_batch *);
+
+/* spool.c: the on-disk spool of the export thread (TRACING_SPOOL_DIR). */
+struct tr_spool;
+
+int	tr_spool_open(struct tr_spool **, const struct tracing_config *);
+void	tr_spool_close(struct tr_spool *);
+void	tr_spool_forget(struct tr_spool *);
+void	tr_spool_fork_child(void);
+int	tr_spool_append(struct tr_spool *, const uint8_t *, size_t, uint32_t);
+int	tr_spool_next(struct tr_spool *, struct tr_buf *, uint32_t *);
+void	tr_spool_done(struct tr_spool *, int lost);
+size_t	tr_spool_adopt(struct tr_spool *);
+int	tr_spool_waiting(const struct tr_spool *);
+void	tr_spool_counters(const struct tr_spool *, uint64_t *dropped,
+	    uint64_t *bytes);
 void	tr_curl_global_init_once(void);
 
 /* Provider and tracers. */

@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""fake_otlp.py: a scripted OTLP/HTTP peer for tests/test_retry.c.
+"""fake_otlp.py: a scripted OTLP/HTTP peer for tests/test_retry.c and
+tests/test_spool.c.
 
 Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE) and answers
 POST /v1/traces with the next scripted response, 200 with an empty body
 when the script is empty. Control:
   POST /__script   body: one response per line, "STATUS[|Header: v|...][|body=HEX]"
+                   (empties the log and the span names too)
   GET  /__log      one line per request: "time path ctype cenc len plen hdrs port host"
                    (plen: the protobuf length after gunzip, or -1; port: the
                    client's TCP port, which tells connections apart; host: the
                    Host header, which tells failover endpoints apart)
+  POST /__mode     body "down": every export is answered 503 (and not
+                   scripted) until "up"
+  GET  /__spans    the names of the spans of every export answered 2xx,
+                   one a line, in the order they arrived
 Exits when its parent closes stdin.
 """
 import gzip
@@ -20,6 +26,51 @@ import time
 
 script = []
 log = []
+spans = []
+mode = {"down": False}
+
+
+def varint(b, i):
+    r = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return r, i
+
+
+def fields(b):
+    """(field, value) of a protobuf message; value: bytes or int."""
+    i = 0
+    while i < len(b):
+        key, i = varint(b, i)
+        f, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(b, i)
+        elif wt == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wt == 2:
+            n, i = varint(b, i)
+            v, i = b[i:i + n], i + n
+        elif wt == 5:
+            v, i = b[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        yield f, v
+
+
+def span_names(req):
+    """ExportTraceServiceRequest: resource_spans/scope_spans/spans/name."""
+    out = []
+    for f, rs in fields(req):
+        for f2, ss in (fields(rs) if f == 1 else ()):
+            for f3, sp in (fields(ss) if f2 == 2 else ()):
+                for f4, v in (fields(sp) if f3 == 2 else ()):
+                    if f4 == 5:
+                        out.append(v.decode("utf-8", "replace"))
+    return out
 lock = threading.Lock()
 
 
@@ -38,10 +89,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path != "/__log":
+        if self.path not in ("/__log", "/__spans"):
             return self.reply(404)
         with lock:
-            body = "".join(line + "\n" for line in log).encode()
+            lines = log if self.path == "/__log" else spans
+            body = "".join(line + "\n" for line in lines).encode()
         self.reply(200, [("Content-Type", "text/plain")], body)
 
     def do_POST(self):
@@ -51,14 +103,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 script.clear()
                 log.clear()
+                spans.clear()
                 script.extend(l for l in data.decode().splitlines() if l)
+            return self.reply(204)
+        if self.path == "/__mode":
+            with lock:
+                mode["down"] = data.strip() == b"down"
             return self.reply(204)
         ctype = self.headers.get("Content-Type", "-")
         cenc = self.headers.get("Content-Encoding", "-")
         plen = len(data)
+        pb = data
         if cenc == "gzip":
             try:
-                plen = len(gzip.decompress(data))
+                pb = gzip.decompress(data)
+                plen = len(pb)
             except OSError:
                 plen = -1
         hdrs = ",".join("%s=%s" % (k.lower(), v) for k, v in self.headers.items()
@@ -68,7 +127,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                          cenc, len(data), plen, hdrs or "-",
                                                          self.client_address[1],
                                                          self.headers.get("Host", "-")))
-            spec = script.pop(0) if script else "200"
+            if mode["down"]:
+                spec = "503"
+            else:
+                spec = script.pop(0) if script else "200"
+            if spec.startswith("2") and self.path == "/v1/traces":
+                try:
+                    spans.extend(span_names(pb))
+                except (ValueError, IndexError):
+                    spans.append("(undecodable)")
         parts = spec.split("|")
         status = int(parts[0])
         headers = []

@@ -266,7 +266,7 @@ main(void)
 		struct tr_span		*sp[2] = { tr_span_peek(s2),
 					    tr_span_peek(s3) };
 		struct tracing_batch	 b = { sp, 2, &p->resource, 0, NULL,
-					    0, 0, 0 };
+					    0, 0, 0, NULL, NULL, 0, 0 };
 
 		free(enc);
 		enc = NULL;
@@ -311,7 +311,7 @@ main(void)
 	{
 		struct tr_span		*sp[1] = { tr_span_peek(s3) };
 		struct tracing_batch	 b = { sp, 1, &p->resource, 0, NULL,
-					    0, 0, 0 };
+					    0, 0, 0, NULL, NULL, 0, 0 };
 
 		enc = NULL;
 		(void)tracing_batch_encode_otlp(&b, &enc, &enclen);

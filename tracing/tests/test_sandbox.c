@@ -4,7 +4,9 @@
  * installs a seccomp filter that allows the library's list and nothing
  * else (besides exit_group, and a sanitizer's own calls in sanitizer
  * builds), traps every other system call, then creates a
- * provider and exports spans to tests/fake_otlp.py. A second child proves
+ * provider and exports spans to tests/fake_otlp.py. Another spools spans
+ * while its collector is unreachable (TRACING_SPOOL_DIR, a directory it
+ * makes) and replays them from a second provider. A last child proves
  * the filter bites: a call outside the list is trapped.
  */
 
@@ -210,6 +212,63 @@ stopped_and_continued(const char *unused)
 	return (st.spans_exported == SPANS && st.spans_dropped == 0 ? 0 : 1);
 }
 
+/* A provider with the spool in dir, exporting to endpoint. */
+static struct tracing_provider *
+spool_provider(const char *endpoint, const char *dir)
+{
+	struct tracing_config	*cfg;
+	struct tracing_provider	*p;
+
+	if (tracing_config_alloc(&cfg) != TRACING_OK ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_ENDPOINT", endpoint) ||
+	    tracing_config_set(cfg, "OTEL_EXPORTER_OTLP_TIMEOUT", "300") ||
+	    tracing_config_set(cfg, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20") ||
+	    tracing_config_set(cfg, "TRACING_SPOOL_DIR", dir) ||
+	    tracing_config_set(cfg, "TRACING_SPOOL_FSYNC", "batch"))
+		return (NULL);
+	if (tracing_provider_alloc(&p, cfg, NULL, 0) != TRACING_OK)
+		return (NULL);
+	tracing_config_free(cfg);
+	if (tracing_provider_start(p) != TRACING_OK)
+		return (NULL);
+	return (p);
+}
+
+/*
+ * In the sandbox: SPANS spans spooled in a new directory while the
+ * collector is unreachable (port 1 refuses), the provider shut down; a
+ * second provider adopts the file and replays it to the fake peer.
+ */
+static int
+spool_sandboxed(const char *dir)
+{
+	struct tracing_provider	*p;
+	struct tracing_tracer	*tr;
+	struct tracing_stats	 st;
+	int			 i;
+
+	if (sandbox() != 0 ||
+	    (p = spool_provider("http://127.0.0.1:1", dir)) == NULL)
+		return (2);
+	tr = tracing_provider_tracer(p, "test_sandbox", NULL);
+	for (i = 0; i < SPANS; i++)
+		tracing_span_end(tracing_span_start(tr, "spooled",
+		    TRACING_SPAN_INTERNAL, NULL, 0), 0);
+	(void)tracing_provider_force_flush(p, 5000);
+	(void)tracing_provider_shutdown(p, 5000);
+	tracing_provider_stats(p, &st);
+	tracing_provider_free(p);
+	if (st.spans_spooled != SPANS)
+		return (3);
+	if ((p = spool_provider(base, dir)) == NULL)
+		return (2);
+	(void)tracing_provider_force_flush(p, 5000);
+	(void)tracing_provider_shutdown(p, 5000);
+	tracing_provider_stats(p, &st);
+	tracing_provider_free(p);
+	return (st.spans_replayed == SPANS && st.spans_dropped == 0 ? 0 : 1);
+}
+
 /* What a child ended with: its exit status, or 128 + a signal. */
 static int
 run_child_stopped(int (*fn)(const char *), const char *arg, int stop)
@@ -258,6 +317,7 @@ main(void)
 	const struct tracing_syscall	*sc;
 	size_t				 i, n;
 	int				 clone3_enosys = 0, rc;
+	char				 dir[64], sub[96];
 
 	sc = tracing_sandbox_syscalls(&n);
 	for (i = 0; i < n; i++) {
@@ -289,6 +349,17 @@ main(void)
 	rc = run_child_stopped(stopped_and_continued, NULL, 1);
 	ok(rc == 0, "stopped and continued while the export thread waits: "
 	    "its wait resumes, %d spans out (child status %d)", SPANS, rc);
+	snprintf(dir, sizeof(dir), "/tmp/cotel-sandbox-XXXXXX");
+	if (mkdtemp(dir) != NULL) {
+		snprintf(sub, sizeof(sub), "%s/spool", dir);
+		rc = run_child(spool_sandboxed, sub);
+		ok(rc == 0, "the spool under the library's list: a directory "
+		    "made, %d spans spooled, adopted and replayed (child "
+		    "status %d)", SPANS, rc);
+		(void)rmdir(sub);
+		(void)rmdir(dir);
+	} else
+		ok(0, "a directory for the spool");
 	server_stop();
 	return (tap_done());
 }
