@@ -2,7 +2,7 @@
 # Top-level build of the tracing reference system: the Kore binary with async
 # curl, the tracing library, the four Kore services, tracectl and Jaeger.
 # `make up` starts everything, `make test` runs every suite, `make bench`
-# prints the benchmarks. See README.md.
+# prints the benchmarks. See README.md and docs/.
 
 TOP		:= $(CURDIR)
 include mk/common.mk
@@ -46,7 +46,8 @@ down:
 
 
 test: deps all jaeger
-	@tests/harness "scripts/spdx.sh check" "node --test --test-reporter=tap viewer/tests/*.test.mjs" \
+	@tests/harness "scripts/spdx.sh check" "tests/docs.sh" \
+		"node --test --test-reporter=tap viewer/tests/*.test.mjs" \
 		$(PARTS:%="$(MAKE) -s -C % test") \
 		"$(MAKE) -s -C tracing test-tsan" "tests/dist.sh" "DEB_SH_NOCHECK=1 tests/deb.sh" \
 		"$(MAKE) -s -C kore-apps test" \

@@ -31,18 +31,33 @@ case "$FAULTS_DIR" in /*) ;; *) FAULTS_DIR="$top/$FAULTS_DIR" ;; esac
 [ -n "${JAEGER_UI_DIR:-}" ] || JAEGER_UI_DIR="$top/viewer"
 export RUN_DIR MAILDIR JAEGER_BADGER_DIR FAULTS_DIR JAEGER_UI_DIR TOP="$top" BIN="$top/bin"
 
-# The gateway's key for its calls to the other services, and what they
-# accept: made once per checkout (in $RUN_DIR/secrets, mode 0600) unless
-# SERVICE_AUTH_KEY and SERVICE_AUTH_ACCEPT are given.
-if [ -z "${SERVICE_AUTH_KEY:-}" ] || [ -z "${SERVICE_AUTH_ACCEPT:-}" ]; then
-	keyfile="$RUN_DIR/secrets/service-auth.key"
-	if [ ! -s "$keyfile" ]; then
+# The gateway's keys for its calls to the other services, one per callee,
+# and what each callee accepts (its own key only): made once per checkout
+# (in $RUN_DIR/secrets, mode 0600) unless SERVICE_AUTH_KEY and
+# SERVICE_AUTH_ACCEPT are given (one key for all, as before).
+secret_file() {
+	local f="$RUN_DIR/secrets/$1"
+	if [ ! -s "$f" ]; then
 		mkdir -p "$RUN_DIR/secrets"
 		chmod 700 "$RUN_DIR/secrets"
-		(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$keyfile")
+		(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$f")
 	fi
-	[ -n "${SERVICE_AUTH_KEY:-}" ] || SERVICE_AUTH_KEY="k1:$(cat "$keyfile")"
-	[ -n "${SERVICE_AUTH_ACCEPT:-}" ] || SERVICE_AUTH_ACCEPT="api-gateway/k1:$(cat "$keyfile")"
+	cat "$f"
+}
+if [ -z "${SERVICE_AUTH_KEY:-}" ] && [ -z "${SERVICE_AUTH_ACCEPT:-}" ]; then
+	SERVICE_AUTH_KEY=""
+	for callee in inventory-service order-service notification-service; do
+		secret=$(secret_file "service-auth-$callee.key")
+		SERVICE_AUTH_KEY="${SERVICE_AUTH_KEY:+$SERVICE_AUTH_KEY,}$callee=k1:$secret"
+		var="SERVICE_AUTH_ACCEPT_$(echo "$callee" | tr 'a-z-' 'A-Z_')"
+		[ -n "${!var:-}" ] || export "$var=api-gateway/k1:$secret"
+	done
+	unset callee secret var
+elif [ -z "${SERVICE_AUTH_KEY:-}" ] || [ -z "${SERVICE_AUTH_ACCEPT:-}" ]; then
+	secret=$(secret_file service-auth.key)
+	[ -n "${SERVICE_AUTH_KEY:-}" ] || SERVICE_AUTH_KEY="k1:$secret"
+	[ -n "${SERVICE_AUTH_ACCEPT:-}" ] || SERVICE_AUTH_ACCEPT="api-gateway/k1:$secret"
+	unset secret
 fi
 export SERVICE_AUTH_KEY SERVICE_AUTH_ACCEPT
 

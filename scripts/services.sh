@@ -139,9 +139,19 @@ start_service() {
 		spool="${TRACING_SPOOL_DIR:-$RUN_DIR/spool}/$name"
 		mkdir -p "$spool" && chmod 700 "$spool"
 	fi
+	# Each service gets the keys it needs alone: the gateway its signing
+	# keys, each callee the key it accepts (env.sh: one per callee).
+	local drop=() v
+	for v in $(compgen -e | grep -E '^SERVICE_AUTH_(KEY$|ACCEPT_)'); do
+		case "$name:$v" in
+		api-gateway:SERVICE_AUTH_KEY) ;;
+		*:SERVICE_AUTH_ACCEPT_$(echo "$name" | tr 'a-z-' 'A-Z_')) ;;
+		*) drop+=(-u "$v") ;;
+		esac
+	done
 	# Kore writes its own pid file (the parent process).
 	TRACING_SPOOL_DIR=$spool \
-		nohup stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
+		nohup env "${drop[@]}" stdbuf -oL -eL "$BIN/kore" -f -n -r -c "$conf" >>"$RUN_DIR/log/$name.log" 2>&1 &
 }
 
 # The process answering on a service's port must be the one we started: a

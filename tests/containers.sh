@@ -5,8 +5,9 @@
 # Docker engine. The checks themselves are in tests/containers/check.py:
 # static ones on the compose file and the Dockerfile, the environment
 # variables the services read (derived from their sources) against
-# docker-compose.yml, .env.example and README.md, and the production
-# configuration run for real by bin/kore through docker/entrypoint.sh
+# docker-compose.yml, .env.example and docs/configuration.md (which documents
+# each variable of .env.example once), the Kore limits against
+# docs/containers.md, and the production configuration run for real by bin/kore through docker/entrypoint.sh
 # (privilege separation and chroot when run as root).
 set -uo pipefail
 cd "$(dirname "$0")/.."

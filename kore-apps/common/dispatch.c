@@ -23,8 +23,10 @@ dispatch_init(const struct svc_route *routes, size_t n)
 }
 
 /*
- * The route of req's method and path. HEAD takes the GET route of its
- * path (RFC 9110 section 9.3.2: Kore sends the GET's headers, its
+ * The route of req's method and path, among those of the door it came
+ * through (probe.c: the admin port serves /health, /ready and /metrics
+ * alone; the public one all but /metrics). HEAD takes the GET route of
+ * its path (RFC 9110 section 9.3.2: Kore sends the GET's headers, its
  * Content-Length included, and no body), so Allow lists HEAD after GET.
  */
 static const struct svc_route *
@@ -32,11 +34,16 @@ route_find(struct http_request *req, struct svc_match *m, char *allow,
     size_t allowlen, int *path_known)
 {
 	size_t	i, len;
-	int	method;
+	int	method, admin;
 
 	*path_known = 0;
 	allow[0] = '\0';
+	admin = svc_admin_door(req);
 	for (i = 0; i < svc_table_len; i++) {
+		/* The admin door has the probes alone; /metrics is its own. */
+		if (admin ? !svc_probe_route(&svc_table[i]) :
+		    svc_table[i].handler == svc_metrics)
+			continue;
 		if (!svc_route_match(svc_table[i].pattern, req->path, m))
 			continue;
 		method = svc_table[i].method;
@@ -133,7 +140,11 @@ svc_dispatch(struct http_request *req)
 		return (KORE_RESULT_OK);
 	}
 
-	if (route != NULL) {
+	if (route != NULL && !sr->probe && !sr->fault_replied &&
+	    strcmp(route->pattern, "/ready") == 0 && !svc_admin_door(req) &&
+	    svc_probe_public(req, sr)) {
+		r = KORE_RESULT_OK;	/* answered from the last check */
+	} else if (route != NULL) {
 		r = route->handler(req, &m);
 	} else if (known) {
 		http_response_header(req, "allow", allow);

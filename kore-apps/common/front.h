@@ -4,7 +4,8 @@
  * hooks.c (every Kore hook, svc_init), dispatch.c (routing and each
  * request's life), request.c (its state, headers and body), reply.c (JSON
  * answers), faults.c (the fault knobs at run time; fault.c parses them),
- * accesslog.c (one JSON line per request), util.c (clocks, randomness).
+ * accesslog.c (one JSON line per request), probe.c (the admin door and
+ * the public /ready), util.c (clocks, randomness).
  * The services use svc.h only.
  */
 
@@ -24,6 +25,13 @@ void	faults_init(void);
 void	fault_decide(struct http_request *, struct svc_request *);
 void	fault_wake(void *, u_int64_t);
 void	fault_lose_answer(struct http_request *);
+
+/* probe.c: the admin door and the public /ready. */
+void	svc_probe_map(void);
+int	svc_admin_door(struct http_request *);
+int	svc_probe_route(const struct svc_route *);
+int	svc_probe_public(struct http_request *, struct svc_request *);
+void	svc_probe_answer(struct http_request *, int);
 
 /* accesslog.c */
 void	accesslog_init(void);

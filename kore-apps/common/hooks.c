@@ -25,6 +25,12 @@ void	kore_parent_configure(int, char **);
 void	kore_seccomp_hook(void);
 void	kore_worker_teardown(void);
 
+/*
+ * A service's own work in the parent before the fork (shared memory its
+ * workers use), when it has any: defined by the service, or not at all.
+ */
+void	svc_service_parent(void) __attribute__((weak));
+
 /* Kore calls this in the parent, before it forks the workers. */
 void
 kore_parent_configure(int argc, char **argv)
@@ -33,6 +39,10 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 	svc_parent = getpid();
 	svc_metrics_map();
+	svc_replay_map();
+	svc_probe_map();
+	if (svc_service_parent != NULL)
+		svc_service_parent();
 }
 
 /*

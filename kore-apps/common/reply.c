@@ -14,7 +14,17 @@
 void
 svc_reply_json(struct http_request *req, int status, json_t *obj)
 {
-	char	*text;
+	struct svc_request	*sr;
+	char			*text;
+
+	/* The public /ready's real check: kept, answered minimal. */
+	if (http_state_exists(req) && (sr = http_state_get(req)) != NULL &&
+	    sr->probe) {
+		sr->probe = 0;
+		json_decref(obj);
+		svc_probe_answer(req, status);
+		return;
+	}
 
 	text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);

@@ -55,3 +55,31 @@ svc_hex(const uint8_t *raw, size_t n, char *out)
 	}
 	out[n * 2] = '\0';
 }
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Exactly 2n hex digits into n bytes: 1, or 0 if s is anything else. */
+int
+svc_unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t	i;
+	int	hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hex_digit(s[2 * i])) < 0 ||
+		    (lo = hex_digit(s[2 * i + 1])) < 0)
+			return (0);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (s[2 * n] == '\0');
+}

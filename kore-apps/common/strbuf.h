@@ -17,5 +17,6 @@
 void	svc_put(char *, size_t, size_t *, const char *, size_t);
 void	svc_ipv4_text(const uint8_t [4], char [SVC_IPV4_TEXT_LEN]);
 void	svc_hex(const uint8_t *, size_t, char *);
+int	svc_unhex(const char *, uint8_t *, size_t);
 
 #endif

@@ -58,6 +58,7 @@ struct svc_request {
 
 	void			*state;
 	void			(*state_free)(struct http_request *);
+	int			probe;		/* a public /ready's check */
 
 	struct svc_joined	*joined;	/* svc_header_join's copies */
 };
@@ -87,9 +88,18 @@ const char	*svc_header_join(struct http_request *, const char *);
 int		svc_health(struct http_request *, struct svc_match *);
 
 /* auth.c: service-to-service authentication (HMAC-SHA256 signatures). */
-void		svc_auth_sign_calls(void);
-void		svc_auth_require(void);
+void		svc_auth_sign_calls(const char *);
+void		svc_auth_target(const char *, const char *);
+void		svc_auth_require(const char *);
 int		svc_auth_requiring(void);
+
+/* replay.c: the nonces of signed calls, shared by a service's workers. */
+#define SVC_NONCE_LEN		16
+#define SVC_REPLAY_NEW		0
+#define SVC_REPLAY_SEEN		1
+#define SVC_REPLAY_FULL		2
+void		svc_replay_map(void);
+int		svc_replay_check(const u_int8_t *, int64_t, int64_t);
 
 /* ratelimit.c: a public door's limit per client address (429). */
 void		svc_ratelimit(const char *);

@@ -459,6 +459,15 @@ test_strbuf(void)
 
 	svc_hex(raw, sizeof(raw), hex);
 	ok(strcmp(hex, "000fa0ff") == 0, "strbuf: lower-case hex");
+	memset(raw, 0, sizeof(raw));
+	ok(svc_unhex("000FA0ff", raw, sizeof(raw)) && raw[1] == 0x0f &&
+	    raw[2] == 0xa0 && raw[3] == 0xff, "strbuf: hex back to bytes,"
+	    " either case");
+	ok(!svc_unhex("000fa0f", raw, sizeof(raw)) &&
+	    !svc_unhex("000fa0ff0", raw, sizeof(raw)) &&
+	    !svc_unhex("000fa0fg", raw, sizeof(raw)) &&
+	    !svc_unhex("", raw, sizeof(raw)), "strbuf: short, long or"
+	    " non-hex text is refused");
 }
 
 int

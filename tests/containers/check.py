@@ -13,13 +13,15 @@ Owns every check of the container material that needs no Docker engine:
   - the environment variables the services read, derived from their sources
     (getenv calls, the tracing library's table, the Kore configurations'
     placeholders, scripts/env.sh), each present in docker-compose.yml,
-    .env.example and README.md's Configuration table;
+    .env.example and docs/configuration.md's table, and every variable of
+    .env.example documented there, once in all of docs/;
   - the production Kore configurations run for real by bin/kore through
     docker/entrypoint.sh, as root with privilege separation and chroot on,
     against a private PostgreSQL set up by docker/db-init.sh, a fake DNS
     server (names resolved inside the chroot, as Docker's DNS would) and a
     fake OTLP collector: start, module, workers' user, chroot and seccomp,
-    readiness, one order, spans, fault files, and the documented limits.
+    readiness, one order, spans, fault files, and the limits documented in
+    docs/containers.md.
 """
 
 import glob
@@ -84,8 +86,12 @@ def compose_config(env_file):
 # docker-compose.yml has no default for the four secrets: the "defaults
 # only" view gives those four (test values) and nothing else.
 EMPTY_ENV = None
-SECRETS = {"SERVICE_AUTH_KEY": "ct:ct-secret-0123456789abcdef",
-           "SERVICE_AUTH_ACCEPT": "api-gateway/ct:ct-secret-0123456789abcdef",
+SECRETS = {"SERVICE_AUTH_KEY": "inventory-service=ct:ct-secret-inventory-0123456789,"
+                               "order-service=ct:ct-secret-order-0123456789,"
+                               "notification-service=ct:ct-secret-notification-0123456789",
+           "SERVICE_AUTH_ACCEPT_INVENTORY_SERVICE": "api-gateway/ct:ct-secret-inventory-0123456789",
+           "SERVICE_AUTH_ACCEPT_ORDER_SERVICE": "api-gateway/ct:ct-secret-order-0123456789",
+           "SERVICE_AUTH_ACCEPT_NOTIFICATION_SERVICE": "api-gateway/ct:ct-secret-notification-0123456789",
            "DB_PASSWORD": "ct-app-password", "PG_SUPERUSER_PASSWORD": "ct-super-password"}
 
 
@@ -495,17 +501,37 @@ def dotenv_names():
     return set(re.findall(r"^([A-Z_][A-Z0-9_]*)=", read(".env.example"), re.M))
 
 
-def readme_config_names():
-    text = read("README.md")
-    m = re.search(r"^## Configuration\n(.*?)(?=^## )", text, re.M | re.S)
-    if not m:
-        return set()
-    rows = [l for l in m.group(1).splitlines() if l.startswith("|")]
-    names = set()
-    for l in rows:
-        first = l.split("|")[1]
-        names |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", first))
+CONFIG_DOC = "docs/configuration.md"
+
+
+VAR_CELL = re.compile(r"`[A-Z][A-Z0-9_]*`(\s*,\s*`[A-Z][A-Z0-9_]*`)*")
+
+
+def table_names(text):
+    """The variables a Markdown text documents in its tables: a row whose
+    first cell is nothing but variable names (`A`, `B`) documents them
+    (a cell such as "body over `ORDER_BODY_MAX`" only names one);
+    {name: number of rows documenting it}."""
+    names = {}
+    fence = False
+    for l in text.splitlines():
+        if l.lstrip().startswith("```"):
+            fence = not fence
+        if fence or not l.startswith("|"):
+            continue
+        first = l.split("|")[1].strip()
+        if not VAR_CELL.fullmatch(first):
+            continue
+        for n in re.findall(r"`([A-Z][A-Z0-9_]*)`", first):
+            names[n] = names.get(n, 0) + 1
     return names
+
+
+def config_doc_names():
+    """The variables docs/configuration.md's table documents."""
+    if not os.path.exists(path(CONFIG_DOC)):
+        return set()
+    return set(table_names(read(CONFIG_DOC)))
 
 
 def t_env_coverage():
@@ -532,16 +558,59 @@ def t_env_coverage():
            miss)
     miss = sorted(allv - dotenv_names())
     ok(not miss, ".env.example lists every variable the services read", miss)
-    miss = sorted(allv - readme_config_names())
-    ok(not miss, "README.md's Configuration table lists every variable the "
-       "services read", miss)
+    miss = sorted(allv - config_doc_names())
+    ok(not miss, "%s's table lists every variable the services read" % CONFIG_DOC,
+       miss)
     used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", read("docker-compose.yml")))
     miss = sorted(used - dotenv_names())
     ok(not miss, "every variable docker-compose.yml reads is in .env.example",
        miss)
-    miss = sorted(used - readme_config_names())
-    ok(not miss, "every variable docker-compose.yml reads is in README.md's "
-       "Configuration table", miss)
+    miss = sorted(used - config_doc_names())
+    ok(not miss, "every variable docker-compose.yml reads is in %s's table"
+       % CONFIG_DOC, miss)
+
+
+def t_env_documented_once():
+    """Every variable of .env.example has one row in docs/, in
+    docs/configuration.md's table; the other pages only name them."""
+    count = {}
+    where = {}
+    for f in sorted(glob.glob(path("docs", "*.md"))):
+        for n, k in table_names(open(f).read()).items():
+            count[n] = count.get(n, 0) + k
+            where.setdefault(n, []).append(os.path.relpath(f, TOP))
+    env = dotenv_names()
+    miss = sorted(env - config_doc_names())
+    ok(len(env) > 100 and not miss, "%s documents every one of the %d variables of "
+       ".env.example" % (CONFIG_DOC, len(env)), miss)
+    twice = sorted("%s: %d rows (%s)" % (n, count[n], ", ".join(where[n]))
+                   for n in env if count.get(n, 0) > 1)
+    ok(not twice, "each variable of .env.example is documented once in docs/ "
+       "(one table row)", twice)
+    extra = sorted(config_doc_names() - env)
+    ok(not extra, "%s documents no variable that .env.example lacks" % CONFIG_DOC,
+       extra)
+    # Where a row gives plain defaults, one `value` per variable, they are
+    # .env.example's (an empty one there means "made" or "none": not compared).
+    values = dict(re.findall(r"^([A-Z_][A-Z0-9_]*)=(.*)$", read(".env.example"), re.M))
+    bad, n = [], 0
+    for l in read(CONFIG_DOC).splitlines():
+        cells = [x.strip() for x in l.strip().strip("|").split("|")]
+        if len(cells) < 3 or not VAR_CELL.fullmatch(cells[0]) or \
+                not re.fullmatch(r"`[^`]*`(\s*,\s*`[^`]*`)*", cells[1]):
+            continue
+        names = re.findall(r"`([A-Z][A-Z0-9_]*)`", cells[0])
+        defaults = re.findall(r"`([^`]*)`", cells[1])
+        if len(names) != len(defaults):
+            continue
+        for name, d in zip(names, defaults):
+            if values.get(name):
+                n += 1
+                if values[name] != d:
+                    bad.append("%s: %s says %s, .env.example %s"
+                               % (name, CONFIG_DOC, d, values[name]))
+    ok(n > 80 and not bad, "the defaults %s gives agree with .env.example's (%d)"
+       % (CONFIG_DOC, n), bad)
 
 
 # --- the production configuration, documented ------------------------------
@@ -555,10 +624,15 @@ def conf_values(p):
     return vals
 
 
-def readme_limits():
-    """README.md's table of Kore directives: {directive: (dev, prod)}."""
-    text = read("README.md")
-    m = re.search(r"^## Containers\n(.*?)(?=^## )", text, re.M | re.S)
+LIMITS_DOC = "docs/containers.md"
+
+
+def documented_limits():
+    """docs/containers.md's table of Kore directives, in its section
+    "Production Kore configuration": {directive: (dev, prod)}."""
+    text = read(LIMITS_DOC) if os.path.exists(path(LIMITS_DOC)) else ""
+    m = re.search(r"^## Production Kore configuration\n(.*?)(?=^## |\Z)", text,
+                  re.M | re.S)
     rows = {}
     for l in (m.group(1).splitlines() if m else []):
         cells = [x.strip() for x in l.strip().strip("|").split("|")]
@@ -568,9 +642,9 @@ def readme_limits():
 
 
 def t_prod_conf_static():
-    rows = readme_limits()
-    ok(len(rows) >= 10, "README.md's Containers section documents the Kore "
-       "limits of both configurations (%d directives)" % len(rows), rows)
+    rows = documented_limits()
+    ok(len(rows) >= 10, "%s documents the Kore limits of both configurations "
+       "(%d directives)" % (LIMITS_DOC, len(rows)), rows)
     bad = []
     for s in SERVICES:
         dev = conf_values(path("kore-apps", s, "conf", s + ".conf"))
@@ -581,9 +655,9 @@ def t_prod_conf_static():
         prod = conf_values(prod_p)
         for d, (dv, pv) in rows.items():
             if dev.get(d, "(default)") != dv:
-                bad.append("%s dev %s: %s, README %s" % (s, d, dev.get(d), dv))
+                bad.append("%s dev %s: %s, documented %s" % (s, d, dev.get(d), dv))
             if prod.get(d, "(default)") != pv:
-                bad.append("%s prod %s: %s, README %s" % (s, d, prod.get(d), pv))
+                bad.append("%s prod %s: %s, documented %s" % (s, d, prod.get(d), pv))
         for d in ("root", "runas"):
             if d not in prod:
                 bad.append("%s prod: no %s" % (s, d))
@@ -875,7 +949,11 @@ def live_checks(live):
         "NOTIFICATION_URL": "http://notification.ct.test:%d" % ports["notification-service"],
         "SERVICE_AUTH_KEY": "ct:" + ct_secret,
         "SERVICE_AUTH_ACCEPT": "api-gateway/ct:" + ct_secret,
+        "ADMIN_HOST": "127.0.0.1",
     }
+    for s, var in (("api-gateway", "GATEWAY_ADMIN_PORT"), ("inventory-service", "INVENTORY_ADMIN_PORT"),
+                   ("order-service", "ORDER_ADMIN_PORT"), ("notification-service", "NOTIFICATION_ADMIN_PORT")):
+        common[var] = str(free_port())
     for s in SERVICES:
         live.start(s, common)
 
@@ -966,8 +1044,8 @@ if __name__ == "__main__":
     try:
         rc = run([t_compose_config, t_compose_ports_networks, t_compose_health_depends,
                   t_compose_hardening, t_compose_images, t_dockerfile,
-                  t_dockerfile_build_stage, t_env_coverage, t_prod_conf_static,
-                  t_live])
+                  t_dockerfile_build_stage, t_env_coverage, t_env_documented_once,
+                  t_prod_conf_static, t_live])
     finally:
         os.unlink(EMPTY_ENV)
     sys.exit(rc)

@@ -9,6 +9,7 @@ import hmac
 import http.client
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -61,6 +62,11 @@ GATEWAY = env("TEST_GATEWAY_URL", "http://%s:%s" % (env("BIND_HOST", "127.0.0.1"
 INVENTORY = env("INVENTORY_URL", "http://127.0.0.1:8081")
 ORDERS = env("ORDER_URL", "http://127.0.0.1:8082")
 NOTIFICATION = env("NOTIFICATION_URL", "http://127.0.0.1:8083")
+# Each service's admin port: /health, the detailed /ready, /metrics.
+ADMIN_HOST = env("ADMIN_HOST", "127.0.0.1")
+ADMIN = {name: "http://%s:%s" % (ADMIN_HOST, env(var, port)) for name, var, port in (
+    ("api-gateway", "GATEWAY_ADMIN_PORT", "9180"), ("inventory-service", "INVENTORY_ADMIN_PORT", "9181"),
+    ("order-service", "ORDER_ADMIN_PORT", "9182"), ("notification-service", "NOTIFICATION_ADMIN_PORT", "9183"))}
 
 
 class Response:
@@ -131,27 +137,47 @@ def unescape_bytes(text):
     return bytes(out)
 
 
-def service_key():
-    """The gateway's key for internal calls, as scripts/env.sh sets it:
-    (caller, id, secret)."""
+def service_key(target="inventory-service"):
+    """The gateway's key for its calls to target, as scripts/env.sh sets
+    it (one per callee, or one for all): (caller, id, secret)."""
     v = os.environ.get("SERVICE_AUTH_KEY")
+    if v:
+        keys = dict(("", e) if "=" not in e.split(":", 1)[0] else tuple(e.split("=", 1))
+                    for e in v.split(",") if e)
+        v = keys.get(target) or keys.get("")
     if not v:
         run_dir = env("RUN_DIR", ".run")
         if not os.path.isabs(run_dir):
             run_dir = os.path.join(TOP, run_dir)
-        with open(os.path.join(run_dir, "secrets", "service-auth.key")) as f:
+        own = os.path.join(run_dir, "secrets", "service-auth-%s.key" % target)
+        with open(own if os.path.exists(own) else os.path.join(run_dir, "secrets", "service-auth.key")) as f:
             v = "k1:" + f.read().strip()
     kid, _, secret = v.partition(":")
     return "api-gateway", kid, secret
 
 
-def auth_header(method, path, body, key=None, ts=None):
-    """The authorization header the gateway sends (kore-apps/common/auth.c)."""
-    caller, kid, secret = key or service_key()
+def target_of(url):
+    """The service an internal URL is for, by its port."""
+    port = urllib.parse.urlsplit(url).port
+    for name, base in (("inventory-service", INVENTORY), ("order-service", ORDERS),
+                       ("notification-service", NOTIFICATION)):
+        if urllib.parse.urlsplit(base).port == port:
+            return name
+    return ""
+
+
+def auth_header(method, path, body, key=None, ts=None, target="inventory-service", nonce=None):
+    """The authorization header the gateway sends (kore-apps/common/auth.c):
+    the method, the target service, the path with its query, the time, a
+    fresh nonce and the body's hash, signed."""
+    caller, kid, secret = key or service_key(target)
     ts = int(time.time()) if ts is None else ts
-    text = "%s\n%s\n%d\n%s" % (method, path, ts, hashlib.sha256(body or b"").hexdigest())
+    nonce = secrets.token_hex(16) if nonce is None else nonce
+    text = "%s\n%s\n%s\n%d\n%s\n%s" % (method, target, path, ts, nonce,
+                                        hashlib.sha256(body or b"").hexdigest())
     sig = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-    return "SVC-HMAC-SHA256 caller=%s,key=%s,ts=%d,sig=%s" % (caller, kid, ts, sig)
+    return "SVC-HMAC-SHA256 caller=%s,key=%s,ts=%d,nonce=%s,target=%s,sig=%s" % (
+        caller, kid, ts, nonce, target, sig)
 
 
 INTERNAL_PORTS = None
@@ -176,7 +202,8 @@ def request(method, url, body=None, headers=None, timeout=30, sign=True):
     elif isinstance(body, str):
         body = body.encode()
     if sign and internal(u):
-        h["Authorization"] = auth_header(method, u.path, body)
+        h["Authorization"] = auth_header(method, u.path + ("?" + u.query if u.query else ""), body,
+                                         target=target_of(url))
     h.update(headers or {})
     try:
         conn.request(method, u.path + ("?" + u.query if u.query else ""), body=body, headers=h)

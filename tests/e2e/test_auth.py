@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.parse
 
-from tap import (GATEWAY, INVENTORY, NOTIFICATION, ORDERS, TOP, auth_header, ok, order_body, post_order,
+from tap import (ADMIN, GATEWAY, INVENTORY, NOTIFICATION, ORDERS, TOP, auth_header, env, ok, order_body, post_order,
                  request, run, service_key, stock)
 from test_traces import psql, INVENTORY_DB, ORDER_DB
 
@@ -108,6 +108,114 @@ def test_forgeries_refused():
     request("POST", INVENTORY + "/v1/reservations/%s/release" % rid2)
 
 
+def test_replays_refused():
+    """Each signed call is served once: sent again, to the same worker or
+    another, it is refused (401 replayed); a signature is for one service,
+    one target with its query."""
+    rid = "res_replay_" + secrets.token_hex(6)
+    body = {"reservationId": rid, "items": [{"sku": "SKU123", "quantity": 1}]}
+    data = json.dumps(body).encode()
+    hdr = auth_header("POST", "/v1/reservations", data)
+    url = INVENTORY + "/v1/reservations"
+    first = request("POST", url, body, {"Authorization": hdr}, sign=False)
+    ok(first.status == 201, "a signed reservation is served", first)
+    # Each on a new connection: with several workers, some reach another.
+    again = [request("POST", url, body, {"Authorization": hdr}, sign=False) for _ in range(8)]
+    ok(all(refused(r, "replayed") for r in again),
+       "the same signed call sent 8 times more, on new connections (other workers too): each 401 replayed",
+       [(r.status, r.error().get("code")) for r in again])
+    request("POST", INVENTORY + "/v1/reservations/%s/release" % rid)
+    n_before = len(os.listdir(os.path.join(env("MAILDIR", os.path.join(TOP, ".run", "maildir")), "new"))) \
+        if os.path.isdir(os.path.join(env("MAILDIR", os.path.join(TOP, ".run", "maildir")), "new")) else None
+    note = {"orderId": "replay-" + rid[-12:], "email": "victim@example.com", "total": 1, "currency": "USD",
+            "items": [{"sku": "SKU123", "quantity": 1, "price": 1}]}
+    ndata = json.dumps(note).encode()
+    nh = auth_header("POST", "/v1/notifications", ndata, target="notification-service")
+    sends = [request("POST", NOTIFICATION + "/v1/notifications", note, {"Authorization": nh}, sign=False)
+             for _ in range(8)]
+    sends.append(request("POST", NOTIFICATION + "/v1/notifications?x=anything", note, {"Authorization": nh},
+                         sign=False))
+    ok(sends[0].status == 201 and all(refused(r) for r in sends[1:]),
+       "a signed notification sent 9 times (once with ?x=anything appended): one e-mail, 8 refusals",
+       [r.status for r in sends])
+    if n_before is not None:
+        time.sleep(0.5)
+        n_after = len(os.listdir(os.path.join(env("MAILDIR", os.path.join(TOP, ".run", "maildir")), "new")))
+        ok(n_after - n_before <= 1, "at most one message was delivered (%d)" % (n_after - n_before))
+    # Two calls for one order, each signed afresh (no replay): one e-mail;
+    # the second answers the first message (200, duplicate) and sends nothing.
+    once = dict(note, orderId="once-" + rid[-12:])
+    a = request("POST", NOTIFICATION + "/v1/notifications", once)
+    b = request("POST", NOTIFICATION + "/v1/notifications", once)
+    ok(a.status == 201 and b.status == 200 and b.json.get("duplicate") is True and
+       b.json.get("messageId") == a.json.get("messageId"),
+       "a second notification for the same order answers the first message and sends nothing", (a, b))
+    # One callee's key is worth nothing at another: the inventory's key,
+    # signed for the notification service, is refused there.
+    r = request("POST", NOTIFICATION + "/v1/notifications", note,
+                {"Authorization": auth_header("POST", "/v1/notifications", ndata, key=service_key("inventory-service"),
+                                              target="notification-service")}, sign=False)
+    ok(refused(r, "unauthenticated"), "the inventory's key is refused by notification-service (a key per callee)", r)
+    # A call signed for the inventory, sent to the notification service.
+    r = request("POST", NOTIFICATION + "/v1/notifications", note,
+                {"Authorization": auth_header("POST", "/v1/notifications", ndata)}, sign=False)
+    ok(refused(r, "unauthenticated"), "a call signed for inventory-service is refused by notification-service", r)
+    # The query string is signed.
+    q = auth_header("GET", "/v1/stock/SKU123?view=a", None)
+    good = request("GET", INVENTORY + "/v1/stock/SKU123?view=a", None, {"Authorization": q}, sign=False)
+    q2 = auth_header("GET", "/v1/stock/SKU123?view=a", None)
+    bad = request("GET", INVENTORY + "/v1/stock/SKU123?view=b", None, {"Authorization": q2}, sign=False)
+    ok(good.status == 200 and refused(bad, "unauthenticated"),
+       "the query string is signed: the same signature with another query is refused", (good, bad))
+    # A nonce that is not 32 hex digits.
+    bad_nonce = auth_header("POST", "/v1/reservations", data, nonce="xyz")
+    ok(refused(request("POST", url, body, {"Authorization": bad_nonce}, sign=False), "unauthenticated"),
+       "a malformed nonce is refused")
+
+
+def test_admin_door():
+    """/metrics and the detailed /ready live on each service's admin port
+    (loopback); the public port answers a minimal /ready from at most one
+    real check a second, and has no /metrics."""
+    publics = {"api-gateway": GATEWAY, "inventory-service": INVENTORY, "order-service": ORDERS,
+               "notification-service": NOTIFICATION}
+    for name, base in publics.items():
+        pm = request("GET", base + "/metrics", sign=False)
+        am = request("GET", ADMIN[name] + "/metrics", sign=False)
+        ok(pm.status == 404 and am.status == 200 and "tracing_spans_started_total" in am.raw,
+           "%s: /metrics is on the admin port only (public %d, admin %d)" % (name, pm.status, am.status))
+        pr = request("GET", base + "/ready", sign=False)
+        ok(pr.status == 200 and pr.json == {"status": "ready"},
+           "%s: the public /ready says ready and nothing else" % name, pr.raw[:200])
+        ah = request("GET", ADMIN[name] + "/health", sign=False)
+        ok(ah.status == 200, "%s: the admin port answers /health" % name, ah)
+    ar = request("GET", ADMIN["api-gateway"] + "/ready", sign=False)
+    ok(ar.status == 200 and isinstance(ar.json, dict) and len(json.dumps(ar.json)) > 30,
+       "the admin /ready gives the checks in detail", ar.raw[:300])
+    o = request("POST", ADMIN["api-gateway"] + "/api/orders", order_body(), sign=False)
+    s = request("GET", ADMIN["inventory-service"] + "/v1/stock/SKU123")
+    ok(o.status == 404 and s.status == 404, "the admin port serves no API route (%d, %d)" % (o.status, s.status))
+    # A flood of the public /ready: the gateway's real check (a statement
+    # and three calls, one of them to the inventory's /ready) runs at most
+    # once a second, seen in the inventory's access log.
+    log = os.path.join(env("RUN_DIR", os.path.join(TOP, ".run")), "log", "inventory-service.log")
+    if not os.path.isabs(log):
+        log = os.path.join(TOP, log)
+
+    def inventory_readies():
+        with open(log, errors="replace") as f:
+            return sum(1 for line in f if '"route":"/ready"' in line)
+    before = inventory_readies()
+    t0 = time.time()
+    answers = [request("GET", GATEWAY + "/ready", sign=False).status for _ in range(200)]
+    took = time.time() - t0
+    time.sleep(0.5)
+    checks = inventory_readies() - before
+    ok(set(answers) == {200} and checks <= int(took) + 2,
+       "200 public /ready in %.1f s ran %d real checks (at most one a second)" % (took, checks),
+       sorted(set(answers)))
+
+
 def test_no_internal_ids():
     o = post_order(order_body())
     g = request("GET", GATEWAY + "/api/orders/%s" % (o.json or {}).get("orderId"))
@@ -133,12 +241,18 @@ def test_rotation():
     # restarts the single instance, and orders are checked between steps.
     caller, kid, secret = service_key()
     new = secrets.token_hex(24)
-    both = "api-gateway/%s:%s,api-gateway/k2:%s" % (kid, secret, new)
     internal = ["inventory-service", "order-service", "notification-service"]
+
+    def accept_var(n):
+        return "SERVICE_AUTH_ACCEPT_" + n.upper().replace("-", "_")
+
+    def both(n):
+        _, k, s = service_key(n)
+        return "api-gateway/%s:%s,api-gateway/k2:%s" % (k, s, new)
     try:
         for n in internal:
             services("stop-service", [n])
-            p = services("start-service", [n], {"SERVICE_AUTH_ACCEPT": both})
+            p = services("start-service", [n], {accept_var(n): both(n)})
         o = post_order(order_body())
         ok(p.returncode == 0 and o.status == 201,
            "step 1: the callees accept the old and the new key; the gateway's old one still works", (p.stderr[-300:], o))
@@ -154,7 +268,7 @@ def test_rotation():
         new_only = "api-gateway/k2:" + new
         restarted = True
         for n in internal:
-            p = services("start-service", [n], {"SERVICE_AUTH_ACCEPT": new_only})
+            p = services("start-service", [n], {accept_var(n): new_only})
             restarted = restarted and "restarting" in p.stdout
         o = post_order(order_body())
         r = signed("POST", INVENTORY + "/v1/reservations/x/release", None)
@@ -286,5 +400,5 @@ def test_x_fault():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_attacks_refused, test_forgeries_refused, test_no_internal_ids, test_rotation,
+    sys.exit(run([test_attacks_refused, test_forgeries_refused, test_replays_refused, test_admin_door, test_no_internal_ids, test_rotation,
                   test_incoming_context, test_rate_limit, test_x_fault, test_db_login]))

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from tap import (GATEWAY, INVENTORY, ORDERS, TOP, env, ok, order_body, post_order, psql, request, run,
+from tap import (ADMIN, GATEWAY, INVENTORY, ORDERS, TOP, env, ok, order_body, post_order, psql, request, run,
                  stock)
 from test_http import parse
 from test_traces import set_fault
@@ -457,7 +457,7 @@ def export_counters():
     """The tracing counters of every worker of the four services, summed
     (GET /metrics)."""
     total = {}
-    for base in SERVICE_URLS:
+    for base in ADMIN.values():
         for line in request("GET", base + "/metrics").raw.splitlines():
             if line.startswith("tracing_"):
                 name, value = line.split("{")[0], int(line.rsplit(" ", 1)[1])

@@ -152,7 +152,7 @@ def test_graceful_stop():
     # The drain is bounded: with SHUTDOWN_DRAIN_MS=300 a call slower than
     # that is dropped (the client sees the connection close, never a false
     # answer), and the gateway says so. A reservation left held with no
-    # order (see the README) is released by the test.
+    # order (see docs/operations.md) is released by the test.
     since = psql(INVENTORY_DB, "SELECT now()")
     try:
         s = script("services.sh", "stop-service", "api-gateway")

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.parse
 
-from tap import GATEWAY, TOP, env, ok, order_body, post_order, psql, request, run, stock
+from tap import ADMIN, GATEWAY, TOP, env, ok, order_body, post_order, psql, request, run, stock
 
 JAEGER = "http://%s:%s" % (env("JAEGER_HOST", "127.0.0.1"), env("JAEGER_QUERY_PORT", "16686"))
 RUN_DIR = env("RUN_DIR", os.path.join(TOP, ".run"))
@@ -236,7 +236,7 @@ def test_faults():
         ok(request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/ready").status == 503
            and request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/health").status == 200,
            "fault outage: refused (503), still alive")
-        m = request("GET", env("INVENTORY_URL", "http://127.0.0.1:8081") + "/metrics", sign=False)
+        m = request("GET", ADMIN["inventory-service"] + "/metrics", sign=False)
         ok(m.status == 200 and "tracing_spans_ended_total" in m.raw,
            "fault outage: /metrics still answers (the scrape is not faulted)", m.status)
     finally:

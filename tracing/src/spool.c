@@ -273,8 +273,13 @@ tr_spool_append(struct tr_spool *sp, const uint8_t *pb, size_t len,
 		tr_log(TRACING_LOG_ERROR, "spool %s: cannot write %s: %s",
 		    sp->dir, w->name, n == -1 || n == (ssize_t)need ?
 		    strerror(errno) : "short write");
-		/* Nothing half-written stays behind; a new file next time. */
-		(void)ftruncate(w->fd, (off_t)w->size);
+		/*
+		 * Nothing half-written stays behind; a new file next time. If
+		 * even that fails, the record's checksum ends the file there.
+		 */
+		if (ftruncate(w->fd, (off_t)w->size) == -1)
+			tr_log(TRACING_LOG_WARN, "spool %s: cannot cut %s back:"
+			    " %s", sp->dir, w->name, strerror(errno));
 		w->writer = 0;
 		return (TRACING_ERR_SYSTEM);
 	}
@@ -396,7 +401,11 @@ tr_spool_done(struct tr_spool *sp, int lost)
 		return;
 	s = &sp->segs[0];
 	le32_put(done, REC_DONE);
-	(void)pwrite(s->fd, done, sizeof(done), (off_t)(sp->cur_off + 4));
+	/* Not marked (the disk refuses): sent again after a restart, at worst. */
+	if (pwrite(s->fd, done, sizeof(done), (off_t)(sp->cur_off + 4)) !=
+	    (ssize_t)sizeof(done))
+		tr_log(TRACING_LOG_WARN, "spool %s: cannot mark a record sent:"
+		    " %s", sp->dir, strerror(errno));
 	s->rd = sp->cur_off + REC_HDR + sp->cur_len;
 	s->waiting -= s->waiting < sp->cur_spans ? s->waiting : sp->cur_spans;
 	if (lost)

@@ -29,12 +29,15 @@ void
 kore_worker_configure(void)
 {
 	svc_init("api-gateway", routes, sizeof(routes) / sizeof(routes[0]));
-	svc_auth_sign_calls();
+	svc_auth_sign_calls(svc_env_str("SERVICE_AUTH_KEY", ""));
 	svc_ratelimit("GATEWAY_RATE_LIMIT");
 	gw.inventory = svc_env_str("INVENTORY_URL", "http://127.0.0.1:8081");
 	gw.order = svc_env_str("ORDER_URL", "http://127.0.0.1:8082");
 	gw.notification = svc_env_str("NOTIFICATION_URL",
 	    "http://127.0.0.1:8083");
+	svc_auth_target(gw.inventory, "inventory-service");
+	svc_auth_target(gw.order, "order-service");
+	svc_auth_target(gw.notification, "notification-service");
 	gw.inventory_ms = svc_env_int("INVENTORY_TIMEOUT_MS", 2000, 1, 600000);
 	gw.order_ms = svc_env_int("ORDER_TIMEOUT_MS", 3000, 1, 600000);
 	gw.notification_ms = svc_env_int("NOTIFICATION_TIMEOUT_MS", 5000, 1,

@@ -4,7 +4,7 @@
  * and the Idempotency-Key, starts the order's saga (saga.c) and sleeps
  * until it ends, then answers what it decided; a client that hangs up
  * first leaves the saga to finish alone. GET /api/orders/:id reads an order
- * from order-service. README.md has the contract.
+ * from order-service. docs/api.md has the contract.
  */
 
 #include <stdio.h>

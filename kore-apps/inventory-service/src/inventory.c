@@ -59,7 +59,9 @@ kore_worker_configure(void)
 {
 	svc_init("inventory-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
-	svc_auth_require();
+	/* Its own key alone when set; else the keys every callee takes. */
+	svc_auth_require(svc_env_str("SERVICE_AUTH_ACCEPT_INVENTORY_SERVICE",
+	    svc_env_str("SERVICE_AUTH_ACCEPT", "")));
 	batch_init(DB);
 	svc_db_register(DB, svc_env_str("INVENTORY_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=inventory user=tracing"

@@ -17,6 +17,7 @@
 #include "validate.h"
 #include "mail.h"
 #include "mailq.h"
+#include "sent.h"
 
 #include <tracing.h>
 
@@ -31,9 +32,11 @@ struct notify {
 	struct mailq_job	*job;		/* Maildir delivery */
 	int			delivered;	/* job came back */
 	struct tracing_span	*deliver;	/* deliver_email */
+	char			order[SENT_ORDER_MAX];	/* claimed in sent.c */
 };
 
 void		kore_worker_configure(void);
+void		svc_service_parent(void);
 
 static int	notify(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
@@ -58,6 +61,13 @@ static void	mailq_teardown(void);
 #define NOTIFY_TYPE_MAILQ	100	/* Kore dispatches on handle alone */
 static struct kore_event mailq_event = { NOTIFY_TYPE_MAILQ, 0, mailq_ready };
 
+/* In the parent: the table of confirmations sent, which workers share. */
+void
+svc_service_parent(void)
+{
+	sent_map();
+}
+
 void
 kore_worker_configure(void)
 {
@@ -66,7 +76,9 @@ kore_worker_configure(void)
 
 	svc_init("notification-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
-	svc_auth_require();
+	/* Its own key alone when set; else the keys every callee takes. */
+	svc_auth_require(svc_env_str("SERVICE_AUTH_ACCEPT_NOTIFICATION_SERVICE",
+	    svc_env_str("SERVICE_AUTH_ACCEPT", "")));
 	mail_from = svc_env_str("MAIL_FROM",
 	    "Coffee Shop <orders@shop.example>");
 	maildir = svc_env_str("MAILDIR", ".run/maildir");
@@ -156,6 +168,8 @@ notify_free(struct http_request *req)
 		    "the request ended first");
 		svc_span_end(st->deliver);
 	}
+	if (st->order[0] != '\0')
+		sent_forget(st->order);		/* not known to be sent */
 }
 
 /* Ends deliver_email; a failure is recorded as an exception. */
@@ -179,6 +193,10 @@ deliver_end(struct notify *st, const char *error_type, const char *error)
 static void
 reply_sent(struct http_request *req, struct notify *st, const char *via)
 {
+	if (st->order[0] != '\0') {
+		sent_done(st->order, st->msgid, via);
+		st->order[0] = '\0';
+	}
 	svc_reply_json(req, HTTP_STATUS_CREATED, json_pack("{s:s,s:s,s:s}",
 	    "messageId", st->msgid, "status", "sent", "transport", via));
 }
@@ -315,6 +333,38 @@ notify_invalid(const json_t *body)
 }
 
 /*
+ * One confirmation per order: 1 when this call is to send it (claimed),
+ * 0 when answered: 200 with the first message when it was sent already
+ * (nothing is sent again), 409 while another call sends it.
+ */
+static int
+notify_claim(struct http_request *req, struct notify *st)
+{
+	const char	*order;
+	char		 msgid[MAIL_MSGID_MAX], via[8];
+
+	order = json_string_value(json_object_get(st->body, "orderId"));
+	switch (sent_claim(order, msgid, sizeof(msgid), via, sizeof(via))) {
+	case SENT_DUPLICATE:
+		(void)tracing_span_set_bool(svc_request_get(req)->span,
+		    "email.duplicate", 1);
+		svc_reply_json(req, HTTP_STATUS_OK, json_pack("{s:s,s:s,s:s,"
+		    "s:b}", "messageId", msgid, "status", "sent", "transport",
+		    via, "duplicate", 1));
+		return (0);
+	case SENT_BUSY:
+		http_response_header(req, "retry-after", "1");
+		svc_reply_error(req, HTTP_STATUS_CONFLICT,
+		    "notification_in_progress", "the confirmation of order %s"
+		    " is being sent now", order);
+		return (0);
+	default:
+		(void)snprintf(st->order, sizeof(st->order), "%s", order);
+		return (1);
+	}
+}
+
+/*
  * POST /v1/notifications {"orderId","email","total","currency"?,"items"}:
  * 201 {"messageId","status":"sent","transport":"maildir"|"smtp"};
  * 400 bad input; 502 the SMTP server refused; 503 the Maildir failed.
@@ -347,6 +397,8 @@ notify(struct http_request *req, struct svc_match *m)
 			    json_pack("{s:s}", "field", field));
 			return (KORE_RESULT_OK);
 		}
+		if (!notify_claim(req, st))
+			return (KORE_RESULT_OK);
 		svc_random_hex(unique, sizeof(unique) - 1);
 		span = svc_span_start(req, "render_email",
 		    TRACING_SPAN_INTERNAL);

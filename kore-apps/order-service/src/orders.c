@@ -56,7 +56,9 @@ kore_worker_configure(void)
 {
 	svc_init("order-service", routes,
 	    sizeof(routes) / sizeof(routes[0]));
-	svc_auth_require();
+	/* Its own key alone when set; else the keys every callee takes. */
+	svc_auth_require(svc_env_str("SERVICE_AUTH_ACCEPT_ORDER_SERVICE",
+	    svc_env_str("SERVICE_AUTH_ACCEPT", "")));
 	svc_db_register(DB, svc_env_str("ORDER_DB_CONNINFO",
 	    "host=127.0.0.1 port=55432 dbname=orders user=tracing"
 	    " connect_timeout=2 gssencmode=disable"));
