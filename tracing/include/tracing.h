@@ -325,6 +325,77 @@ int		 tracing_span_parent_span_id(const struct tracing_span *,
 		    uint8_t [8]);
 
 /*
+ * The read-only view of a span, for span processors (on_end) and exporters
+ * of the host's, through the handle they are given; on a live span the same
+ * functions read it as it is now. Strings and values point into the span:
+ * valid until the call that handed out the handle returns (a live span's:
+ * until it ends). The instrumentation scope (tracer) the span was started
+ * by; version NULL when it has none.
+ */
+const char	*tracing_span_scope(const struct tracing_span *,
+		    const char **version);
+int		 tracing_span_parent_is_remote(const struct tracing_span *);
+
+/* Whose attributes: the span's, an event's, a link's, the resource's. */
+#define TRACING_ATTRS_SPAN	0
+#define TRACING_ATTRS_EVENT	1	/* index: the event's */
+#define TRACING_ATTRS_LINK	2	/* index: the link's */
+#define TRACING_ATTRS_RESOURCE	3	/* the provider's resource */
+
+/*
+ * How many attributes (and, if dropped is not NULL, how many were dropped
+ * by the limits); attr_at describes the i-th, in the order they were first
+ * set (a bool array's v.ba points to ints, as given).
+ */
+size_t	tracing_span_attr_count(const struct tracing_span *, int which,
+	    size_t index, uint32_t *dropped);
+int	tracing_span_attr_at(const struct tracing_span *, int which,
+	    size_t index, size_t i, struct tracing_attr *);
+/* Events and links, in the order they were added. */
+size_t	tracing_span_event_count(const struct tracing_span *,
+	    uint32_t *dropped);
+int	tracing_span_event_at(const struct tracing_span *, size_t,
+	    const char **name, uint64_t *ts);
+size_t	tracing_span_link_count(const struct tracing_span *,
+	    uint32_t *dropped);
+/* The link's span context and tracestate, into a context of the host's. */
+int	tracing_span_link_at(const struct tracing_span *, size_t,
+	    struct tracing_context *);
+
+/*
+ * Span processors of the host's. A provider calls them in the order they
+ * were added to its configuration, then its built-in processor (batch or
+ * simple, which exports the sampled spans), and only for recording spans:
+ * on_start right after a span started (the span live and writable; parent:
+ * the context the span was started with, or NULL), on_ending from
+ * tracing_span_end() once the end time is set, while the span can still be
+ * written, on_end once it has ended (the handle reads it, read-only, for
+ * the call only: copy what you keep). These run on the thread that starts
+ * or ends the span, with no lock of the library held: they must be
+ * thread-safe and quick. force_flush and shutdown get what is left of the
+ * provider's timeout; free is called when the provider is freed. Every
+ * member but on_end may be NULL.
+ */
+struct tracing_processor_ops {
+	void	(*on_start)(void *arg, struct tracing_span *,
+		    const struct tracing_context *parent);
+	void	(*on_ending)(void *arg, struct tracing_span *);
+	void	(*on_end)(void *arg, const struct tracing_span *);
+	int	(*force_flush)(void *arg, unsigned int timeout_ms);
+	int	(*shutdown)(void *arg, unsigned int timeout_ms);
+	void	(*free)(void *arg);
+};
+
+struct tracing_processor;
+
+int	tracing_processor_alloc(struct tracing_processor **,
+	    const struct tracing_processor_ops *, void *arg);
+void	tracing_processor_free(struct tracing_processor *);
+/* Takes ownership of the processor (also on failure); appends it. */
+int	tracing_config_add_processor(struct tracing_config *,
+	    struct tracing_processor *);
+
+/*
  * Contexts: a span context (trace id, span id, flags, tracestate) plus
  * baggage, as carried between processes. Extracted from, or injected into,
  * a request through getter/setter callbacks of the host's HTTP stack.
@@ -479,6 +550,19 @@ int	tracing_exporter_console_alloc(struct tracing_exporter **, FILE *);
 int	tracing_exporter_otlp_alloc(struct tracing_exporter **,
 	    const struct tracing_config *);
 void	tracing_exporter_free(struct tracing_exporter *);
+
+/*
+ * The in-memory exporter, for tests: it keeps a copy of every span it is
+ * given, read back through the span view (tracing_span_name(), ...) by
+ * the handles memory_span returns (valid until the next reset, or until
+ * the provider that owns the exporter is freed). The exporter pointer
+ * stays the host's to read with, after the configuration took it.
+ */
+int	tracing_exporter_memory_alloc(struct tracing_exporter **);
+size_t	tracing_exporter_memory_count(struct tracing_exporter *);
+const struct tracing_span	*tracing_exporter_memory_span(
+				    struct tracing_exporter *, size_t);
+void	tracing_exporter_memory_reset(struct tracing_exporter *);
 
 size_t	tracing_batch_count(const struct tracing_batch *);
 const struct tracing_span	*tracing_batch_span(const struct tracing_batch *,

@@ -137,7 +137,8 @@ attr_copy(struct tr_arena *a, struct tr_attr *dst,
 			return (TRACING_ERR_LIMIT);
 		dst->n = (uint32_t)n;
 		if (in->type == TRACING_ATTR_BOOL_ARRAY) {
-			if ((dst->v.ba = tr_arena_alloc(a, n)) == NULL)
+			if ((dst->v.ba = tr_arena_alloc(a, n * sizeof(int))) ==
+			    NULL)
 				return (TRACING_ERR_NOMEM);
 			for (i = 0; i < n; i++)
 				dst->v.ba[i] = in->v.ba[i] != 0;

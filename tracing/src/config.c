@@ -171,6 +171,7 @@ tr_config_cleanup(struct tracing_config *c)
 	tr_free(c->sampler_arg);
 	tracing_sampler_free(c->sampler);
 	tracing_exporter_free(c->exporter);
+	tr_processors_free(c->procs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -188,8 +189,8 @@ dupstr(char **dst, const char *src)
 }
 
 /*
- * Deep copy of src into dst (a zeroed struct); the sampler and the exporter
- * move: they belong to one provider only. On failure dst is cleaned up.
+ * Deep copy of src into dst (a zeroed struct); the sampler, the exporter
+ * and the processors move: they belong to one provider only. On failure dst is cleaned up.
  */
 int
 tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
@@ -207,8 +208,10 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	dst->nrattrs = 0;
 	dst->sampler = s->sampler;
 	dst->exporter = s->exporter;
+	dst->procs = s->procs;
 	s->sampler = NULL;
 	s->exporter = NULL;
+	s->procs = NULL;
 	if (dupstr(&dst->service_name, src->service_name) != TRACING_OK ||
 	    dupstr(&dst->resource_env, src->resource_env) != TRACING_OK ||
 	    dupstr(&dst->endpoint, src->endpoint) != TRACING_OK ||

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exporter.c: the exporter vtable wrapper that lets hosts plug in their
- * own exporters, and the console exporter (one human-readable line per
- * span, for debugging).
+ * own exporters, the console exporter (one human-readable line per
+ * span, for debugging) and the in-memory exporter (copies of the spans
+ * it is given, for tests, under its own mutex: the export thread adds,
+ * the host reads).
  */
 
 #include <sys/types.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,4 +187,130 @@ tracing_exporter_console_alloc(struct tracing_exporter **out, FILE *f)
 	};
 
 	return (tracing_exporter_alloc(out, &ops, f != NULL ? f : stderr));
+}
+
+struct tr_memory {
+	pthread_mutex_t	  lock;
+	struct tr_span	**spans;
+	size_t		  n;
+	size_t		  cap;
+};
+
+static int
+memory_export(void *arg, const struct tracing_batch *b)
+{
+	struct tr_memory	*m = arg;
+	struct tr_span		*c, **ns;
+	size_t			 i, ncap;
+	int			 rc;
+
+	rc = TRACING_OK;
+	(void)pthread_mutex_lock(&m->lock);
+	for (i = 0; i < b->n; i++) {
+		if (m->n == m->cap) {
+			ncap = m->cap == 0 ? 16 : m->cap * 2;
+			if ((ns = tr_realloc(m->spans, ncap * sizeof(*ns))) ==
+			    NULL) {
+				rc = TRACING_ERR_NOMEM;
+				break;
+			}
+			m->spans = ns;
+			m->cap = ncap;
+		}
+		if ((rc = tr_span_clone(b->spans[i], &c)) != TRACING_OK)
+			break;
+		m->spans[m->n++] = c;
+	}
+	(void)pthread_mutex_unlock(&m->lock);
+	return (rc);
+}
+
+static void
+memory_clear(struct tr_memory *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->n; i++)
+		tr_span_clone_free(m->spans[i]);
+	m->n = 0;
+}
+
+static void
+memory_free(void *arg)
+{
+	struct tr_memory	*m = arg;
+
+	memory_clear(m);
+	tr_free(m->spans);
+	(void)pthread_mutex_destroy(&m->lock);
+	tr_free(m);
+}
+
+int
+tracing_exporter_memory_alloc(struct tracing_exporter **out)
+{
+	static const struct tracing_exporter_ops	ops = {
+		memory_export, NULL, memory_free
+	};
+	struct tr_memory				*m;
+	int						 rc;
+
+	*out = NULL;
+	if ((m = tr_calloc(1, sizeof(*m))) == NULL)
+		return (TRACING_ERR_NOMEM);
+	(void)pthread_mutex_init(&m->lock, NULL);
+	if ((rc = tracing_exporter_alloc(out, &ops, m)) != TRACING_OK)
+		memory_free(m);
+	return (rc);
+}
+
+/* The exporter's store, if it is an in-memory exporter. */
+static struct tr_memory *
+memory_of(struct tracing_exporter *e)
+{
+	if (e == NULL || e->ops.export_spans != memory_export)
+		return (NULL);
+	return (e->arg);
+}
+
+size_t
+tracing_exporter_memory_count(struct tracing_exporter *e)
+{
+	struct tr_memory	*m;
+	size_t			 n;
+
+	if ((m = memory_of(e)) == NULL)
+		return (0);
+	(void)pthread_mutex_lock(&m->lock);
+	n = m->n;
+	(void)pthread_mutex_unlock(&m->lock);
+	return (n);
+}
+
+const struct tracing_span *
+tracing_exporter_memory_span(struct tracing_exporter *e, size_t i)
+{
+	struct tr_memory	*m;
+	struct tracing_span	*h;
+
+	if ((m = memory_of(e)) == NULL)
+		return (NULL);
+	h = NULL;
+	(void)pthread_mutex_lock(&m->lock);
+	if (i < m->n)
+		h = tr_handle(m->spans[i]);
+	(void)pthread_mutex_unlock(&m->lock);
+	return (h);
+}
+
+void
+tracing_exporter_memory_reset(struct tracing_exporter *e)
+{
+	struct tr_memory	*m;
+
+	if ((m = memory_of(e)) == NULL)
+		return;
+	(void)pthread_mutex_lock(&m->lock);
+	memory_clear(m);
+	(void)pthread_mutex_unlock(&m->lock);
 }

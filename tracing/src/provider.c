@@ -21,6 +21,22 @@ seterr(char *errbuf, size_t errlen, const char *what, int rc)
 		    tracing_strerror(rc));
 }
 
+/* The host's processors move from the configuration to the provider. */
+static void
+provider_procs(struct tracing_provider *p)
+{
+	struct tracing_processor	*sp;
+
+	p->procs = p->cfg.procs;
+	p->cfg.procs = NULL;
+	for (sp = p->procs; sp != NULL; sp = sp->next) {
+		if (sp->ops.on_start != NULL)
+			p->procs_start = 1;
+		if (sp->ops.on_ending != NULL)
+			p->procs_ending = 1;
+	}
+}
+
 int
 tracing_provider_alloc(struct tracing_provider **out,
     struct tracing_config *cfg, char *errbuf, size_t errlen)
@@ -68,6 +84,7 @@ tracing_provider_alloc(struct tracing_provider **out,
 	}
 	p->exporter = p->cfg.exporter;
 	p->cfg.exporter = NULL;
+	provider_procs(p);
 	if (p->exporter == NULL) {
 		rc = TRACING_OK;
 		if (p->cfg.exporter_kind == EXPORTER_OTLP)
@@ -110,32 +127,44 @@ tracing_provider_start(struct tracing_provider *p)
 	return (tr_processor_start(p->proc));
 }
 
+/* The built-in processor, then the host's, all within the timeout. */
 int
 tracing_provider_force_flush(struct tracing_provider *p,
     unsigned int timeout_ms)
 {
+	uint64_t	deadline;
+	int		rc, rc2;
+
 	if (p == NULL)
 		return (TRACING_ERR_INVALID);
 	if (__atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
 		return (TRACING_ERR_STATE);
-	if (p->proc == NULL)
-		return (TRACING_OK);
-	return (tr_processor_flush(p->proc, timeout_ms));
+	deadline = tracing_now() + (uint64_t)timeout_ms * 1000000ULL;
+	rc = TRACING_OK;
+	if (p->proc != NULL)
+		rc = tr_processor_flush(p->proc, timeout_ms);
+	rc2 = tr_procs_flush(p, deadline);
+	return (rc != TRACING_OK ? rc : rc2);
 }
 
 int
 tracing_provider_shutdown(struct tracing_provider *p,
     unsigned int timeout_ms)
 {
-	int	rc;
+	uint64_t	deadline;
+	int		rc, rc2;
 
 	if (p == NULL)
 		return (TRACING_ERR_INVALID);
 	if (__atomic_exchange_n(&p->shutdown, 1, __ATOMIC_ACQ_REL))
 		return (TRACING_ERR_STATE);
+	deadline = tracing_now() + (uint64_t)timeout_ms * 1000000ULL;
 	rc = TRACING_OK;
 	if (p->proc != NULL)
 		rc = tr_processor_shutdown(p->proc, timeout_ms);
+	if ((rc2 = tr_procs_shutdown(p, deadline)) != TRACING_OK &&
+	    rc == TRACING_OK)
+		rc = rc2;
 	/*
 	 * An export thread that overran the timeout still uses the exporter:
 	 * it is shut down after the thread is joined, in the free.
@@ -164,6 +193,7 @@ tracing_provider_free(struct tracing_provider *p)
 		tracing_exporter_free(p->exporter);
 	}
 	tracing_sampler_free(p->sampler);
+	tr_processors_free(p->procs);
 	for (t = p->tracers; t != NULL; t = next) {
 		next = t->next;
 		tr_free(t->name);

@@ -183,17 +183,37 @@ nomem:
 	return (NULL);
 }
 
+/*
+ * The span's handle; a recording span is then handed to the host's
+ * on_start processors with the context it was started with. No other
+ * thread has the handle yet, so s is read unlocked.
+ */
+static struct tracing_span *
+span_begin(struct tr_span *s, const struct tracing_context *parent)
+{
+	struct tracing_provider	*p;
+	struct tracing_span	*h;
+
+	if (s == NULL)
+		return (NULL);
+	h = tr_handle_open(s);
+	p = s->tracer->provider;
+	if (s->recording && p->procs_start)
+		tr_procs_on_start(p, h, parent);
+	return (h);
+}
+
 static struct tracing_span *
 span_open(struct tr_span *s)
 {
-	return (s != NULL ? tr_handle_open(s) : NULL);
+	return (span_begin(s, NULL));
 }
 
 struct tracing_span *
 tracing_span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
 {
-	return (span_open(span_start(t, name, kind, parent, start)));
+	return (span_begin(span_start(t, name, kind, parent, start), parent));
 }
 
 /* A span's context, copied under its lock; stale or NULL: invalid. */
@@ -235,6 +255,7 @@ tracing_span_start_child(struct tracing_tracer *t, const char *name,
 {
 	struct tracing_context	ctx;
 	struct tr_spancopy	cp;
+	struct tracing_span	*h;
 	struct tr_span		*s;
 
 	if (parent == NULL || tr_span_copy(parent, &cp) != TRACING_OK)
@@ -244,8 +265,29 @@ tracing_span_start_child(struct tracing_tracer *t, const char *name,
 	ctx.sc.remote = 0;
 	ctx.tracestate = cp.ts;
 	s = span_start(t, name, kind, &ctx, start);
+	h = span_begin(s, &ctx);
 	tr_spancopy_cleanup(&cp);
-	return (span_open(s));
+	return (h);
+}
+
+/*
+ * A span about to be freed or kept as a spare: the handle of its ended
+ * life (a processor's or an exporter's, kept past its call) goes stale
+ * before its memory goes.
+ */
+static void
+span_stale(struct tr_span *s)
+{
+	struct tr_slot	*sl = s->slot;
+	uint32_t	 gen;
+
+	if (sl == NULL)
+		return;
+	tr_slot_lock(sl);
+	gen = __atomic_load_n(&sl->gen, __ATOMIC_RELAXED);
+	if (!(gen & 1))
+		__atomic_store_n(&sl->gen, gen + 2, __ATOMIC_RELEASE);
+	tr_slot_unlock(sl);
 }
 
 void
@@ -255,6 +297,7 @@ tr_span_free(struct tr_span *s)
 
 	if (s == NULL)
 		return;
+	span_stale(s);
 	tr_arena_cleanup(&s->arena);
 	if (s->tracer != NULL) {
 		p = s->tracer->provider;
@@ -273,6 +316,12 @@ tr_span_free(struct tr_span *s)
 	}
 }
 
+/*
+ * End: the end time, then the host's on_ending processors while the span
+ * can still be written (marked ending: a second end meanwhile does
+ * nothing), then the handle closes; the host's on_end processors read the
+ * ended span, and the built-in processor takes it if it is sampled.
+ */
 void
 tracing_span_end(struct tracing_span *h, uint64_t end)
 {
@@ -281,21 +330,38 @@ tracing_span_end(struct tracing_span *h, uint64_t end)
 
 	if ((s = tr_span_acquire(h, TR_LIVE)) == NULL)
 		return;
-	s->ended = 1;
+	if (s->ending) {
+		tr_span_release(s);
+		return;
+	}
+	p = s->tracer->provider;
 	if (s->recording) {
 		s->end = end != 0 ? end : tracing_now();
 		if (s->end < s->start)
 			s->end = s->start;
+		if (p->procs_ending) {
+			s->ending = 1;
+			tr_span_release(s);
+			tr_procs_on_ending(p, h);
+			/* Still live: no one else ends a span that is ending. */
+			if ((s = tr_span_acquire(h, TR_LIVE)) == NULL)
+				return;
+		}
 	}
+	s->ended = 1;
 	tr_handle_close(s);
 	tr_span_release(s);
-	/* From here on the span is this thread's alone: no handle reaches it. */
+	/*
+	 * From here on the span is this thread's alone: no handle reaches it
+	 * but the read-only one the on_end processors are given.
+	 */
 	if (!s->recording) {
 		tr_span_free(s);
 		return;
 	}
-	p = s->tracer->provider;
 	__atomic_add_fetch(&p->ended, 1, __ATOMIC_RELAXED);
+	if (p->procs != NULL)
+		tr_procs_on_end(p, tr_handle(s));
 	if ((s->sc.flags & TRACE_FLAG_SAMPLED) && p->proc != NULL)
 		tr_processor_on_end(p->proc, s);
 	else

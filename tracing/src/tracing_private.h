@@ -92,7 +92,7 @@ struct tr_attr {
 		double		 d;
 		int		 b;
 		const char	**sa;
-		uint8_t		*ba;
+		int		*ba;
 		int64_t		*ia;
 		double		*da;
 	} v;
@@ -167,6 +167,7 @@ struct tr_span {
 	uint8_t			 parent_remote;
 	uint8_t			 recording;
 	uint8_t			 ended;
+	uint8_t			 ending;	/* in on_ending */
 	uint8_t			 kind;
 	uint8_t			 status;
 	const char		*name;
@@ -190,6 +191,11 @@ struct tr_span {
 };
 
 void	tr_span_free(struct tr_span *);
+
+/* view.c: the read-only view, and copies of ended spans (memory exporter). */
+void	tr_attr_view(const struct tr_attr *, struct tracing_attr *);
+int	tr_span_clone(const struct tr_span *, struct tr_span **);
+void	tr_span_clone_free(struct tr_span *);
 void	tr_span_spares_free(struct tracing_provider *);
 
 /* span.c: a span's context, copied out under its lock. */
@@ -476,6 +482,7 @@ struct tracing_config {
 	char			*spool_dir;	/* NULL: no spool */
 	uint64_t		 spool_max_bytes;
 	int			 spool_fsync;	/* 1: batch, 0: never */
+	struct tracing_processor *procs;	/* the host's, in order */
 };
 
 int	tr_config_copy(struct tracing_config *, const struct tracing_config *);
@@ -610,6 +617,21 @@ void	tr_spool_counters(const struct tr_spool *, uint64_t *dropped,
 	    uint64_t *bytes);
 void	tr_curl_global_init_once(void);
 
+/* spanproc.c: the host's span processors, called in order. */
+struct tracing_processor {
+	struct tracing_processor	*next;
+	struct tracing_processor_ops	 ops;
+	void				*arg;
+};
+
+void	tr_processors_free(struct tracing_processor *);
+void	tr_procs_on_start(struct tracing_provider *, struct tracing_span *,
+	    const struct tracing_context *);
+void	tr_procs_on_ending(struct tracing_provider *, struct tracing_span *);
+void	tr_procs_on_end(struct tracing_provider *, const struct tracing_span *);
+int	tr_procs_flush(struct tracing_provider *, uint64_t deadline);
+int	tr_procs_shutdown(struct tracing_provider *, uint64_t deadline);
+
 /* Provider and tracers. */
 struct tracing_tracer {
 	struct tracing_tracer	*next;
@@ -624,6 +646,9 @@ struct tracing_provider {
 	struct tracing_sampler	*sampler;
 	struct tracing_exporter	*exporter;
 	struct tr_processor	*proc;
+	struct tracing_processor *procs;	/* the host's, in order */
+	int			 procs_start;	/* one has on_start */
+	int			 procs_ending;	/* one has on_ending */
 	pthread_mutex_t		 lock;		/* tracers list */
 	struct tracing_tracer	*tracers;
 	pthread_mutex_t		 spare_lock;

@@ -117,6 +117,19 @@ if [ -n "$tests" ]; then
 	fi
 fi
 
+# COMPLIANCE.md: every + row names a unit test that passed in this run
+# (its TAP log above) or a file that exists; every other row a reason.
+if [ -n "$tests" ] && [ -f "$src/COMPLIANCE.md" ]; then
+	python3 "$src/scripts/compliance-check.py" "$src/COMPLIANCE.md" \
+	    "$logdir" "$src/.." >"$logdir/compliance.tap" \
+	    2>"$logdir/compliance.err"
+	retap compliance "$logdir/compliance.tap"
+	sed 's/^/# /' "$logdir/compliance.err" | head -20 >&2
+	grep -q '^ok' "$logdir/compliance.tap" ||
+	    grep -q '^not ok' "$logdir/compliance.tap" ||
+	    tap not-ok "compliance: the check did not run"
+fi
+
 # The product: the shared library's exports, its ABI against the baseline,
 # and an install into a prefix that the examples, the README's usage
 # example and the man pages are checked against (plain builds only).
