@@ -49,12 +49,15 @@ def test_postgres_restart():
         time.sleep(2.0)
         stop.set()
 
+    # A 504: the inventory's statement waited for the server to come back
+    # (its connection is opened again without blocking the worker) past
+    # the gateway's call timeout; the answer says so, never a 500.
     statuses = sorted(set(s for s, _, _ in results))
-    ok(all(s in (201, 503) for s, _, _ in results),
-       "during the restart every answer is 201 or 503 (%d requests, statuses %s)" % (len(results), statuses),
-       [r for r in results if r[0] not in (201, 503)][:5])
-    ok(all(c.startswith("application/json") for s, _, c in results if s == 503),
-       "the 503s are JSON errors (%d of them)" % sum(1 for s, _, _ in results if s == 503))
+    ok(all(s in (201, 503, 504) for s, _, _ in results),
+       "during the restart every answer is 201, 503 or 504 (%d requests, statuses %s)" % (len(results), statuses),
+       [r for r in results if r[0] not in (201, 503, 504)][:5])
+    ok(all(c.startswith("application/json") for s, _, c in results if s in (503, 504)),
+       "the 503s and 504s are JSON errors (%d of them)" % sum(1 for s, _, _ in results if s in (503, 504)))
 
     # Recovery without restarting any service: orders go through again.
     deadline = time.time() + 15
