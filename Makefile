@@ -46,7 +46,7 @@ down:
 
 
 test: deps all jaeger
-	@tests/harness "scripts/spdx.sh check" "tests/docs.sh" \
+	@tests/harness "scripts/spdx.sh check" "tests/docs.sh" "tests/layers.sh" \
 		"node --test --test-reporter=tap viewer/tests/*.test.mjs" \
 		$(PARTS:%="$(MAKE) -s -C % test") \
 		"$(MAKE) -s -C tracing test-tsan" "tests/dist.sh" "DEB_SH_NOCHECK=1 tests/deb.sh" \

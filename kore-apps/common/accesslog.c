@@ -10,7 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "route.h"
+#include "svc_accesslog.h"
+#include "svc_env.h"
+#include "svc_identity.h"
+#include "svc_request.h"
+#include "svc_util.h"
 
 int	svc_access_log = 1;
 

@@ -41,7 +41,19 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/curl.h>
+
+#include "route.h"
+#include "strbuf.h"
+#include "svc_auth.h"
+#include "svc_env.h"
+#include "svc_identity.h"
+#include "svc_replay.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_util.h"
 
 #define AUTH_SCHEME		"SVC-HMAC-SHA256"
 #define AUTH_KEYS_MAX		8
@@ -347,68 +359,54 @@ svc_auth_requiring(void)
 	return (requiring);
 }
 
-/*
- * Does req come from a caller we accept? 1, or 0 after answering a JSON
- * 401 (the reason in its code). Health and readiness need no credential.
- */
-int
-svc_auth_check(struct http_request *req, const struct svc_route *route)
+/* What a call's authorization header presents. */
+struct presented {
+	char		caller[64];
+	char		id[32];
+	char		ts[24];
+	char		nonce[2 * SVC_NONCE_LEN + 8];
+	u_int8_t	raw[SVC_NONCE_LEN];	/* the nonce's bytes */
+	char		target[64];
+	char		sig[80];
+};
+
+/* The parts of an AUTH_SCHEME header into p; 0 when it is not one. */
+static int
+presented_parse(const char *h, struct presented *p)
 {
-	const struct auth_key	*k;
-	struct signed_call	 c;
-	const char		*h, *why, *code;
-	char			 caller[64], id[32], ts[24], sig[80], want[65];
-	char			 nonce[2 * SVC_NONCE_LEN + 8], target[64];
-	char			 body_sha[HTTP_BODY_DIGEST_STRLEN];
-	u_int8_t		 raw[SVC_NONCE_LEN];
-	long long		 t, now;
-	size_t			 i;
-
-	if (!requiring || route->handler == svc_health ||
-	    route->handler == svc_metrics ||
-	    strcmp(route->pattern, "/ready") == 0)
-		return (1);
-
-	code = "unauthenticated";
-	why = "this service answers only its callers: the call needs an"
-	    " authorization header (" AUTH_SCHEME ")";
-	if ((h = svc_header(req, "authorization")) == NULL)
-		goto refuse;
-	why = "the authorization header is not " AUTH_SCHEME " caller=,key=,"
-	    "ts=,nonce=,target=,sig=";
 	if (strncasecmp(h, AUTH_SCHEME " ", sizeof(AUTH_SCHEME)) != 0)
-		goto refuse;
+		return (0);
 	h += sizeof(AUTH_SCHEME);
-	if (!param(h, "caller", caller, sizeof(caller)) ||
-	    !param(h, "key", id, sizeof(id)) ||
-	    !param(h, "ts", ts, sizeof(ts)) ||
-	    !param(h, "nonce", nonce, sizeof(nonce)) ||
-	    !svc_unhex(nonce, raw, sizeof(raw)) ||
-	    !param(h, "target", target, sizeof(target)) ||
-	    !param(h, "sig", sig, sizeof(sig)) || strlen(sig) != 64)
-		goto refuse;
+	return (param(h, "caller", p->caller, sizeof(p->caller)) &&
+	    param(h, "key", p->id, sizeof(p->id)) &&
+	    param(h, "ts", p->ts, sizeof(p->ts)) &&
+	    param(h, "nonce", p->nonce, sizeof(p->nonce)) &&
+	    svc_unhex(p->nonce, p->raw, sizeof(p->raw)) &&
+	    param(h, "target", p->target, sizeof(p->target)) &&
+	    param(h, "sig", p->sig, sizeof(p->sig)) && strlen(p->sig) == 64);
+}
 
-	why = "the signature does not match the call";
-	for (i = 0, k = NULL; i < naccepted; i++) {
-		if (strcmp(accepted[i].caller, caller) == 0 &&
-		    strcmp(accepted[i].id, id) == 0) {
-			k = &accepted[i];
-			break;
-		}
-	}
-	if (k == NULL) {
-		kore_log(LOG_NOTICE, "auth: refused: no key %s of caller %s",
-		    id, caller);
-		goto refuse;
-	}
+/* The accepted key the call names, or NULL. */
+static const struct auth_key *
+accepted_key(const struct presented *p)
+{
+	size_t	i;
 
-	code = "stale_signature";
-	why = "the signature's time is too far from ours";
-	t = strtoll(ts, NULL, 10);
-	now = (long long)time(NULL);
-	if (t <= 0 || t < now - skew_s ||
-	    t > now + (skew_s < AUTH_FUTURE_S ? skew_s : AUTH_FUTURE_S))
-		goto refuse;
+	for (i = 0; i < naccepted; i++) {
+		if (strcmp(accepted[i].caller, p->caller) == 0 &&
+		    strcmp(accepted[i].id, p->id) == 0)
+			return (&accepted[i]);
+	}
+	return (NULL);
+}
+
+/* Is p's signature, with key k at time t, the one of req for us? */
+static int
+signature_ok(struct http_request *req, const struct auth_key *k,
+    const struct presented *p, long long t)
+{
+	struct signed_call	 c;
+	char			 want[65], body_sha[HTTP_BODY_DIGEST_STRLEN];
 
 	if (req->http_body_length == 0 ||
 	    http_body_digest(req, body_sha, sizeof(body_sha)) !=
@@ -422,24 +420,69 @@ svc_auth_check(struct http_request *req, const struct svc_route *route)
 	c.path = req->path;
 	c.query = req->query_string;
 	c.ts = t;
-	c.nonce = nonce;
+	c.nonce = p->nonce;
 	c.body_sha = body_sha;
 	sign(k, &c, want);
+	if (CRYPTO_memcmp(want, p->sig, 64) == 0)
+		return (1);
+	kore_log(LOG_NOTICE, "auth: refused: a bad signature with key %s of "
+	    "caller %s%s", p->id, p->caller, strcmp(p->target, svc_name()) ?
+	    " (signed for another service)" : "");
+	return (0);
+}
+
+/*
+ * Does req come from a caller we accept? 1, or 0 after answering a JSON
+ * 401 (the reason in its code). Health and readiness need no credential.
+ */
+int
+svc_auth_check(struct http_request *req, const struct svc_request *sr)
+{
+	const struct auth_key	*k;
+	struct presented	 p;
+	const char		*h, *why, *code;
+	long long		 t, now;
+
+	if (!requiring || sr->kind != SVC_ROUTE_WORK)
+		return (1);
+
 	code = "unauthenticated";
-	if (CRYPTO_memcmp(want, sig, 64) != 0) {
-		kore_log(LOG_NOTICE, "auth: refused: a bad signature with key "
-		    "%s of caller %s%s", id, caller, strcmp(target, svc_name()) ?
-		    " (signed for another service)" : "");
+	why = "this service answers only its callers: the call needs an"
+	    " authorization header (" AUTH_SCHEME ")";
+	if ((h = svc_header(req, "authorization")) == NULL)
+		goto refuse;
+	why = "the authorization header is not " AUTH_SCHEME " caller=,key=,"
+	    "ts=,nonce=,target=,sig=";
+	if (!presented_parse(h, &p))
+		goto refuse;
+
+	why = "the signature does not match the call";
+	if ((k = accepted_key(&p)) == NULL) {
+		kore_log(LOG_NOTICE, "auth: refused: no key %s of caller %s",
+		    p.id, p.caller);
 		goto refuse;
 	}
 
+	code = "stale_signature";
+	why = "the signature's time is too far from ours";
+	t = strtoll(p.ts, NULL, 10);
+	now = (long long)time(NULL);
+	if (t <= 0 || t < now - skew_s ||
+	    t > now + (skew_s < AUTH_FUTURE_S ? skew_s : AUTH_FUTURE_S))
+		goto refuse;
+
+	/* A bad signature: unauthenticated (its message is still why's). */
+	code = "unauthenticated";
+	if (!signature_ok(req, k, &p, t))
+		goto refuse;
+
 	/* Each signed call once: until the signature would be stale anyway. */
-	switch (svc_replay_check(raw, t + skew_s + 1, now)) {
+	switch (svc_replay_check(p.raw, t + skew_s + 1, now)) {
 	case SVC_REPLAY_NEW:
 		return (1);
 	case SVC_REPLAY_SEEN:
 		kore_log(LOG_NOTICE, "auth: refused: a replay (nonce %s, key %s"
-		    " of caller %s)", nonce, id, caller);
+		    " of caller %s)", p.nonce, p.id, p.caller);
 		code = "replayed";
 		why = "this signed call was already served: each is served once";
 		goto refuse;

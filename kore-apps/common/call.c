@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
-
 #include <tracing.h>
+
+#include "strbuf.h"
+#include "svc_auth.h"
+#include "svc_call.h"
+#include "svc_env.h"
+#include "svc_request.h"
+#include "svc_trace.h"
 
 static long	upstream_idle_s = -1;
 static int	kick_pending;

@@ -18,9 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
-
 #include <tracing.h>
+
+#include "strbuf.h"
+#include "svc_db.h"
+#include "svc_env.h"
+#include "svc_identity.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_trace.h"
 
 /* Bounded by the connections a worker's pool can hold, plus one. */
 #define SVC_DB_RETRIES		9

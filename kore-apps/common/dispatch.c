@@ -10,7 +10,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "route.h"
+#include "svc_accesslog.h"
+#include "svc_auth.h"
+#include "svc_dispatch.h"
+#include "svc_faults.h"
+#include "svc_identity.h"
+#include "svc_metrics.h"
+#include "svc_probe.h"
+#include "svc_ratelimit.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_trace.h"
+#include "svc_util.h"
 
 static const struct svc_route	*svc_table;
 static size_t			 svc_table_len;
@@ -20,6 +35,26 @@ dispatch_init(const struct svc_route *routes, size_t n)
 {
 	svc_table = routes;
 	svc_table_len = n;
+}
+
+/*
+ * What a route is for (SVC_ROUTE_*): the probes and the scrape, which every
+ * door has and which authentication, rate limits and fault knobs let pass,
+ * or the service's work. Decided here, where the handlers are known, and
+ * kept in the request's state for the layers below.
+ */
+static int
+route_kind(const struct svc_route *r)
+{
+	if (r == NULL)
+		return (SVC_ROUTE_NONE);
+	if (r->handler == svc_health)
+		return (SVC_ROUTE_HEALTH);
+	if (r->handler == svc_metrics)
+		return (SVC_ROUTE_METRICS);
+	if (strcmp(r->pattern, "/ready") == 0)
+		return (SVC_ROUTE_READY);
+	return (SVC_ROUTE_WORK);
 }
 
 /*
@@ -41,7 +76,7 @@ route_find(struct http_request *req, struct svc_match *m, char *allow,
 	admin = svc_admin_door(req);
 	for (i = 0; i < svc_table_len; i++) {
 		/* The admin door has the probes alone; /metrics is its own. */
-		if (admin ? !svc_probe_route(&svc_table[i]) :
+		if (admin ? route_kind(&svc_table[i]) == SVC_ROUTE_WORK :
 		    svc_table[i].handler == svc_metrics)
 			continue;
 		if (!svc_route_match(svc_table[i].pattern, req->path, m))
@@ -110,9 +145,10 @@ svc_dispatch(struct http_request *req)
 		sr = http_state_create(req, sizeof(*sr), request_free);
 		sr->start_ns = svc_now_ns();
 		sr->route = route;
+		sr->kind = route_kind(route);
 		svc_trace_request_begin(req, sr);
-		if (route != NULL && (!svc_auth_check(req, route) ||
-		    !svc_ratelimit_check(req, route))) {
+		if (route != NULL && (!svc_auth_check(req, sr) ||
+		    !svc_ratelimit_check(req, sr))) {
 			request_finish(req, sr, 0);
 			return (KORE_RESULT_OK);
 		}

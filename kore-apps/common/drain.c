@@ -11,7 +11,12 @@
 
 #include <sys/types.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/curl.h>
+
+#include "svc_drain.h"
+#include "svc_env.h"
 
 #define DRAIN_MAX	4
 

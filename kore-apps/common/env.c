@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+
+#include "svc_env.h"
 
 const char *
 svc_env_str(const char *name, const char *def)

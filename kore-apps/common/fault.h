@@ -3,7 +3,11 @@
  * fault.h: fault knobs, for demos and for learning from slow or failing
  * traces: added latency (fixed or a range, for a percentage of requests),
  * a percentage of requests failed with a chosen 5xx, a percentage served
- * whose answer is then lost, or an outage (every request refused). Pure C on jansson; the Kore side lives in faults.c.
+ * whose answer is then lost, or an outage (every request refused). Pure C
+ * on jansson; the Kore side lives in faults.c.
+ *
+ * Layer 0, pure C (see docs/development.md, "The layers of
+ * kore-apps/common"): calls nothing of kore-apps/common.
  */
 
 #ifndef FAULT_H

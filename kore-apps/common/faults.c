@@ -28,7 +28,18 @@
 
 #include <openssl/crypto.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "fault.h"
+#include "route.h"
+#include "svc_auth.h"
+#include "svc_env.h"
+#include "svc_faults.h"
+#include "svc_identity.h"
+#include "svc_request.h"
+#include "svc_trace.h"
+#include "svc_util.h"
 
 #define X_FAULT_LATENCY_MAX_MS	10000
 
@@ -163,13 +174,10 @@ fault_decide(struct http_request *req, struct svc_request *sr)
 	 * error is injected into them, and an outage leaves /health (the
 	 * process lives) and /metrics (its counters go on) answering.
 	 */
-	probe = sr->route != NULL && (sr->route->handler == svc_health ||
-	    sr->route->handler == svc_metrics ||
-	    !strcmp(sr->route->pattern, "/ready"));
+	probe = sr->kind != SVC_ROUTE_NONE && sr->kind != SVC_ROUTE_WORK;
 
-	if (faults.outage && sr->route != NULL &&
-	    (sr->route->handler == svc_health ||
-	    sr->route->handler == svc_metrics))
+	if (faults.outage && (sr->kind == SVC_ROUTE_HEALTH ||
+	    sr->kind == SVC_ROUTE_METRICS))
 		return;
 	if (faults.outage) {
 		sr->fault.outage = 1;

@@ -12,14 +12,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
 
-static const char	*svc_service = "service";
+#include "svc_accesslog.h"
+#include "svc_dispatch.h"
+#include "svc_drain.h"
+#include "svc_faults.h"
+#include "svc_hooks.h"
+#include "svc_identity.h"
+#include "svc_metrics.h"
+#include "svc_probe.h"
+#include "svc_replay.h"
+#include "svc_reply.h"
+#include "svc_sandbox.h"
+#include "svc_trace.h"
+
 static void		(*teardown[4])(void);
 static size_t		 nteardown;
-
-/* The Kore parent of this worker (see svc_tick). */
-static pid_t	svc_parent;
 
 void	kore_parent_configure(int, char **);
 void	kore_seccomp_hook(void);
@@ -37,7 +47,7 @@ kore_parent_configure(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	svc_parent = getpid();
+	svc_parent_set(getpid());
 	svc_metrics_map();
 	svc_replay_map();
 	svc_probe_map();
@@ -61,10 +71,10 @@ svc_tick(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 	/* Its own parent (no fork: the front-door fuzzer) cannot lose it. */
-	if (told || getppid() == svc_parent || getpid() == svc_parent)
+	if (told || getppid() == svc_parent() || getpid() == svc_parent())
 		return;
 	told = 1;
-	kore_log(LOG_NOTICE, "parent %d gone: stopping", (int)svc_parent);
+	kore_log(LOG_NOTICE, "parent %d gone: stopping", (int)svc_parent());
 	if (kill(getpid(), SIGTERM) == -1)
 		kore_log(LOG_ERR, "kill(SIGTERM): %s", errno_s);
 }
@@ -84,18 +94,13 @@ svc_init(const char *service, const struct svc_route *routes, size_t n)
 	 * nothing else happens. A one-second tick bounds that.
 	 */
 	kore_timer_add(svc_tick, 1000, NULL, 0);
-	svc_service = service;
+	svc_name_set(service);
 	dispatch_init(routes, n);
+	svc_reply_on_probe(svc_probe_answer);
 	accesslog_init();
 	faults_init();
 	svc_trace_init(service);
 	svc_metrics_init();
-}
-
-const char *
-svc_name(void)
-{
-	return (svc_service);
 }
 
 /* The route every service's Kore configuration names (route ^/.*$ svc_route). */

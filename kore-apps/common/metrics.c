@@ -15,9 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+#include <kore/http.h>
 
 #include <tracing.h>
+
+#include "svc_identity.h"
+#include "svc_metrics.h"
+#include "svc_trace.h"
 
 #define SLOTS	(KORE_WORKER_MAX + 1)
 
@@ -58,6 +63,8 @@ struct slot {
 	u_int64_t	used;
 	u_int64_t	v[NSTAT];
 };
+
+static void	metrics_final(void);
 
 static struct slot	*slots;
 static u_int64_t	 base[NSTAT];	/* the predecessor's counts */
@@ -110,11 +117,16 @@ tick(void *arg, u_int64_t now)
 	publish();
 }
 
-/* Per worker, after the tracing provider exists (svc_init). */
+/*
+ * Per worker, after the tracing provider exists (svc_init); the final
+ * counts are published once the last spans are flushed.
+ */
 void
 svc_metrics_init(void)
 {
 	size_t	i;
+
+	svc_trace_on_flushed(metrics_final);
 
 	if (slots == NULL || worker == NULL || worker->id >= SLOTS)
 		return;
@@ -129,8 +141,8 @@ svc_metrics_init(void)
 }
 
 /* At teardown, after the last flush: the final counts. */
-void
-svc_metrics_final(void)
+static void
+metrics_final(void)
 {
 	publish();
 }

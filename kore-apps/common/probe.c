@@ -17,7 +17,13 @@
 
 #include <string.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "svc_probe.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_util.h"
 
 #define PROBE_EVERY_MS	1000
 
@@ -47,14 +53,6 @@ svc_admin_door(struct http_request *req)
 	return (c != NULL && c->owner != NULL && c->owner->server != NULL &&
 	    c->owner->server->name != NULL &&
 	    strcmp(c->owner->server->name, "admin") == 0);
-}
-
-/* A route for the probes and the scrape, which every door has. */
-int
-svc_probe_route(const struct svc_route *r)
-{
-	return (r->handler == svc_health || r->handler == svc_metrics ||
-	    strcmp(r->pattern, "/ready") == 0);
 }
 
 /* The minimal public answer for a readiness status. */

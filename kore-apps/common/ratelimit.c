@@ -23,7 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "route.h"
+#include "svc_env.h"
+#include "svc_ratelimit.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_util.h"
 
 #define RL_SLOTS	4096		/* a power of two */
 #define RL_PROBE	8
@@ -137,7 +145,7 @@ bucket_for(const u_int8_t key[16], u_int64_t now)
  * service's work count: the probes and the scrape pass.
  */
 int
-svc_ratelimit_check(struct http_request *req, const struct svc_route *route)
+svc_ratelimit_check(struct http_request *req, const struct svc_request *sr)
 {
 	struct rl_bucket	*b;
 	u_int8_t		 key[16];
@@ -145,8 +153,7 @@ svc_ratelimit_check(struct http_request *req, const struct svc_route *route)
 	double			 wait;
 	char			 after[24];
 
-	if (buckets == NULL || route == NULL || route->handler == svc_health ||
-	    route->handler == svc_metrics || !strcmp(route->pattern, "/ready"))
+	if (buckets == NULL || sr->kind != SVC_ROUTE_WORK)
 		return (1);
 	now = svc_now_ns();
 	client_key(req, key);

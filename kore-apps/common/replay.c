@@ -21,7 +21,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+
+#include "svc_replay.h"
 
 #define REPLAY_SLOTS	(1 << 18)	/* 6 MiB of shared memory */
 #define REPLAY_PROBES	64

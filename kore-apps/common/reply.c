@@ -9,7 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front.h"
+#include "svc_identity.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+
+/* Where a public /ready's real answer goes (svc_reply_on_probe). */
+static void	(*probe_answer)(struct http_request *, int);
+
+void
+svc_reply_on_probe(void (*fn)(struct http_request *, int))
+{
+	probe_answer = fn;
+}
 
 void
 svc_reply_json(struct http_request *req, int status, json_t *obj)
@@ -19,10 +30,10 @@ svc_reply_json(struct http_request *req, int status, json_t *obj)
 
 	/* The public /ready's real check: kept, answered minimal. */
 	if (http_state_exists(req) && (sr = http_state_get(req)) != NULL &&
-	    sr->probe) {
+	    sr->probe && probe_answer != NULL) {
 		sr->probe = 0;
 		json_decref(obj);
-		svc_probe_answer(req, status);
+		probe_answer(req, status);
 		return;
 	}
 

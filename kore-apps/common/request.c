@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "front.h"
+#include "svc_reply.h"
+#include "svc_request.h"
 
 /* A header's lines joined (svc_header_join), owned by the request. */
 struct svc_joined {

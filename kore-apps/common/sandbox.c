@@ -12,11 +12,12 @@
 
 #include <sys/syscall.h>
 
-#include "front.h"
-
+#include <kore/kore.h>
 #include <kore/seccomp.h>
 
 #include <tracing.h>
+
+#include "svc_sandbox.h"
 
 static struct sock_filter	svc_filter[] = {
 	/* Maildir delivery: tmp/ then new/, synced. */

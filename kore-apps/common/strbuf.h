@@ -3,6 +3,9 @@
  * strbuf.h: small string builders for the request path (span names, header
  * values, addresses) where snprintf and inet_ntop cost more than the work.
  * Pure: shared by the services and the unit tests.
+ *
+ * Layer 0, pure C (see docs/development.md, "The layers of
+ * kore-apps/common"): calls nothing of kore-apps/common.
  */
 
 #ifndef STRBUF_H

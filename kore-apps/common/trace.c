@@ -23,9 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front.h"
+#include <kore/kore.h>
+#include <kore/http.h>
 
 #include <tracing.h>
+
+#include "route.h"
+#include "strbuf.h"
+#include "svc_auth.h"
+#include "svc_env.h"
+#include "svc_request.h"
+#include "svc_trace.h"
 
 static struct tracing_provider	*provider;
 static struct tracing_tracer	*tracer;
@@ -35,6 +43,9 @@ static struct tracing_tracer	*tracer;
 #define INCOMING_IGNORE		2
 
 static int			 incoming;	/* at a public edge */
+
+/* Run once the last spans are flushed (svc_trace_on_flushed). */
+static void			(*on_flushed)(void);
 
 /*
  * Contexts of finished requests, reset and kept for the next ones: one
@@ -101,6 +112,12 @@ svc_trace_init(const char *service)
 	incoming_configure();
 }
 
+void
+svc_trace_on_flushed(void (*fn)(void))
+{
+	on_flushed = fn;
+}
+
 /*
  * The worker's last act (its teardown, hooks.c): the spans still queued
  * are exported, within 3 s, and the worker's counters logged.
@@ -116,7 +133,8 @@ svc_trace_shutdown(void)
 		return;
 	(void)tracing_provider_shutdown(provider, 3000);
 	tracing_provider_stats(provider, &st);
-	svc_metrics_final();
+	if (on_flushed != NULL)
+		on_flushed();
 	kore_log(LOG_NOTICE, "tracing: %llu spans ended, %llu exported, "
 	    "%llu dropped", (unsigned long long)st.spans_ended,
 	    (unsigned long long)st.spans_exported,
@@ -190,15 +208,67 @@ route_template(const char *pattern, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* The SERVER span's attributes (HTTP semantic conventions). */
+static void
+server_attrs(struct http_request *req, struct svc_request *sr,
+    const char *method, const char *tmpl)
+{
+	struct tracing_attr	a[10];
+	const char		*host;
+	char			addr[INET6_ADDRSTRLEN], *colon;
+	size_t			n, o;
+	long			port;
+
+	n = 0;
+	a[n++] = TRACING_ATTR_STR("http.request.method", method);
+	a[n++] = TRACING_ATTR_STR("url.path", req->path);
+	a[n++] = TRACING_ATTR_STR("url.scheme", "http");
+	a[n++] = TRACING_ATTR_STR("network.protocol.version", "1.1");
+	if (tmpl[0] != '\0')
+		a[n++] = TRACING_ATTR_STR("http.route", tmpl);
+	if ((host = req->host) != NULL && *host != '\0') {
+		o = 0;
+		svc_put(addr, sizeof(addr), &o, host, strlen(host));
+		port = 80;
+		if ((colon = strrchr(addr, ':')) != NULL &&
+		    strchr(addr, ']') < colon) {
+			*colon = '\0';
+			port = strtol(colon + 1, NULL, 10);
+		}
+		(void)tracing_span_set_str(sr->span, "server.address", addr);
+		(void)tracing_span_set_int(sr->span, "server.port", port);
+	}
+	client_address(req, addr, sizeof(addr));
+	if (addr[0] != '\0')
+		a[n++] = TRACING_ATTR_STR("client.address", addr);
+	if (req->agent != NULL)
+		a[n++] = TRACING_ATTR_STR("user_agent.original", req->agent);
+	(void)tracing_span_set_attrs(sr->span, a, n);
+}
+
+/* W3C Trace Context Level 2: tell the caller which trace this is. */
+static void
+traceresponse(struct http_request *req, struct svc_request *sr)
+{
+	char	tr[64];
+	size_t	o;
+
+	o = 0;
+	svc_put(tr, sizeof(tr), &o, "00-", 3);
+	svc_put(tr, sizeof(tr), &o, sr->trace_id, strlen(sr->trace_id));
+	svc_put(tr, sizeof(tr), &o, "-", 1);
+	svc_put(tr, sizeof(tr), &o, sr->span_id, strlen(sr->span_id));
+	svc_put(tr, sizeof(tr), &o, tracing_span_is_sampled(sr->span) ? "-01" :
+	    "-00", 3);
+	http_response_header(req, "traceresponse", tr);
+}
+
 void
 svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 {
-	struct tracing_attr	a[10];
-	const char		*host, *method;
-	char			name[160], tmpl[128], addr[INET6_ADDRSTRLEN];
-	char			tr[64], *colon;
-	size_t			n, o;
-	long			port;
+	const char		*method;
+	char			name[160], tmpl[128];
+	size_t			o;
 
 	if (ctx_get(&sr->ctx) != 0)
 		return;
@@ -207,7 +277,7 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 	 * Prometheus scrapes GET /metrics every few seconds: a trace each
 	 * time would only bury the orders' traces (and their RED metrics).
 	 */
-	if (sr->route != NULL && sr->route->handler == svc_metrics)
+	if (sr->kind == SVC_ROUTE_METRICS)
 		return;
 
 	method = http_method_text(req->method);
@@ -237,45 +307,9 @@ svc_trace_request_begin(struct http_request *req, struct svc_request *sr)
 	tracing_span_trace_id_hex(sr->span, sr->trace_id);
 	tracing_span_span_id_hex(sr->span, sr->span_id);
 
-	if (!tracing_span_is_recording(sr->span))
-		goto traceresponse;
-
-	n = 0;
-	a[n++] = TRACING_ATTR_STR("http.request.method", method);
-	a[n++] = TRACING_ATTR_STR("url.path", req->path);
-	a[n++] = TRACING_ATTR_STR("url.scheme", "http");
-	a[n++] = TRACING_ATTR_STR("network.protocol.version", "1.1");
-	if (tmpl[0] != '\0')
-		a[n++] = TRACING_ATTR_STR("http.route", tmpl);
-	if ((host = req->host) != NULL && *host != '\0') {
-		o = 0;
-		svc_put(addr, sizeof(addr), &o, host, strlen(host));
-		port = 80;
-		if ((colon = strrchr(addr, ':')) != NULL &&
-		    strchr(addr, ']') < colon) {
-			*colon = '\0';
-			port = strtol(colon + 1, NULL, 10);
-		}
-		(void)tracing_span_set_str(sr->span, "server.address", addr);
-		(void)tracing_span_set_int(sr->span, "server.port", port);
-	}
-	client_address(req, addr, sizeof(addr));
-	if (addr[0] != '\0')
-		a[n++] = TRACING_ATTR_STR("client.address", addr);
-	if (req->agent != NULL)
-		a[n++] = TRACING_ATTR_STR("user_agent.original", req->agent);
-	(void)tracing_span_set_attrs(sr->span, a, n);
-
-traceresponse:
-	/* W3C Trace Context Level 2: tell the caller which trace this is. */
-	o = 0;
-	svc_put(tr, sizeof(tr), &o, "00-", 3);
-	svc_put(tr, sizeof(tr), &o, sr->trace_id, strlen(sr->trace_id));
-	svc_put(tr, sizeof(tr), &o, "-", 1);
-	svc_put(tr, sizeof(tr), &o, sr->span_id, strlen(sr->span_id));
-	svc_put(tr, sizeof(tr), &o, tracing_span_is_sampled(sr->span) ? "-01" :
-	    "-00", 3);
-	http_response_header(req, "traceresponse", tr);
+	if (tracing_span_is_recording(sr->span))
+		server_attrs(req, sr, method, tmpl);
+	traceresponse(req, sr);
 }
 
 void

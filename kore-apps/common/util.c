@@ -8,7 +8,10 @@
 
 #include <time.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+
+#include "strbuf.h"
+#include "svc_util.h"
 
 void
 svc_random_hex(char *out, size_t hexlen)

@@ -2,6 +2,9 @@
 /*
  * validate.h: validation of order requests and e-mail addresses. Pure C on
  * jansson, no Kore, so the unit tests exercise it directly.
+ *
+ * Layer 0, pure C (see docs/development.md, "The layers of
+ * kore-apps/common"): calls nothing of kore-apps/common.
  */
 
 #ifndef VALIDATE_H

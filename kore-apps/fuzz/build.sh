@@ -59,10 +59,16 @@ if [ "$service" != - ]; then
 	flags+=(-I"$top/kore-apps/$service/src")
 	srcs+=("$top/kore-apps/$service/src/"*.c)
 fi
+# The newest of the shared headers: an object older than it is rebuilt.
+newest_h=
+for h in "$top"/kore-apps/common/*.h "$top/kore-apps/fuzz/inproc.h"; do
+	if [ -z "$newest_h" ] || [ "$h" -nt "$newest_h" ]; then
+		newest_h=$h
+	fi
+done
 for c in "${srcs[@]}"; do
 	o=$build/obj/$(basename "$(dirname "$c")")-$(basename "${c%.c}").o
-	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$top/kore-apps/common/svc.h" -nt "$o" ] ||
-	    [ "$top/kore-apps/fuzz/inproc.h" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$newest_h" -nt "$o" ]; then
 		$cc "${flags[@]}" -c "$c" -o "$o"
 	fi
 	objs+=("$o")
@@ -77,5 +83,5 @@ fi
 clang -g $link -rdynamic -o "$out.tmp" \
     "${objs[@]}" "${kore_objs[@]}" "${tracing_objs[@]}" \
     -L"$(pg_config --libdir)" -lpq -lssl -lcrypto \
-    $(pkg-config --libs jansson libcurl libprotobuf-c zlib) -lpthread -ldl -lm
+    $(pkg-config --libs jansson libcurl libprotobuf-c yaml-0.1 zlib) -lpthread -ldl -lm
 mv "$out.tmp" "$out"

@@ -31,7 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "svc.h"
+#include "route.h"
+#include "svc_call.h"
+#include "svc_db.h"
+#include "svc_hooks.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_trace.h"
+
 #include "inproc.h"
 #include "tap.h"
 
@@ -232,20 +239,66 @@ url(char *buf, size_t len, int port, int status, int delay, const char *kind)
 	    status, delay, kind);
 }
 
+/* Calls started from another's completion, and five at once. */
 static void
-test_calls(void)
+test_calls_together(void)
 {
 	struct svc_call		 c, c2, many[5];
 	struct done		 d, d2, dm[5];
-	struct tracing_span	*root;
-	char			 u[128], want[64], tid[33];
-	json_t			*body;
+	char			 u[128];
 	u_int64_t		 t0;
 	int			 i, order_ok;
 
 	memset(&c, 0, sizeof(c));
 	memset(&c2, 0, sizeof(c2));
 	memset(many, 0, sizeof(many));
+
+	/* Chained from the first one's completion (Kore patch 0004). */
+	memset(&d, 0, sizeof(d));
+	memset(&d2, 0, sizeof(d2));
+	d.next = &c2;
+	d.next_done = &d2;
+	url(d.next_url, sizeof(d.next_url), peer_port, 202, 0, "json");
+	url(u, sizeof(u), peer_port, 503, 0, "json");
+	t0 = now_ms();
+	ok(svc_call_detached(&c, HTTP_METHOD_GET, u, "/answer", NULL, 2000,
+	    NULL, NULL, call_done, &d) && run_until(&d2.n, 5000) &&
+	    c.status == 503 && c2.status == 202 && d2.at - t0 < 1000,
+	    "call: one started from another's completion runs at once "
+	    "(both done after %llu ms)", (unsigned long long)(d2.at - t0));
+	svc_call_cleanup(&c);
+	svc_call_cleanup(&c2);
+
+	/* Five at once, answered in the order of their delays. */
+	memset(dm, 0, sizeof(dm));
+	for (i = 0; i < 5; i++) {
+		url(u, sizeof(u), peer_port, 200, (5 - i) * 150, "json");
+		(void)svc_call_detached(&many[i], HTTP_METHOD_GET, u,
+		    "/answer", NULL, 3000, NULL, NULL, call_done, &dm[i]);
+	}
+	(void)run_until(&dm[0].n, 5000);
+	order_ok = 1;
+	for (i = 0; i < 5; i++) {
+		if (dm[i].n != 1 || many[i].status != 200 ||
+		    (i > 0 && dm[i].at > dm[i - 1].at))
+			order_ok = 0;
+		svc_call_cleanup(&many[i]);
+	}
+	ok(order_ok, "call: five at once, each done once, in the order of "
+	    "the peer's delays (one worker serves them all)");
+}
+
+static void
+test_calls(void)
+{
+	struct svc_call		 c;
+	struct done		 d;
+	struct tracing_span	*root;
+	char			 u[128], want[64], tid[33];
+	json_t			*body;
+	u_int64_t		 t0;
+
+	memset(&c, 0, sizeof(c));
 
 	memset(&d, 0, sizeof(d));
 	url(u, sizeof(u), peer_port, 201, 0, "json");
@@ -300,39 +353,7 @@ test_calls(void)
 	    c.error);
 	svc_call_cleanup(&c);
 
-	/* Chained from the first one's completion (Kore patch 0004). */
-	memset(&d, 0, sizeof(d));
-	memset(&d2, 0, sizeof(d2));
-	d.next = &c2;
-	d.next_done = &d2;
-	url(d.next_url, sizeof(d.next_url), peer_port, 202, 0, "json");
-	url(u, sizeof(u), peer_port, 503, 0, "json");
-	t0 = now_ms();
-	ok(svc_call_detached(&c, HTTP_METHOD_GET, u, "/answer", NULL, 2000,
-	    NULL, NULL, call_done, &d) && run_until(&d2.n, 5000) &&
-	    c.status == 503 && c2.status == 202 && d2.at - t0 < 1000,
-	    "call: one started from another's completion runs at once "
-	    "(both done after %llu ms)", (unsigned long long)(d2.at - t0));
-	svc_call_cleanup(&c);
-	svc_call_cleanup(&c2);
-
-	/* Five at once, answered in the order of their delays. */
-	memset(dm, 0, sizeof(dm));
-	for (i = 0; i < 5; i++) {
-		url(u, sizeof(u), peer_port, 200, (5 - i) * 150, "json");
-		(void)svc_call_detached(&many[i], HTTP_METHOD_GET, u,
-		    "/answer", NULL, 3000, NULL, NULL, call_done, &dm[i]);
-	}
-	(void)run_until(&dm[0].n, 5000);
-	order_ok = 1;
-	for (i = 0; i < 5; i++) {
-		if (dm[i].n != 1 || many[i].status != 200 ||
-		    (i > 0 && dm[i].at > dm[i - 1].at))
-			order_ok = 0;
-		svc_call_cleanup(&many[i]);
-	}
-	ok(order_ok, "call: five at once, each done once, in the order of "
-	    "the peer's delays (one worker serves them all)");
+	test_calls_together();
 	if (root != NULL)
 		tracing_span_end(root, 0);
 }
@@ -389,18 +410,60 @@ chain_done(struct svc_db *db, int rc, void *arg)
 	}
 }
 
+/* Statements queued behind a hung one, and abandoned in flight. */
+static void
+test_db_queue(void)
+{
+	struct svc_db	a, b;
+	struct done	da, db_;
+	int		rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+
+	/*
+	 * The pool is one connection: a statement hung in the server holds it,
+	 * the next waits in Kore's queue; the hung one's deadline closes its
+	 * connection, and the queued one then runs within its own deadline.
+	 */
+	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
+	memset(&da, 0, sizeof(da));
+	memset(&db_, 0, sizeof(db_));
+	rc = svc_db_detached(&a, db_done, &da);
+	run_for(400);
+	svc_db_prepare(&b, IO_DB, "SELECT 9 AS v");
+	if (rc == SVC_DB_PENDING)
+		rc = svc_db_detached(&b, db_done, &db_);
+	ok(rc == SVC_DB_PENDING && run_until(&db_.n, 5000) &&
+	    da.n == 1 && da.rc == SVC_DB_ERROR && db_.rc == SVC_DB_DONE &&
+	    svc_db_int(&b, 0, "v") == 9 && db_.at >= da.at,
+	    "db: with one connection, a statement queued behind a hung one "
+	    "runs once the hung one's deadline gives the connection up (%s)",
+	    a.error);
+	svc_db_cleanup(&a);
+	svc_db_cleanup(&b);
+
+	/* Abandoned in flight, as a request that ends first abandons its. */
+	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
+	memset(&da, 0, sizeof(da));
+	rc = svc_db_detached(&a, db_done, &da);
+	run_for(200);
+	svc_db_cleanup(&a);
+	run_for(200);
+	ok(rc == SVC_DB_PENDING && da.n == 0, "db: a statement abandoned in "
+	    "flight (svc_db_cleanup) is not reported done");
+}
+
 static void
 test_db(void)
 {
-	struct svc_db	db, a, b;
+	struct svc_db	db;
 	struct chain	ch;
-	struct done	d, da, db_;
+	struct done	d;
 	u_int64_t	t0;
 	int		rc;
 
 	memset(&db, 0, sizeof(db));
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
 
 	svc_db_prepare(&db, IO_DB, "SELECT 1 AS one, 'x' AS s, NULL AS n");
 	rc = db_run(&db, &d);
@@ -450,37 +513,7 @@ test_db(void)
 	    "completion on one svc_db");
 	svc_db_cleanup(&ch.db);
 
-	/*
-	 * The pool is one connection: a statement hung in the server holds it,
-	 * the next waits in Kore's queue; the hung one's deadline closes its
-	 * connection, and the queued one then runs within its own deadline.
-	 */
-	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
-	memset(&da, 0, sizeof(da));
-	memset(&db_, 0, sizeof(db_));
-	rc = svc_db_detached(&a, db_done, &da);
-	run_for(400);
-	svc_db_prepare(&b, IO_DB, "SELECT 9 AS v");
-	if (rc == SVC_DB_PENDING)
-		rc = svc_db_detached(&b, db_done, &db_);
-	ok(rc == SVC_DB_PENDING && run_until(&db_.n, 5000) &&
-	    da.n == 1 && da.rc == SVC_DB_ERROR && db_.rc == SVC_DB_DONE &&
-	    svc_db_int(&b, 0, "v") == 9 && db_.at >= da.at,
-	    "db: with one connection, a statement queued behind a hung one "
-	    "runs once the hung one's deadline gives the connection up (%s)",
-	    a.error);
-	svc_db_cleanup(&a);
-	svc_db_cleanup(&b);
-
-	/* Abandoned in flight, as a request that ends first abandons its. */
-	svc_db_prepare(&a, IO_DB, "SELECT pg_sleep(10)");
-	memset(&da, 0, sizeof(da));
-	rc = svc_db_detached(&a, db_done, &da);
-	run_for(200);
-	svc_db_cleanup(&a);
-	run_for(200);
-	ok(rc == SVC_DB_PENDING && da.n == 0, "db: a statement abandoned in "
-	    "flight (svc_db_cleanup) is not reported done");
+	test_db_queue();
 
 	svc_db_prepare(&db, IO_DB, "SELECT 3 AS v");
 	rc = db_run(&db, &d);

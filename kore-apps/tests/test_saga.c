@@ -13,6 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svc_call.h"
+#include "svc_db.h"
+#include "svc_request.h"
+#include "svc_trace.h"
+#include "svc_util.h"
+
 #include "gateway.h"
 
 #include <tracing.h>

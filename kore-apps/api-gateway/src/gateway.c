@@ -10,6 +10,16 @@
 
 #include <stdio.h>
 
+#include "route.h"
+#include "svc_auth.h"
+#include "svc_db.h"
+#include "svc_drain.h"
+#include "svc_env.h"
+#include "svc_hooks.h"
+#include "svc_metrics.h"
+#include "svc_ratelimit.h"
+#include "svc_reply.h"
+
 #include "gateway.h"
 #include "sweep.h"
 

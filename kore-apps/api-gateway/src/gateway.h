@@ -8,7 +8,16 @@
 #ifndef GATEWAY_H
 #define GATEWAY_H
 
-#include "svc.h"
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <jansson.h>
+
+struct svc_db;
+struct svc_match;
+struct tracing_span;
 
 /* The gateway's own database (Idempotency-Keys, the sweeper's cursor). */
 #define GW_DB		"gateway"

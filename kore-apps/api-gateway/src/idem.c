@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "svc_db.h"
+
 #include "gateway.h"
 
 /* Claims key for owner, for a body of the given SHA-256 (hex). */

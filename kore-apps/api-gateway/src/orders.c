@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway.h"
+#include "route.h"
+#include "svc_call.h"
+#include "svc_reply.h"
+#include "svc_request.h"
 #include "validate.h"
+
+#include "gateway.h"
 
 struct post {
 	struct saga	*saga;

@@ -7,6 +7,13 @@
 
 #include <stdio.h>
 
+#include "route.h"
+#include "svc_call.h"
+#include "svc_db.h"
+#include "svc_identity.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+
 #include "gateway.h"
 
 struct readiness {

@@ -26,7 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
+#include "svc_call.h"
+#include "svc_db.h"
+#include "svc_drain.h"
+#include "svc_env.h"
+#include "svc_trace.h"
+#include "svc_util.h"
+
 #include "sweep.h"
 
 #include <tracing.h>

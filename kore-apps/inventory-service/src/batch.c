@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
+#include "svc_db.h"
+#include "svc_env.h"
+#include "svc_trace.h"
+
 #include "batch.h"
 
 #include <tracing.h>

@@ -10,7 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc.h"
+#include "route.h"
+#include "svc_auth.h"
+#include "svc_db.h"
+#include "svc_env.h"
+#include "svc_hooks.h"
+#include "svc_metrics.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+
 #include "batch.h"
 
 #include <tracing.h>
@@ -43,6 +51,8 @@ static int	release(struct http_request *, struct svc_match *);
 static int	held(struct http_request *, struct svc_match *);
 static int	stock(struct http_request *, struct svc_match *);
 static int	ready(struct http_request *, struct svc_match *);
+static void	reserve_reply(struct http_request *, struct reserve *,
+		    const char *);
 
 static const struct svc_route routes[] = {
 	{ HTTP_METHOD_POST, "/v1/reservations", reserve },
@@ -181,9 +191,7 @@ static int
 reserve(struct http_request *req, struct svc_match *m)
 {
 	struct reserve	*st;
-	json_t		*row, *items, *extra;
 	const char	*status, *err;
-	size_t		i;
 	int		rc, unavailable;
 
 	(void)m;
@@ -226,6 +234,20 @@ reserve(struct http_request *req, struct svc_match *m)
 		    "reservation returned nothing");
 		return (KORE_RESULT_OK);
 	}
+	reserve_reply(req, st, status);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * The answer of a reservation whose statement said status: 409 for an item
+ * that cannot be had or a reservation id used before, else the items
+ * reserved (201, or 200 when it existed), with the stock events.
+ */
+static void
+reserve_reply(struct http_request *req, struct reserve *st, const char *status)
+{
+	json_t		*row, *items, *extra;
+	size_t		i;
 
 	if (!strcmp(status, "out_of_stock") || !strcmp(status, "unknown_sku")) {
 		row = json_array_get(st->db.rows, 0);
@@ -239,13 +261,13 @@ reserve(struct http_request *req, struct svc_match *m)
 		svc_reply_error_obj(req, HTTP_STATUS_CONFLICT, status,
 		    !strcmp(status, "out_of_stock") ?
 		    "not enough stock for this item" : "no such sku", extra);
-		return (KORE_RESULT_OK);
+		return;
 	}
 	if (!strcmp(status, "conflict")) {
 		svc_reply_error(req, HTTP_STATUS_CONFLICT,
 		    "reservation_conflict", "reservation %s was already used"
 		    " for other items or released", st->id);
-		return (KORE_RESULT_OK);
+		return;
 	}
 
 	items = json_array();
@@ -267,7 +289,6 @@ reserve(struct http_request *req, struct svc_match *m)
 	svc_reply_json(req, !strcmp(status, "exists") ? HTTP_STATUS_OK :
 	    HTTP_STATUS_CREATED, json_pack("{s:s,s:s,s:o}",
 	    "reservationId", st->id, "status", "reserved", "items", items));
-	return (KORE_RESULT_OK);
 }
 
 /*

@@ -13,8 +13,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "svc.h"
+#include "route.h"
+#include "svc_auth.h"
+#include "svc_call.h"
+#include "svc_env.h"
+#include "svc_hooks.h"
+#include "svc_identity.h"
+#include "svc_metrics.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_trace.h"
+#include "svc_util.h"
 #include "validate.h"
+
 #include "mail.h"
 #include "mailq.h"
 #include "sent.h"
@@ -240,6 +251,26 @@ smtp_start(struct http_request *req, struct notify *st)
 	return (1);
 }
 
+/* The SMTP call has finished: the answer, sent or refused. */
+static int
+smtp_finish(struct http_request *req, struct notify *st)
+{
+	if (!kore_curl_success(&st->curl)) {
+		kore_log(LOG_ERR, "smtp %s: %s", smtp_url,
+		    kore_curl_strerror(&st->curl));
+		deliver_end(st, "smtp", kore_curl_strerror(&st->curl));
+		svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY, "delivery_failed",
+		    "the SMTP server did not take the message: %s",
+		    kore_curl_strerror(&st->curl));
+	} else {
+		deliver_end(st, NULL, NULL);
+		reply_sent(req, st, "smtp");
+	}
+	kore_curl_cleanup(&st->curl);
+	st->sending = 0;
+	return (KORE_RESULT_OK);
+}
+
 /*
  * Hands the message to the delivery threads; the request sleeps until
  * mailq_complete() wakes it. A full queue answers 503 at once.
@@ -441,20 +472,7 @@ notify(struct http_request *req, struct svc_match *m)
 	st = svc_state_get(req);
 	if (st->job != NULL)
 		return (maildir_finish(req, st));
-	if (!kore_curl_success(&st->curl)) {
-		kore_log(LOG_ERR, "smtp %s: %s", smtp_url,
-		    kore_curl_strerror(&st->curl));
-		deliver_end(st, "smtp", kore_curl_strerror(&st->curl));
-		svc_reply_error(req, HTTP_STATUS_BAD_GATEWAY, "delivery_failed",
-		    "the SMTP server did not take the message: %s",
-		    kore_curl_strerror(&st->curl));
-	} else {
-		deliver_end(st, NULL, NULL);
-		reply_sent(req, st, "smtp");
-	}
-	kore_curl_cleanup(&st->curl);
-	st->sending = 0;
-	return (KORE_RESULT_OK);
+	return (smtp_finish(req, st));
 }
 
 /* GET /ready: the Maildir is writable, or an SMTP server is configured. */

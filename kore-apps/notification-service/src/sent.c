@@ -22,7 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "svc.h"
+#include <kore/kore.h>
+
 #include "mail.h"
 #include "sent.h"
 

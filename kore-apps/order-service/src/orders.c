@@ -10,7 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "svc.h"
+#include "route.h"
+#include "svc_auth.h"
+#include "svc_db.h"
+#include "svc_env.h"
+#include "svc_hooks.h"
+#include "svc_metrics.h"
+#include "svc_reply.h"
+#include "svc_request.h"
+#include "svc_trace.h"
 #include "validate.h"
 
 #include <tracing.h>

@@ -13,7 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "svc.h"
+#include "route.h"
+#include "svc_call.h"
+#include "svc_env.h"
+#include "svc_hooks.h"
+#include "svc_metrics.h"
+#include "svc_reply.h"
+#include "svc_request.h"
 
 #define CALLS_MAX	64
 #define BODY_MAX	(256 * 1024)
