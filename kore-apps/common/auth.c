@@ -471,8 +471,9 @@ svc_auth_check(struct http_request *req, const struct svc_request *sr)
 	    t > now + (skew_s < AUTH_FUTURE_S ? skew_s : AUTH_FUTURE_S))
 		goto refuse;
 
-	/* A bad signature: unauthenticated (its message is still why's). */
+	/* A bad signature: the same code and words as an unknown key. */
 	code = "unauthenticated";
+	why = "the signature does not match the call";
 	if (!signature_ok(req, k, &p, t))
 		goto refuse;
 
