@@ -6,7 +6,7 @@
 # are expected on the machine; their absence is reported, not installed.
 set -euo pipefail
 pkgs=(build-essential patch pkg-config kore libssl-dev libcurl4-openssl-dev libjansson-dev
-	libncurses-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libpq-dev
+	libncurses-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev zlib1g-dev libpq-dev
 	postgresql postgresql-client python3 wrk jq tmux valgrind clang
 	libclang-rt-14-dev docker-compose curl ca-certificates procps time prometheus
 	python3-venv python3-yaml openjdk-17-jre-headless maven unzip

@@ -371,7 +371,8 @@ def t_dockerfile():
     ok(build and set(build) <= deps, "the build stage installs only packages of "
        "scripts/deps.sh (%d)" % len(build), sorted(set(build) - deps))
     need = ["kore", "build-essential", "libcurl4-openssl-dev", "libpq-dev",
-            "libjansson-dev", "libprotobuf-c-dev", "protobuf-c-compiler"]
+            "libjansson-dev", "libprotobuf-c-dev", "protobuf-c-compiler",
+            "libyaml-dev"]
     ok(set(need) <= set(build), "the build stage has kore's source and every "
        "-dev package the native build uses", sorted(set(need) - set(build)))
     text = "\n".join(st["build"]["lines"])

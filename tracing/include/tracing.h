@@ -196,6 +196,7 @@ struct tracing_context;
 struct tracing_sampler;
 struct tracing_exporter;
 struct tracing_batch;
+struct tracing_resource;
 
 /*
  * Configuration. tracing_config_alloc() gives the specification's defaults;
@@ -210,6 +211,16 @@ int	tracing_config_set(struct tracing_config *, const char *name,
 	    const char *value);
 int	tracing_config_set_resource_attr(struct tracing_config *,
 	    const struct tracing_attr *);
+/*
+ * Declarative configuration: the opentelemetry-configuration YAML file at
+ * path (file_format 0.x or 1.x; ${VAR} and ${VAR:-default} substituted in
+ * values) applied to the configuration, as tracing_config_set() would. A
+ * bad file returns TRACING_ERR_INVALID and says why in errbuf, with the
+ * line and column. A provider made with a NULL config reads the file of
+ * OTEL_CONFIG_FILE instead of the environment, when it is set.
+ */
+int	tracing_config_load_file(struct tracing_config *, const char *path,
+	    char *errbuf, size_t errlen);
 /* Takes ownership of the sampler / exporter (also on failure). */
 int	tracing_config_set_sampler(struct tracing_config *,
 	    struct tracing_sampler *);
@@ -223,6 +234,69 @@ int	tracing_config_set_exporter(struct tracing_config *,
 typedef void	tracing_id_fn(void *arg, uint8_t *id, size_t len);
 int	tracing_config_set_id_generator(struct tracing_config *,
 	    tracing_id_fn *, void *arg, int random);
+
+/*
+ * Resources: a set of attributes and a schema URL, as the specification's
+ * Resource (create, create empty, merge, read back). alloc copies the n
+ * attributes given (NULL, 0, NULL: the empty resource); set adds or
+ * replaces one. merge makes a new resource: old's attributes, then
+ * updating's, which win; the schema URL is the one that is not empty, or
+ * the common one; two different ones are a conflict: *out is then made
+ * without a schema URL and TRACING_ERR_INVALID returned. attr_at
+ * describes the i-th attribute (pointing into the resource); get finds
+ * one by key (TRACING_ERR_INVALID: none).
+ */
+int	tracing_resource_alloc(struct tracing_resource **,
+	    const struct tracing_attr *, size_t, const char *schema_url);
+void	tracing_resource_free(struct tracing_resource *);
+int	tracing_resource_set(struct tracing_resource *,
+	    const struct tracing_attr *);
+int	tracing_resource_set_schema_url(struct tracing_resource *,
+	    const char *);
+int	tracing_resource_merge(struct tracing_resource **out,
+	    const struct tracing_resource *old,
+	    const struct tracing_resource *updating);
+size_t	tracing_resource_attr_count(const struct tracing_resource *);
+int	tracing_resource_attr_at(const struct tracing_resource *, size_t,
+	    struct tracing_attr *);
+int	tracing_resource_get(const struct tracing_resource *, const char *key,
+	    struct tracing_attr *);
+const char	*tracing_resource_schema_url(const struct tracing_resource *);
+
+/*
+ * Resource detectors. The built-in ones, by bit: telemetry.sdk.*;
+ * process.* (pid, executable name and path, command, arguments,
+ * runtime); host.name and host.arch; os.type and os.description. Each
+ * sets TRACING_SEMCONV_SCHEMA_URL. tracing_resource_detect() runs those
+ * of which into a new resource. A detector of the host's fills the
+ * resource it is given (tracing_resource_set, _set_schema_url); an error
+ * it returns is logged and its resource left out.
+ */
+#define TRACING_DETECT_SDK	0x01
+#define TRACING_DETECT_PROCESS	0x02
+#define TRACING_DETECT_HOST	0x04
+#define TRACING_DETECT_OS	0x08
+#define TRACING_DETECT_ALL	0x0f
+
+#define TRACING_SEMCONV_SCHEMA_URL	"https://opentelemetry.io/schemas/1.26.0"
+
+typedef int	tracing_detector_fn(void *arg, struct tracing_resource *);
+
+int	tracing_resource_detect(struct tracing_resource **, unsigned int which);
+
+/*
+ * The provider's resource is merged, each later one winning: the built-in
+ * detectors of set_detectors (TRACING_DETECT_ALL by default), the host's
+ * detectors in the order added, OTEL_RESOURCE_ATTRIBUTES, the resource
+ * of set_resource (which takes ownership, also on failure), the
+ * attributes of set_resource_attr, and last OTEL_SERVICE_NAME.
+ */
+int	tracing_config_set_detectors(struct tracing_config *,
+	    unsigned int which);
+int	tracing_config_add_detector(struct tracing_config *,
+	    tracing_detector_fn *, void *arg);
+int	tracing_config_set_resource(struct tracing_config *,
+	    struct tracing_resource *);
 
 /*
  * The provider owns the resource, the tracers, the processor and the
@@ -265,6 +339,17 @@ void	tracing_provider_stats(struct tracing_provider *,
 /* A tracer per instrumentation scope; borrowed, owned by the provider. */
 struct tracing_tracer	*tracing_provider_tracer(struct tracing_provider *,
 			    const char *scope_name, const char *scope_version);
+/*
+ * The same with the scope's schema URL and attributes (copied; NULL, 0:
+ * none): one tracer per name, version, schema URL and attributes.
+ */
+struct tracing_tracer	*tracing_provider_tracer_scope(
+			    struct tracing_provider *, const char *scope_name,
+			    const char *scope_version, const char *schema_url,
+			    const struct tracing_attr *, size_t);
+/* The provider's resource, borrowed (NULL when disabled). */
+const struct tracing_resource	*tracing_provider_resource(
+				    const struct tracing_provider *);
 
 /*
  * Spans. Start returns a new span (NULL only if out of memory); end gives
@@ -281,6 +366,39 @@ struct tracing_span	*tracing_span_start_child(struct tracing_tracer *,
 			    const struct tracing_span *parent,
 			    uint64_t start_ns);
 void	tracing_span_end(struct tracing_span *, uint64_t end_ns);
+
+/*
+ * A link given at span start or seen by a sampler: the linked context
+ * and the link's attributes, borrowed for the call.
+ */
+struct tracing_link {
+	const struct tracing_context	*context;
+	const struct tracing_attr	*attrs;
+	size_t				 nattrs;
+};
+
+/*
+ * Everything a span can start with, for tracing_span_start_opts(): zero
+ * it, then fill in what you need. The parent is parent_span when it is
+ * not NULL, else the context parent (both NULL: a new trace). The
+ * attributes and links are given to the sampler, then recorded (under
+ * the span limits) if the span records, before any on_start processor
+ * runs; links whose context is not valid are left out. Borrowed for the
+ * call.
+ */
+struct tracing_span_opts {
+	int				 kind;	/* 0: TRACING_SPAN_INTERNAL */
+	const struct tracing_context	*parent;
+	const struct tracing_span	*parent_span;
+	uint64_t			 start_ns;	/* 0: now */
+	const struct tracing_attr	*attrs;
+	size_t				 nattrs;
+	const struct tracing_link	*links;
+	size_t				 nlinks;
+};
+
+struct tracing_span	*tracing_span_start_opts(struct tracing_tracer *,
+			    const char *name, const struct tracing_span_opts *);
 
 int	tracing_span_set_attr(struct tracing_span *,
 	    const struct tracing_attr *);
@@ -335,12 +453,15 @@ int		 tracing_span_parent_span_id(const struct tracing_span *,
 const char	*tracing_span_scope(const struct tracing_span *,
 		    const char **version);
 int		 tracing_span_parent_is_remote(const struct tracing_span *);
+/* The scope's schema URL, or NULL. */
+const char	*tracing_span_scope_schema_url(const struct tracing_span *);
 
 /* Whose attributes: the span's, an event's, a link's, the resource's. */
 #define TRACING_ATTRS_SPAN	0
 #define TRACING_ATTRS_EVENT	1	/* index: the event's */
 #define TRACING_ATTRS_LINK	2	/* index: the link's */
 #define TRACING_ATTRS_RESOURCE	3	/* the provider's resource */
+#define TRACING_ATTRS_SCOPE	4	/* the tracer's scope */
 
 /*
  * How many attributes (and, if dropped is not NULL, how many were dropped
@@ -519,6 +640,29 @@ int	tracing_sampler_parent_based_alloc(struct tracing_sampler **,
 	    struct tracing_sampler *local_not_sampled);
 int	tracing_sampler_custom_alloc(struct tracing_sampler **,
 	    tracing_sample_fn *, void *arg, const char *description);
+/*
+ * What a sampler is asked about a span, attributes and links included
+ * (tracing_span_start_opts() gives them): all borrowed for the call;
+ * parent NULL for a root span, trace_id 16 bytes.
+ */
+struct tracing_sampling_params {
+	const struct tracing_context	*parent;
+	const uint8_t			*trace_id;
+	const char			*name;
+	int				 kind;
+	const struct tracing_attr	*attrs;
+	size_t				 nattrs;
+	const struct tracing_link	*links;
+	size_t				 nlinks;
+};
+
+typedef int	tracing_sample_params_fn(void *arg,
+		    const struct tracing_sampling_params *);
+
+int	tracing_sampler_custom_params_alloc(struct tracing_sampler **,
+	    tracing_sample_params_fn *, void *arg, const char *description);
+int	tracing_sampler_should_sample_params(const struct tracing_sampler *,
+	    const struct tracing_sampling_params *);
 /*
  * AlwaysRecord: the delegate's decision, except that a span it would drop
  * is recorded (not sampled). Takes ownership of the delegate.

@@ -55,6 +55,10 @@ static int	set_failback(struct tracing_config *, const char *);
 static int	set_spool_dir(struct tracing_config *, const char *);
 static int	set_spool_max(struct tracing_config *, const char *);
 static int	set_spool_fsync(struct tracing_config *, const char *);
+static int	set_certificate(struct tracing_config *, const char *);
+static int	set_client_key(struct tracing_config *, const char *);
+static int	set_client_cert(struct tracing_config *, const char *);
+static int	set_insecure(struct tracing_config *, const char *);
 
 /* Generic before signal-specific: the specific one wins from the env. */
 static const struct cfg_var	vars[] = {
@@ -73,6 +77,14 @@ static const struct cfg_var	vars[] = {
 	{ "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",	set_timeout },
 	{ "OTEL_EXPORTER_OTLP_COMPRESSION",	set_compression },
 	{ "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", set_compression },
+	{ "OTEL_EXPORTER_OTLP_CERTIFICATE",	set_certificate },
+	{ "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", set_certificate },
+	{ "OTEL_EXPORTER_OTLP_CLIENT_KEY",	set_client_key },
+	{ "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", set_client_key },
+	{ "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", set_client_cert },
+	{ "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", set_client_cert },
+	{ "OTEL_EXPORTER_OTLP_INSECURE",	set_insecure },
+	{ "OTEL_EXPORTER_OTLP_TRACES_INSECURE",	set_insecure },
 	{ "OTEL_TRACES_SAMPLER",		set_sampler },
 	{ "OTEL_TRACES_SAMPLER_ARG",		set_sampler_arg },
 	{ "OTEL_BSP_SCHEDULE_DELAY",		set_bsp_delay },
@@ -129,6 +141,7 @@ tr_config_default(struct tracing_config *c)
 	c->autostart = 1;
 	c->spool_max_bytes = TR_SPOOL_MAX_DEFAULT;
 	c->spool_fsync = 1;
+	c->detectors = TRACING_DETECT_ALL;
 }
 
 static void
@@ -172,6 +185,11 @@ tr_config_cleanup(struct tracing_config *c)
 	tracing_sampler_free(c->sampler);
 	tracing_exporter_free(c->exporter);
 	tr_processors_free(c->procs);
+	tr_free(c->dets);
+	tracing_resource_free(c->resource);
+	tr_free(c->certificate);
+	tr_free(c->client_key);
+	tr_free(c->client_cert);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -206,12 +224,17 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	dst->nheaders = 0;
 	dst->rattrs = NULL;
 	dst->nrattrs = 0;
+	dst->certificate = dst->client_key = dst->client_cert = NULL;
+	dst->dets = NULL;
+	dst->ndets = 0;
 	dst->sampler = s->sampler;
 	dst->exporter = s->exporter;
 	dst->procs = s->procs;
+	dst->resource = s->resource;
 	s->sampler = NULL;
 	s->exporter = NULL;
 	s->procs = NULL;
+	s->resource = NULL;
 	if (dupstr(&dst->service_name, src->service_name) != TRACING_OK ||
 	    dupstr(&dst->resource_env, src->resource_env) != TRACING_OK ||
 	    dupstr(&dst->endpoint, src->endpoint) != TRACING_OK ||
@@ -220,8 +243,18 @@ tr_config_copy(struct tracing_config *dst, const struct tracing_config *src)
 	    dupstr(&dst->failover, src->failover) != TRACING_OK ||
 	    dupstr(&dst->spool_dir, src->spool_dir) != TRACING_OK ||
 	    dupstr(&dst->sampler_name, src->sampler_name) != TRACING_OK ||
-	    dupstr(&dst->sampler_arg, src->sampler_arg) != TRACING_OK)
+	    dupstr(&dst->sampler_arg, src->sampler_arg) != TRACING_OK ||
+	    dupstr(&dst->certificate, src->certificate) != TRACING_OK ||
+	    dupstr(&dst->client_key, src->client_key) != TRACING_OK ||
+	    dupstr(&dst->client_cert, src->client_cert) != TRACING_OK)
 		goto fail;
+	if (src->ndets > 0) {
+		if ((dst->dets = tr_calloc(src->ndets, sizeof(*dst->dets))) ==
+		    NULL)
+			goto fail;
+		memcpy(dst->dets, src->dets, src->ndets * sizeof(*dst->dets));
+		dst->ndets = src->ndets;
+	}
 	if (src->nheaders > 0) {
 		if ((dst->headers = tr_calloc(src->nheaders,
 		    sizeof(*dst->headers))) == NULL)
@@ -378,6 +411,45 @@ tracing_config_set_id_generator(struct tracing_config *c, tracing_id_fn *fn,
 	return (TRACING_OK);
 }
 
+int
+tracing_config_set_detectors(struct tracing_config *c, unsigned int which)
+{
+	if (c == NULL || (which & ~(unsigned int)TRACING_DETECT_ALL) != 0)
+		return (TRACING_ERR_INVALID);
+	c->detectors = which;
+	return (TRACING_OK);
+}
+
+int
+tracing_config_add_detector(struct tracing_config *c,
+    tracing_detector_fn *fn, void *arg)
+{
+	struct tr_detector	*nd;
+
+	if (c == NULL || fn == NULL)
+		return (TRACING_ERR_INVALID);
+	if ((nd = tr_realloc(c->dets, (c->ndets + 1) * sizeof(*nd))) == NULL)
+		return (TRACING_ERR_NOMEM);
+	nd[c->ndets].fn = fn;
+	nd[c->ndets].arg = arg;
+	c->dets = nd;
+	c->ndets++;
+	return (TRACING_OK);
+}
+
+int
+tracing_config_set_resource(struct tracing_config *c,
+    struct tracing_resource *r)
+{
+	if (c == NULL) {
+		tracing_resource_free(r);
+		return (TRACING_ERR_INVALID);
+	}
+	tracing_resource_free(c->resource);
+	c->resource = r;
+	return (TRACING_OK);
+}
+
 static int
 parse_bool(const char *v, int *out)
 {
@@ -471,10 +543,24 @@ url_valid(const char *v)
 	    strncmp(v, "https://", 8) == 0);
 }
 
+/*
+ * An endpoint: a URL, or host:port without a scheme (for gRPC, as the
+ * specification allows; OTEL_EXPORTER_OTLP_INSECURE picks the scheme).
+ */
+static int
+endpoint_valid(const char *v)
+{
+	if (url_valid(v))
+		return (1);
+	if (strstr(v, "://") != NULL || *v == '\0' || *v == ':' || *v == '/')
+		return (0);
+	return (strpbrk(v, " \t\r\n") == NULL);
+}
+
 static int
 set_endpoint(struct tracing_config *c, const char *v)
 {
-	if (!url_valid(v))
+	if (!endpoint_valid(v))
 		return (TRACING_ERR_INVALID);
 	return (dupstr(&c->endpoint, v));
 }
@@ -482,7 +568,7 @@ set_endpoint(struct tracing_config *c, const char *v)
 static int
 set_traces_endpoint(struct tracing_config *c, const char *v)
 {
-	if (!url_valid(v))
+	if (!endpoint_valid(v))
 		return (TRACING_ERR_INVALID);
 	return (dupstr(&c->traces_endpoint, v));
 }
@@ -516,6 +602,44 @@ set_failover(struct tracing_config *c, const char *v)
 			break;
 	}
 	return (dupstr(&c->failover, v));
+}
+
+/*
+ * TLS (exporter_otlp.c): PEM files, the CA bundle that verifies the
+ * collector, and the client's certificate and key for mutual TLS. Empty:
+ * none (the system's CA bundle, no client certificate).
+ */
+static int
+set_tls_file(char **dst, const char *v)
+{
+	if (strlen(v) > 4096)
+		return (TRACING_ERR_INVALID);
+	return (dupstr(dst, *v != '\0' ? v : NULL));
+}
+
+static int
+set_certificate(struct tracing_config *c, const char *v)
+{
+	return (set_tls_file(&c->certificate, v));
+}
+
+static int
+set_client_key(struct tracing_config *c, const char *v)
+{
+	return (set_tls_file(&c->client_key, v));
+}
+
+static int
+set_client_cert(struct tracing_config *c, const char *v)
+{
+	return (set_tls_file(&c->client_cert, v));
+}
+
+/* An endpoint without a scheme: http:// when true, else https://. */
+static int
+set_insecure(struct tracing_config *c, const char *v)
+{
+	return (parse_bool(v, &c->insecure));
 }
 
 static int
@@ -921,6 +1045,13 @@ tr_config_otlp_url(const struct tracing_config *c, char **out)
 
 	*out = NULL;
 	tr_buf_init(&b, 0);
+	/* host:port: the scheme OTEL_EXPORTER_OTLP_INSECURE says. */
+	base = c->traces_endpoint != NULL ? c->traces_endpoint : c->endpoint;
+	if (base != NULL && !url_valid(base) && (rc = tr_buf_appendf(&b,
+	    "%s", c->insecure ? "http://" : "https://")) != TRACING_OK) {
+		tr_buf_cleanup(&b);
+		return (rc);
+	}
 	if (c->traces_endpoint != NULL) {
 		rc = tr_buf_append(&b, c->traces_endpoint,
 		    strlen(c->traces_endpoint));

@@ -3,8 +3,9 @@
  * exporter_otlp.c: the OTLP exporter over libcurl: HTTP/1.1 with protobuf
  * (POST {endpoint}/v1/traces) or gRPC (HTTP/2 cleartext with prior
  * knowledge, length-prefixed messages, grpc-status from the trailers),
- * optional gzip, the retry loop of the OTLP specification (retry.c
- * decides what is retryable) and failover to further endpoints
+ * optional gzip, TLS with the configured CA and client certificate, the
+ * retry loop of the OTLP specification (retry.c decides what is
+ * retryable) and failover to further endpoints
  * (TRACING_OTLP_FAILOVER_ENDPOINTS) when one fails in a retryable way.
  * A part that fails in a way that may pass goes to the spool when the
  * processor has one (spool.c), and the spool's records are sent again
@@ -57,6 +58,10 @@ struct otlp {
 	size_t			 max_request;	/* body cap, before gzip */
 	struct tr_header	*headers;
 	size_t			 nheaders;
+	/* TLS: PEM files (OTEL_EXPORTER_OTLP_CERTIFICATE, ...); NULL: none. */
+	char			*cainfo;
+	char			*sslcert;
+	char			*sslkey;
 	CURL			*curl;
 	unsigned int		 curl_gen;	/* fork generation it is of */
 	int			 h2_open;	/* prior-knowledge conn made */
@@ -275,6 +280,28 @@ log_partial(struct otlp *o, const uint8_t *p, size_t len,
 	}
 }
 
+/*
+ * TLS for https:// endpoints: the CA bundle that verifies the collector
+ * (CURLOPT_CAINFO, instead of the system's), and the client certificate
+ * and key for mutual TLS. Peer and host name are always verified.
+ */
+static void
+tls_options(struct otlp *o)
+{
+	if (o->cainfo != NULL)
+		curl_easy_setopt(o->curl, CURLOPT_CAINFO, o->cainfo);
+	if (o->sslcert != NULL) {
+		curl_easy_setopt(o->curl, CURLOPT_SSLCERT, o->sslcert);
+		curl_easy_setopt(o->curl, CURLOPT_SSLCERTTYPE, "PEM");
+	}
+	if (o->sslkey != NULL) {
+		curl_easy_setopt(o->curl, CURLOPT_SSLKEY, o->sslkey);
+		curl_easy_setopt(o->curl, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(o->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+}
+
 static int
 perform(struct otlp *o, struct curl_slist *hdrs, long timeout_ms, int h2pk,
     long *status)
@@ -303,7 +330,12 @@ perform(struct otlp *o, struct curl_slist *hdrs, long timeout_ms, int h2pk,
 	curl_easy_setopt(o->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(o->curl, CURLOPT_USERAGENT,
 	    "tracing-c/" TRACING_VERSION);
-	if (o->grpc) {
+	tls_options(o);
+	if (o->grpc && strncmp(o->url, "https://", 8) == 0) {
+		/* TLS: HTTP/2 by ALPN, and the connection is reused. */
+		curl_easy_setopt(o->curl, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_2TLS);
+	} else if (o->grpc) {
 		curl_easy_setopt(o->curl, CURLOPT_HTTP_VERSION, h2pk ?
 		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
 		    (long)CURL_HTTP_VERSION_2_0);
@@ -780,12 +812,32 @@ otlp_free(void *arg)
 		tr_free(o->headers[i].value);
 	}
 	tr_free(o->headers);
+	tr_free(o->cainfo);
+	tr_free(o->sslcert);
+	tr_free(o->sslkey);
 	for (i = 0; i < o->nurls; i++)
 		tr_free(o->urls[i]);
 	tr_pbw_cleanup(&o->w);
 	tr_buf_cleanup(&o->body);
 	tr_buf_cleanup(&o->resp);
 	tr_free(o);
+}
+
+static int
+tls_copy(struct otlp *o, const struct tracing_config *cfg)
+{
+	if ((cfg->certificate != NULL &&
+	    (o->cainfo = tr_strdup(cfg->certificate)) == NULL) ||
+	    (cfg->client_cert != NULL &&
+	    (o->sslcert = tr_strdup(cfg->client_cert)) == NULL) ||
+	    (cfg->client_key != NULL &&
+	    (o->sslkey = tr_strdup(cfg->client_key)) == NULL))
+		return (TRACING_ERR_NOMEM);
+	if ((o->sslcert == NULL) != (o->sslkey == NULL))
+		tr_log(TRACING_LOG_WARN, "OTLP: a client certificate needs "
+		    "its key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and "
+		    "_CLIENT_KEY)");
+	return (TRACING_OK);
 }
 
 int
@@ -847,6 +899,8 @@ tracing_exporter_otlp_alloc(struct tracing_exporter **out,
 	}
 	o->url = o->urls[0];
 	rc = TRACING_ERR_NOMEM;
+	if (tls_copy(o, cfg) != TRACING_OK)
+		goto fail;
 	if (cfg->nheaders > 0 && (o->headers = tr_calloc(cfg->nheaders,
 	    sizeof(*o->headers))) == NULL)
 		goto fail;

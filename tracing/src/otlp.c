@@ -434,7 +434,9 @@ tr_resource_encode(struct tr_resource *r)
 
 /*
  * ExportTraceServiceRequest { ResourceSpans resource_spans = 1 {
- *     Resource resource = 1; ScopeSpans scope_spans = 2 (one per tracer) } }
+ *     Resource resource = 1; ScopeSpans scope_spans = 2 (one per tracer:
+ *     scope = 1 { name, version, attributes }, spans = 2, schema_url = 3);
+ *     schema_url = 3 } }
  * Appended (in front of) whatever w already holds; w is usually reset.
  */
 int
@@ -452,11 +454,14 @@ tr_otlp_encode(struct tr_pbw *w, const struct tracing_batch *b)
 		if (j < b->n)
 			continue;	/* not the last span of this scope */
 		ss = tr_pbw_len(w);
+		if (t->schema_url != NULL)
+			pbw_str(w, 3, t->schema_url);	/* ScopeSpans */
 		for (j = i; j > 0; j--) {
 			if (b->spans[j - 1]->tracer == t)
 				pbw_span(w, b->spans[j - 1]);
 		}
 		sc = tr_pbw_len(w);
+		tr_pbw_attrs(w, 3, &t->attrs);
 		if (t->version != NULL)
 			pbw_str(w, 2, t->version);
 		if (t->name != NULL)
@@ -464,6 +469,8 @@ tr_otlp_encode(struct tr_pbw *w, const struct tracing_batch *b)
 		pbw_close(w, 1, sc);		/* ScopeSpans.scope */
 		pbw_close(w, 2, ss);		/* ResourceSpans.scope_spans */
 	}
+	if (b->resource != NULL && b->resource->schema_url != NULL)
+		pbw_str(w, 3, b->resource->schema_url);	/* ResourceSpans */
 	if (b->resource != NULL) {
 		sc = tr_pbw_len(w);
 		pbw_raw(w, b->resource->pb, b->resource->pblen);

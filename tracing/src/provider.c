@@ -9,9 +9,12 @@
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tracing_private.h"
+
+static void	tracer_free(struct tracing_tracer *);
 
 static void
 seterr(char *errbuf, size_t errlen, const char *what, int rc)
@@ -42,6 +45,7 @@ tracing_provider_alloc(struct tracing_provider **out,
     struct tracing_config *cfg, char *errbuf, size_t errlen)
 {
 	struct tracing_provider	*p;
+	const char		*file;
 	int			 rc;
 
 	*out = NULL;
@@ -54,7 +58,19 @@ tracing_provider_alloc(struct tracing_provider **out,
 	(void)pthread_mutex_init(&p->lock, NULL);
 	(void)pthread_mutex_init(&p->spare_lock, NULL);
 	p->spare_gen = tr_fork_generation();
-	if (cfg == NULL) {
+	if (cfg == NULL && (file = getenv("OTEL_CONFIG_FILE")) != NULL &&
+	    file[0] != '\0') {
+		/* Declarative configuration: the environment is not read. */
+		tr_config_default(&p->cfg);
+		if ((rc = tracing_config_load_file(&p->cfg, file, errbuf,
+		    errlen)) != TRACING_OK) {
+			if (errbuf == NULL || errlen == 0 || errbuf[0] == '\0')
+				seterr(errbuf, errlen, "OTEL_CONFIG_FILE", rc);
+			tr_log(TRACING_LOG_ERROR, "OTEL_CONFIG_FILE: %s",
+			    errbuf != NULL && errlen > 0 ? errbuf : file);
+			goto fail;
+		}
+	} else if (cfg == NULL) {
 		tr_config_default(&p->cfg);
 		rc = tracing_config_load_env(&p->cfg);
 	} else {
@@ -196,9 +212,7 @@ tracing_provider_free(struct tracing_provider *p)
 	tr_processors_free(p->procs);
 	for (t = p->tracers; t != NULL; t = next) {
 		next = t->next;
-		tr_free(t->name);
-		tr_free(t->version);
-		tr_free(t);
+		tracer_free(t);
 	}
 	tr_resource_cleanup(&p->resource);
 	tr_config_cleanup(&p->cfg);
@@ -228,34 +242,156 @@ same(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
+/* Two attribute values alike (arrays element by element). */
+static int
+value_same(const struct tracing_attr *x, const struct tracing_attr *y)
+{
+	size_t	i;
+
+	if (x->type != y->type || x->n != y->n)
+		return (0);
+	switch (x->type) {
+	case TRACING_ATTR_STRING:
+		return (memcmp(x->v.s, y->v.s, x->n) == 0);
+	case TRACING_ATTR_BOOL:
+		return ((x->v.b != 0) == (y->v.b != 0));
+	case TRACING_ATTR_INT:
+		return (x->v.i == y->v.i);
+	case TRACING_ATTR_DOUBLE:
+		return (memcmp(&x->v.d, &y->v.d, sizeof(double)) == 0);
+	case TRACING_ATTR_STRING_ARRAY:
+		for (i = 0; i < x->n; i++)
+			if (strcmp(x->v.sa[i], y->v.sa[i]) != 0)
+				return (0);
+		return (1);
+	case TRACING_ATTR_BOOL_ARRAY:
+		for (i = 0; i < x->n; i++)
+			if ((x->v.ba[i] != 0) != (y->v.ba[i] != 0))
+				return (0);
+		return (1);
+	case TRACING_ATTR_INT_ARRAY:
+		return (memcmp(x->v.ia, y->v.ia, x->n * sizeof(int64_t)) == 0);
+	case TRACING_ATTR_DOUBLE_ARRAY:
+		return (memcmp(x->v.da, y->v.da, x->n * sizeof(double)) == 0);
+	}
+	return (0);
+}
+
+/*
+ * A tracer's scope attributes against the ones asked for: compared as
+ * stored (a scratch set made with the same rules), so that a repeated key
+ * or a string given with TRACING_STRLEN compares as what was kept.
+ */
+static int
+attrs_same(const struct tracing_tracer *t, const struct tr_attrs *want)
+{
+	struct tracing_attr	x, y;
+	uint32_t		i;
+
+	if (t->attrs.count != want->count)
+		return (0);
+	for (i = 0; i < want->count; i++) {
+		tr_attr_view(&t->attrs.a[i], &x);
+		tr_attr_view(&want->a[i], &y);
+		if (strcmp(x.key, y.key) != 0 || !value_same(&x, &y))
+			return (0);
+	}
+	return (1);
+}
+
+static void
+tracer_free(struct tracing_tracer *t)
+{
+	if (t == NULL)
+		return;
+	tr_free(t->name);
+	tr_free(t->version);
+	tr_free(t->schema_url);
+	tr_arena_cleanup(&t->arena);
+	tr_free(t);
+}
+
+static struct tracing_tracer *
+tracer_new(struct tracing_provider *p, const char *name, const char *version,
+    const char *schema_url, const struct tracing_attr *a, size_t n)
+{
+	struct tracing_tracer	*t;
+	size_t			 i;
+
+	if ((t = tr_calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	t->provider = p;
+	tr_arena_init(&t->arena, NULL, 0);
+	if ((t->name = tr_strdup(name)) == NULL ||
+	    (version != NULL && (t->version = tr_strdup(version)) == NULL) ||
+	    (schema_url != NULL &&
+	    (t->schema_url = tr_strdup(schema_url)) == NULL)) {
+		tracer_free(t);
+		return (NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (tr_attrs_set(&t->arena, &t->attrs, UINT32_MAX, -1,
+		    &a[i]) == TRACING_ERR_NOMEM) {
+			tracer_free(t);
+			return (NULL);
+		}
+	}
+	return (t);
+}
+
 struct tracing_tracer *
 tracing_provider_tracer(struct tracing_provider *p, const char *name,
     const char *version)
 {
-	struct tracing_tracer	*t;
+	return (tracing_provider_tracer_scope(p, name, version, NULL, NULL, 0));
+}
 
-	if (p == NULL)
+/*
+ * One tracer per scope: name, version, schema URL and attributes. The
+ * attributes asked for are first stored in a scratch tracer (the same
+ * rules as the kept ones), which becomes the new tracer when none is
+ * alike; without attributes, a new tracer is made under the lock.
+ */
+struct tracing_tracer *
+tracing_provider_tracer_scope(struct tracing_provider *p, const char *name,
+    const char *version, const char *schema_url,
+    const struct tracing_attr *a, size_t n)
+{
+	struct tracing_tracer	*t, *nt;
+
+	if (p == NULL || (n > 0 && a == NULL))
 		return (NULL);
 	if (name == NULL)
 		name = "";
+	if (schema_url != NULL && schema_url[0] == '\0')
+		schema_url = NULL;
+	nt = NULL;
+	if (n > 0 &&
+	    (nt = tracer_new(p, name, version, schema_url, a, n)) == NULL)
+		return (NULL);
 	(void)pthread_mutex_lock(&p->lock);
 	for (t = p->tracers; t != NULL; t = t->next) {
-		if (same(t->name, name) && same(t->version, version))
-			goto out;
+		if (same(t->name, name) && same(t->version, version) &&
+		    same(t->schema_url, schema_url) && (nt != NULL ?
+		    attrs_same(t, &nt->attrs) : t->attrs.count == 0))
+			break;
 	}
-	if ((t = tr_calloc(1, sizeof(*t))) == NULL)
-		goto out;
-	t->provider = p;
-	if ((t->name = tr_strdup(name)) == NULL ||
-	    (version != NULL && (t->version = tr_strdup(version)) == NULL)) {
-		tr_free(t->name);
-		tr_free(t);
-		t = NULL;
-		goto out;
+	if (t == NULL && nt == NULL)
+		nt = tracer_new(p, name, version, schema_url, NULL, 0);
+	if (t == NULL && nt != NULL) {
+		nt->next = p->tracers;
+		p->tracers = t = nt;
+		nt = NULL;
 	}
-	t->next = p->tracers;
-	p->tracers = t;
-out:
 	(void)pthread_mutex_unlock(&p->lock);
+	tracer_free(nt);
 	return (t);
+}
+
+const struct tracing_resource *
+tracing_provider_resource(const struct tracing_provider *p)
+{
+	if (p == NULL || p->cfg.disabled)
+		return (NULL);
+	return ((const struct tracing_resource *)&p->resource);
 }

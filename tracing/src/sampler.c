@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sampler.c: the specification's samplers: always_on, always_off,
- * traceidratio, parent-based with its four delegates, and host callbacks.
+ * traceidratio, parent-based with its four delegates, AlwaysRecord, and
+ * host callbacks (with or without the span's attributes and links).
  *
  * traceidratio follows the OpenTelemetry Go and Java SDKs: the lower
  * 8 bytes of the trace id, read big-endian and shifted right by one, are
@@ -26,6 +27,7 @@
 #define S_PARENT	4
 #define S_CUSTOM	5
 #define S_ALWAYS_RECORD	6	/* root: the delegate; DROP becomes RECORD */
+#define S_CUSTOM_PARAMS	7	/* the host's, with attributes and links */
 
 static int
 sampler_new(struct tracing_sampler **out, int type)
@@ -147,6 +149,25 @@ tracing_sampler_custom_alloc(struct tracing_sampler **out,
 	return (TRACING_OK);
 }
 
+/* The host's sampler that also sees the span's attributes and links. */
+int
+tracing_sampler_custom_params_alloc(struct tracing_sampler **out,
+    tracing_sample_params_fn *fn, void *arg, const char *desc)
+{
+	int	rc;
+
+	*out = NULL;
+	if (fn == NULL)
+		return (TRACING_ERR_INVALID);
+	if ((rc = sampler_new(out, S_CUSTOM_PARAMS)) != TRACING_OK)
+		return (rc);
+	(*out)->pfn = fn;
+	(*out)->arg = arg;
+	(void)snprintf((*out)->desc, sizeof((*out)->desc), "%s",
+	    desc != NULL ? desc : "CustomSampler");
+	return (TRACING_OK);
+}
+
 /*
  * AlwaysRecord (the specification's decorator): the delegate decides, and
  * what it would drop is recorded all the same (processors see it; it is
@@ -190,19 +211,18 @@ tracing_sampler_description(const struct tracing_sampler *s)
 	return (s != NULL ? s->desc : "");
 }
 
-int
-tracing_sampler_should_sample(const struct tracing_sampler *s,
-    const struct tracing_context *parent, const uint8_t tid[16],
-    const char *name, int kind)
+/* The decision of s for sp (whose parent is NULL or valid). */
+static int
+sample(const struct tracing_sampler *s,
+    const struct tracing_sampling_params *sp)
 {
+	const struct tracing_context	*parent = sp->parent;
 	const struct tracing_sampler	*d;
 	uint64_t			 x;
 	int				 i, rc;
 
 	if (s == NULL)
 		return (TRACING_SAMPLE_RECORD_AND_SAMPLE);
-	if (parent != NULL && !parent->sc.valid)
-		parent = NULL;
 	switch (s->type) {
 	case S_ALWAYS_ON:
 		return (TRACING_SAMPLE_RECORD_AND_SAMPLE);
@@ -210,7 +230,7 @@ tracing_sampler_should_sample(const struct tracing_sampler *s,
 		return (TRACING_SAMPLE_DROP);
 	case S_RATIO:
 		for (x = 0, i = 8; i < 16; i++)
-			x = (x << 8) | tid[i];
+			x = (x << 8) | sp->trace_id[i];
 		return ((x >> 1) < s->bound ?
 		    TRACING_SAMPLE_RECORD_AND_SAMPLE : TRACING_SAMPLE_DROP);
 	case S_PARENT:
@@ -222,21 +242,66 @@ tracing_sampler_should_sample(const struct tracing_sampler *s,
 		else
 			d = (parent->sc.flags & TRACE_FLAG_SAMPLED) ?
 			    s->lps : s->lpns;
-		return (tracing_sampler_should_sample(d, parent, tid, name,
-		    kind));
+		return (sample(d, sp));
 	case S_ALWAYS_RECORD:
-		rc = tracing_sampler_should_sample(s->root, parent, tid, name,
-		    kind);
+		rc = sample(s->root, sp);
 		return (rc == TRACING_SAMPLE_DROP ? TRACING_SAMPLE_RECORD_ONLY :
 		    rc);
 	case S_CUSTOM:
-		rc = s->fn(s->arg, parent, tid, name, kind);
-		if (rc < TRACING_SAMPLE_DROP ||
-		    rc > TRACING_SAMPLE_RECORD_AND_SAMPLE)
-			rc = TRACING_SAMPLE_DROP;
-		return (rc);
+		rc = s->fn(s->arg, parent, sp->trace_id, sp->name, sp->kind);
+		break;
+	case S_CUSTOM_PARAMS:
+		rc = s->pfn(s->arg, sp);
+		break;
+	default:
+		return (TRACING_SAMPLE_DROP);
 	}
-	return (TRACING_SAMPLE_DROP);
+	if (rc < TRACING_SAMPLE_DROP || rc > TRACING_SAMPLE_RECORD_AND_SAMPLE)
+		rc = TRACING_SAMPLE_DROP;
+	return (rc);
+}
+
+/* For span start, whose params are already checked: no copy. */
+int
+tr_sampler_decide(const struct tracing_sampler *s,
+    const struct tracing_sampling_params *sp)
+{
+	return (sample(s, sp));
+}
+
+int
+tracing_sampler_should_sample_params(const struct tracing_sampler *s,
+    const struct tracing_sampling_params *sp)
+{
+	struct tracing_sampling_params	p;
+
+	if (sp == NULL || sp->trace_id == NULL)
+		return (TRACING_SAMPLE_DROP);
+	p = *sp;
+	if (p.parent != NULL && !p.parent->sc.valid)
+		p.parent = NULL;
+	if (p.name == NULL)
+		p.name = "";
+	if (p.attrs == NULL)
+		p.nattrs = 0;
+	if (p.links == NULL)
+		p.nlinks = 0;
+	return (sample(s, &p));
+}
+
+int
+tracing_sampler_should_sample(const struct tracing_sampler *s,
+    const struct tracing_context *parent, const uint8_t tid[16],
+    const char *name, int kind)
+{
+	struct tracing_sampling_params	p;
+
+	memset(&p, 0, sizeof(p));
+	p.parent = parent;
+	p.trace_id = tid;
+	p.name = name;
+	p.kind = kind;
+	return (tracing_sampler_should_sample_params(s, &p));
 }
 
 /*

@@ -18,9 +18,10 @@
 #include "tracing_private.h"
 
 static struct tr_span	*span_start(struct tracing_tracer *,
-				    const char *, int,
-				    const struct tracing_context *, uint64_t);
-static struct tracing_span	*span_open(struct tr_span *);
+				    const char *, const struct tracing_span_opts *);
+static int	attr_set(struct tr_span *, const struct tracing_attr *);
+static int	link_add(struct tr_span *, const struct tracing_context *,
+		    const struct tracing_attr *, size_t);
 
 
 static const struct tr_limits *
@@ -117,14 +118,63 @@ span_id_new(struct tracing_provider *p, uint8_t *id, size_t len)
 	} while (memcmp(id, zero, len) == 0);
 }
 
-static struct tr_span *
-span_start(struct tracing_tracer *t, const char *name, int kind,
-    const struct tracing_context *parent, uint64_t start)
+/*
+ * The attributes and links a span starts with (the sampler saw them),
+ * under the limits; only running out of memory fails.
+ */
+static int
+span_start_data(struct tr_span *s, const struct tracing_span_opts *o)
 {
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < o->nattrs; i++) {
+		if ((rc = attr_set(s, &o->attrs[i])) == TRACING_ERR_NOMEM)
+			return (rc);
+	}
+	for (i = 0; i < o->nlinks; i++) {
+		if (o->links[i].context == NULL ||
+		    !o->links[i].context->sc.valid ||
+		    (o->links[i].nattrs > 0 && o->links[i].attrs == NULL))
+			continue;
+		if ((rc = link_add(s, o->links[i].context, o->links[i].attrs,
+		    o->links[i].nattrs)) == TRACING_ERR_NOMEM)
+			return (rc);
+	}
+	return (TRACING_OK);
+}
+
+/* The sampler's decision on a span about to start. */
+static int
+span_sample(struct tracing_provider *p, const struct tracing_span_opts *o,
+    const struct tracing_context *parent, const uint8_t tid[16],
+    const char *name, int kind)
+{
+	struct tracing_sampling_params	sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.parent = parent;
+	sp.trace_id = tid;
+	sp.name = name;
+	sp.kind = kind;
+	sp.attrs = o->attrs;
+	sp.nattrs = o->nattrs;
+	sp.links = o->links;
+	sp.nlinks = o->nlinks;
+	/* parent is NULL or valid, name not NULL, the arrays checked. */
+	return (tr_sampler_decide(p->sampler, &sp));
+}
+
+/* A new span of t: o->parent is its parent context (parent_span unused). */
+static struct tr_span *
+span_start(struct tracing_tracer *t, const char *name,
+    const struct tracing_span_opts *o)
+{
+	const struct tracing_context	*parent = o->parent;
 	struct tracing_provider	*p;
 	struct tr_span	*s;
 	struct tr_spanctx	 sc;
-	int			 decision;
+	int			 decision, kind = o->kind;
 
 	if (t == NULL || (p = t->provider)->cfg.disabled ||
 	    __atomic_load_n(&p->shutdown, __ATOMIC_RELAXED))
@@ -147,8 +197,7 @@ span_start(struct tracing_tracer *t, const char *name, int kind,
 	span_id_new(p, sc.span_id, 8);
 	sc.valid = 1;
 
-	decision = tracing_sampler_should_sample(p->sampler, parent,
-	    sc.trace_id, name, kind);
+	decision = span_sample(p, o, parent, sc.trace_id, name, kind);
 	if (decision == TRACING_SAMPLE_RECORD_AND_SAMPLE)
 		sc.flags |= TRACE_FLAG_SAMPLED;
 
@@ -172,9 +221,9 @@ span_start(struct tracing_tracer *t, const char *name, int kind,
 	if (!s->recording)
 		return (s);
 	if ((s->name = tr_arena_strndup(&s->arena, name, strlen(name))) ==
-	    NULL)
+	    NULL || span_start_data(s, o) != TRACING_OK)
 		goto nomem;
-	s->start = start != 0 ? start : tracing_now();
+	s->start = o->start_ns != 0 ? o->start_ns : tracing_now();
 	__atomic_add_fetch(&p->started, 1, __ATOMIC_RELAXED);
 	return (s);
 
@@ -203,17 +252,17 @@ span_begin(struct tr_span *s, const struct tracing_context *parent)
 	return (h);
 }
 
-static struct tracing_span *
-span_open(struct tr_span *s)
-{
-	return (span_begin(s, NULL));
-}
-
 struct tracing_span *
 tracing_span_start(struct tracing_tracer *t, const char *name, int kind,
     const struct tracing_context *parent, uint64_t start)
 {
-	return (span_begin(span_start(t, name, kind, parent, start), parent));
+	struct tracing_span_opts	o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = kind;
+	o.parent = parent;
+	o.start_ns = start;
+	return (span_begin(span_start(t, name, &o), parent));
 }
 
 /* A span's context, copied under its lock; stale or NULL: invalid. */
@@ -253,19 +302,48 @@ struct tracing_span *
 tracing_span_start_child(struct tracing_tracer *t, const char *name,
     int kind, const struct tracing_span *parent, uint64_t start)
 {
-	struct tracing_context	ctx;
-	struct tr_spancopy	cp;
-	struct tracing_span	*h;
-	struct tr_span		*s;
+	struct tracing_span_opts	o;
 
-	if (parent == NULL || tr_span_copy(parent, &cp) != TRACING_OK)
-		return (span_open(span_start(t, name, kind, NULL, start)));
+	memset(&o, 0, sizeof(o));
+	o.kind = kind;
+	o.parent_span = parent;
+	o.start_ns = start;
+	return (tracing_span_start_opts(t, name, &o));
+}
+
+/*
+ * Start with options: a parent span is read into a local context (not
+ * remote) first; the sampler then sees that context, the attributes and
+ * the links, and on_start processors the span with all of them.
+ */
+struct tracing_span *
+tracing_span_start_opts(struct tracing_tracer *t, const char *name,
+    const struct tracing_span_opts *opts)
+{
+	struct tracing_span_opts	o;
+	struct tracing_context		ctx;
+	struct tr_spancopy		cp;
+	struct tracing_span		*h;
+
+	if (opts == NULL)
+		memset(&o, 0, sizeof(o));
+	else
+		o = *opts;
+	if (o.attrs == NULL)
+		o.nattrs = 0;
+	if (o.links == NULL)
+		o.nlinks = 0;
+	if (o.parent_span == NULL)
+		return (span_begin(span_start(t, name, &o), o.parent));
+	o.parent = NULL;
+	if (tr_span_copy(o.parent_span, &cp) != TRACING_OK)
+		return (span_begin(span_start(t, name, &o), NULL));
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.sc = cp.sc;
 	ctx.sc.remote = 0;
 	ctx.tracestate = cp.ts;
-	s = span_start(t, name, kind, &ctx, start);
-	h = span_begin(s, &ctx);
+	o.parent = &ctx;
+	h = span_begin(span_start(t, name, &o), &ctx);
 	tr_spancopy_cleanup(&cp);
 	return (h);
 }

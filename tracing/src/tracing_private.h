@@ -401,9 +401,21 @@ int	tr_percent_decode(const char *, size_t, char **);
 struct tr_resource {
 	struct tr_arena	 arena;
 	struct tr_attrs	 attrs;
+	const char	*schema_url;	/* in the arena; NULL: none */
 	uint8_t		*pb;		/* Resource message body, encoded */
 	size_t		 pblen;
 	int		 own_instance_id;	/* generated, renew on fork */
+};
+
+/* The API's resource: the provider's is one too (a cast of its r). */
+struct tracing_resource {
+	struct tr_resource	 r;
+};
+
+/* A resource detector of the host's (tracing_config_add_detector). */
+struct tr_detector {
+	tracing_detector_fn	*fn;
+	void			*arg;
 };
 
 int	tr_resource_build(struct tr_resource *, const struct tracing_config *);
@@ -411,6 +423,9 @@ void	tr_resource_cleanup(struct tr_resource *);
 int	tr_resource_set(struct tr_resource *, const struct tracing_attr *);
 int	tr_resource_encode(struct tr_resource *);
 int	tr_resource_refresh_process(struct tr_resource *);
+int	tr_resource_merge_into(struct tr_resource *,
+	    const struct tr_resource *, int *conflict);
+int	tr_resource_detect_into(struct tr_resource *, unsigned int);
 
 /* Samplers. */
 struct tracing_sampler {
@@ -418,6 +433,7 @@ struct tracing_sampler {
 	double			 ratio;
 	uint64_t		 bound;
 	tracing_sample_fn	*fn;
+	tracing_sample_params_fn *pfn;
 	void			*arg;
 	char			 desc[96];
 	struct tracing_sampler	*root;
@@ -427,6 +443,8 @@ struct tracing_sampler {
 	struct tracing_sampler	*lpns;
 };
 
+int	tr_sampler_decide(const struct tracing_sampler *,
+	    const struct tracing_sampling_params *);
 int	tr_sampler_from_config(struct tracing_sampler **, const char *,
 	    const char *arg, int strict);
 
@@ -483,12 +501,21 @@ struct tracing_config {
 	uint64_t		 spool_max_bytes;
 	int			 spool_fsync;	/* 1: batch, 0: never */
 	struct tracing_processor *procs;	/* the host's, in order */
+	unsigned int		 detectors;	/* TRACING_DETECT_* */
+	struct tr_detector	*dets;		/* the host's, in order */
+	size_t			 ndets;
+	struct tracing_resource	*resource;	/* the host's; moves */
+	char			*certificate;	/* CA bundle, PEM */
+	char			*client_key;
+	char			*client_cert;
+	int			 insecure;	/* scheme-less: http:// */
 };
 
 int	tr_config_copy(struct tracing_config *, const struct tracing_config *);
 void	tr_config_default(struct tracing_config *);
 void	tr_config_cleanup(struct tracing_config *);
 int	tr_config_otlp_url(const struct tracing_config *, char **);
+int	tr_config_subst(const char *, char **);	/* config_file.c */
 int	tr_otlp_endpoint_url(const char *, size_t, int, char **);
 
 /* TRACING_OTLP_MAX_REQUEST_BYTES by default: gRPC's default maximum. */
@@ -638,6 +665,9 @@ struct tracing_tracer {
 	struct tracing_provider	*provider;
 	char			*name;
 	char			*version;
+	char			*schema_url;	/* NULL: none */
+	struct tr_arena		 arena;		/* the scope attributes */
+	struct tr_attrs		 attrs;
 };
 
 struct tracing_provider {

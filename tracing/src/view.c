@@ -69,6 +69,19 @@ tracing_span_scope(const struct tracing_span *h, const char **version)
 	return (n);
 }
 
+const char *
+tracing_span_scope_schema_url(const struct tracing_span *h)
+{
+	struct tr_span	*s;
+	const char	*u;
+
+	if ((s = tr_span_acquire(h, TR_ANY)) == NULL)
+		return (NULL);
+	u = s->tracer->schema_url;
+	tr_span_release(s);
+	return (u);
+}
+
 int
 tracing_span_parent_is_remote(const struct tracing_span *h)
 {
@@ -95,6 +108,8 @@ attrs_of(const struct tr_span *s, int which, size_t index)
 		return (index < s->nlinks ? &s->links[index].attrs : NULL);
 	case TRACING_ATTRS_RESOURCE:
 		return (&s->tracer->provider->resource.attrs);
+	case TRACING_ATTRS_SCOPE:
+		return (&s->tracer->attrs);
 	}
 	return (NULL);
 }

@@ -2,7 +2,8 @@
 /*
  * fake_otlp.h: starts and stops tests/fake_otlp.py, the scripted OTLP/HTTP
  * peer, for the unit tests that export over a real socket (test_retry.c,
- * test_sandbox.c). Its address ends up in base ("http://127.0.0.1:PORT").
+ * test_sandbox.c, test_tls.c). Its address ends up in base
+ * ("http://127.0.0.1:PORT", or https:// with TLS).
  */
 
 #ifndef FAKE_OTLP_H
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,14 +22,18 @@ static pid_t	server_pid = -1;
 static int	server_fd = -1;
 static char	base[64];
 
-static int
-server_start(void)
+/*
+ * The peer with more arguments for fake_otlp.py (NULL-terminated; TLS:
+ * "--tls", cert, key[, "--client-ca", ca]): base is then https://.
+ */
+static __attribute__((unused)) int
+server_start_args(const char *const *extra)
 {
 	char		 portfile[] = "/tmp/fake-otlp-XXXXXX";
 	char		 script[1024], port[16];
-	const char	*dir;
+	const char	*dir, *argv[16];
 	FILE		*f;
-	int		 fds[2], fd, i;
+	int		 fds[2], fd, i, tls;
 
 	if ((fd = mkstemp(portfile)) < 0)
 		return (-1);
@@ -36,12 +42,21 @@ server_start(void)
 	dir = getenv("TRACING_TESTDIR");
 	snprintf(script, sizeof(script), "%s/fake_otlp.py",
 	    dir != NULL ? dir : "tests");
+	argv[0] = "python3";
+	argv[1] = script;
+	argv[2] = portfile;
+	tls = 0;
+	for (i = 0; extra != NULL && extra[i] != NULL && i < 12; i++) {
+		argv[3 + i] = extra[i];
+		tls = tls || strcmp(extra[i], "--tls") == 0;
+	}
+	argv[3 + i] = NULL;
 	if (pipe(fds) != 0)
 		return (-1);
 	if ((server_pid = fork()) == 0) {
 		dup2(fds[0], 0);
 		close(fds[1]);
-		execlp("python3", "python3", script, portfile, (char *)NULL);
+		execvp("python3", (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[0]);
@@ -54,7 +69,8 @@ server_start(void)
 				fclose(f);
 				unlink(portfile);
 				snprintf(base, sizeof(base),
-				    "http://127.0.0.1:%d", atoi(port));
+				    "%s://127.0.0.1:%d", tls ? "https" : "http",
+				    atoi(port));
 				return (0);
 			}
 			fclose(f);
@@ -62,6 +78,12 @@ server_start(void)
 		nanosleep(&ts, NULL);
 	}
 	return (-1);
+}
+
+static __attribute__((unused)) int
+server_start(void)
+{
+	return (server_start_args(NULL));
 }
 
 static void

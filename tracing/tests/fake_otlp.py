@@ -17,6 +17,12 @@ when the script is empty. Control:
   GET  /__spans    the names of the spans of every export answered 2xx,
                    one a line, in the order they arrived
 Exits when its parent closes stdin.
+
+TLS (tests/test_tls.c): `fake_otlp.py PORTFILE --tls CERT KEY [--client-ca CA]`
+serves HTTPS with that certificate and key; with --client-ca, a client
+must present a certificate signed by CA (mutual TLS), else the handshake
+fails. /__log then has one more field: the client certificate's subject
+CN, or "-".
 """
 import gzip
 import http.server
@@ -122,11 +128,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 plen = -1
         hdrs = ",".join("%s=%s" % (k.lower(), v) for k, v in self.headers.items()
                         if k.lower().startswith("x-"))
+        line = "%.3f %s %s %s %d %d %s %d %s" % (time.time(), self.path, ctype,
+                                                 cenc, len(data), plen, hdrs or "-",
+                                                 self.client_address[1],
+                                                 self.headers.get("Host", "-"))
+        if tls["on"]:
+            line += " " + peer_cn(self.connection)
         with lock:
-            log.append("%.3f %s %s %s %d %d %s %d %s" % (time.time(), self.path, ctype,
-                                                         cenc, len(data), plen, hdrs or "-",
-                                                         self.client_address[1],
-                                                         self.headers.get("Host", "-")))
+            log.append(line)
             if mode["down"]:
                 spec = "503"
             else:
@@ -150,8 +159,57 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(status, headers, body)
 
 
+tls = {"on": False}
+
+
+def peer_cn(conn):
+    """The subject CN of the client's certificate, or "-"."""
+    cert = conn.getpeercert() if hasattr(conn, "getpeercert") else None
+    for rdn in (cert or {}).get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+    return "-"
+
+
+class TLSServer(http.server.ThreadingHTTPServer):
+    """Handshakes in the request's thread; a failed one is not logged."""
+    ctx = None
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        return self.ctx.wrap_socket(sock, server_side=True,
+                                    do_handshake_on_connect=False), addr
+
+    def finish_request(self, request, client_address):
+        try:
+            request.settimeout(10)
+            request.do_handshake()
+        except (OSError, ValueError):
+            return
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+def server(argv):
+    if "--tls" not in argv:
+        return http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    import ssl
+    i = argv.index("--tls")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(argv[i + 1], argv[i + 2])
+    if "--client-ca" in argv:
+        ctx.load_verify_locations(argv[argv.index("--client-ca") + 1])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    TLSServer.ctx = ctx
+    tls["on"] = True
+    return TLSServer(("127.0.0.1", 0), Handler)
+
+
 def main():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = server(sys.argv)
     srv.daemon_threads = True
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))

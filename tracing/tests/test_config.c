@@ -61,6 +61,12 @@ static int c_sarg(const struct tracing_config *c) { return (c->sampler_arg != NU
 static int c_nosarg(const struct tracing_config *c) { return (c->sampler_arg == NULL); }
 static int c_ep(const struct tracing_config *c) { return (c->endpoint != NULL && strcmp(c->endpoint, "http://h:1") == 0); }
 static int c_noep(const struct tracing_config *c) { return (c->endpoint == NULL); }
+static int c_ephost(const struct tracing_config *c) { return (c->endpoint != NULL && strcmp(c->endpoint, "h:1") == 0); }
+static int c_ca(const struct tracing_config *c) { return (c->certificate != NULL && strcmp(c->certificate, "/etc/ca.pem") == 0); }
+static int c_ckey(const struct tracing_config *c) { return (c->client_key != NULL && strcmp(c->client_key, "/k.pem") == 0); }
+static int c_ccert(const struct tracing_config *c) { return (c->client_cert != NULL && strcmp(c->client_cert, "/c.pem") == 0); }
+static int c_insecure(const struct tracing_config *c) { return (c->insecure == 1); }
+static int c_secure(const struct tracing_config *c) { return (c->insecure == 0); }
 static int c_fo(const struct tracing_config *c) { return (c->failover != NULL && strcmp(c->failover, "http://a:1,https://b:2/") == 0); }
 static int c_nofo(const struct tracing_config *c) { return (c->failover == NULL); }
 static int c_fb(const struct tracing_config *c) { return (c->failback_s == 0); }
@@ -95,7 +101,13 @@ static const struct env_case	cases[] = {
 	{ "OTEL_EXPORTER_OTLP_PROTOCOL", "udp", 1, "bad protocol: default", c_httppb },
 	{ "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc", 0, "signal-specific protocol", c_grpc },
 	{ "OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:1", 0, "endpoint", c_ep },
-	{ "OTEL_EXPORTER_OTLP_ENDPOINT", "h:1", 1, "endpoint without scheme refused", c_noep },
+	{ "OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://h:1", 1, "endpoint of another scheme refused", c_noep },
+	{ "OTEL_EXPORTER_OTLP_ENDPOINT", "h:1", 0, "endpoint without scheme (gRPC; OTEL_EXPORTER_OTLP_INSECURE picks it)", c_ephost },
+	{ "OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem", 0, "CA certificate file", c_ca },
+	{ "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/k.pem", 0, "signal-specific client key", c_ckey },
+	{ "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/c.pem", 0, "client certificate", c_ccert },
+	{ "OTEL_EXPORTER_OTLP_INSECURE", "true", 0, "insecure", c_insecure },
+	{ "OTEL_EXPORTER_OTLP_TRACES_INSECURE", "sure", 1, "bad insecure: default (secure)", c_secure },
 	{ "OTEL_EXPORTER_OTLP_TIMEOUT", "5000", 0, "timeout", c_t5000 },
 	{ "OTEL_EXPORTER_OTLP_TIMEOUT", "5s", 1, "bad timeout: default", c_t10000 },
 	{ "OTEL_EXPORTER_OTLP_TIMEOUT", "-1", 1, "negative timeout: default", c_t10000 },
