@@ -536,6 +536,25 @@ test_settle_found(void)
 	ok(answered_status == 503 && strstr(answered_body,
 	    "\"reservation\":\"released\""), "503, released: no order stands");
 
+	/*
+	 * 401 replayed: libcurl sent the create again on a new connection
+	 * after the first died with no answer; the first was served. As
+	 * unknown as a lost answer: settled by a new call.
+	 */
+	reset();
+	s = order(0);
+	answer(201, RESERVED);
+	answer(401, "{\"error\":{\"code\":\"replayed\"}}");
+	ok(!strcmp(waiting(), "POST /v1/orders") && ntimers == 0,
+	    "a create answered 401 replayed is settled, not taken as refused");
+	answer(401, "{\"error\":{\"code\":\"replayed\"}}");
+	ok(ntimers == 1, "a settle answered 401 replayed is tried again");
+	fire();
+	answer(200, ORDER);
+	answer(201, SENT);
+	reply(s);
+	ok(answered_status == 201, "and the order that stood is answered 201");
+
 	/* A settle refused (4xx): not created, cancelled to be sure. */
 	reset();
 	s = order(0);

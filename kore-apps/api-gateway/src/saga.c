@@ -389,18 +389,35 @@ saga_db(struct saga *s)
 	return (s->db_rc == SVC_DB_PENDING ? STARTED_WAIT : STARTED_NOW);
 }
 
-/* A call's failure that may pass: no answer, or a 5xx. */
-static int
-call_retryable(struct saga *s)
-{
-	return (s->call.status == 0 || s->call.status >= 500);
-}
-
 static const char *
 error_code(json_t *body)
 {
 	return (json_string_value(json_object_get(json_object_get(body,
 	    "error"), "code")));
+}
+
+/*
+ * 401 replayed: the callee had served this very call already. libcurl
+ * sends a request again by itself when its kept-alive connection dies
+ * with no answer, with the same signature; the first one went through,
+ * its answer was lost. Its outcome is as unknown as a lost answer's.
+ */
+static int
+call_replayed(struct saga *s)
+{
+	const char	*code;
+
+	return (s->call.status == 401 &&
+	    (code = error_code(s->call.body)) != NULL &&
+	    strcmp(code, "replayed") == 0);
+}
+
+/* A call's failure that may pass: no answer, a 5xx, or a replay. */
+static int
+call_retryable(struct saga *s)
+{
+	return (s->call.status == 0 || s->call.status >= 500 ||
+	    call_replayed(s));
 }
 
 /* The answer: status and body (taken). */
@@ -581,7 +598,8 @@ create_outcome(struct saga *s)
 	}
 	kore_log(LOG_ERR, "%s for %s: status %ld %s", steps[s->step].name,
 	    s->reservation, s->call.status, s->call.error);
-	if (s->call.status >= 400 && s->call.status < 500) {
+	if (s->call.status >= 400 && s->call.status < 500 &&
+	    !call_replayed(s)) {
 		s->unsettled = 0;
 		saga_error(s, HTTP_STATUS_BAD_GATEWAY, "order_rejected",
 		    "the order service rejected the order", NULL);
