@@ -149,14 +149,16 @@ assert 400 <= d["httpStatus"] < 500, d
 assert d["response"]["error"]["code"], d'
 oos=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["traceId"])' "$work/oos.json" 2>/dev/null)
 
-# Spans are exported in batches: give them time, then ask.
+# Spans are exported in batches (through Kafka in the scale profile, where
+# a trace's spans may arrive seconds apart): give them time, then ask.
 i=0
-while [ $i -lt 30 ]; do
+while [ $i -lt 60 ]; do
 	"$T" --jaeger "$J" stats --service api-gateway --start "$t0" --json >"$work/out" 2>/dev/null
 	python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 c = [o["count"] for o in d["operations"] if o["operation"] == "POST /api/orders"]
-sys.exit(0 if c and c[0] >= int(sys.argv[2]) else 1)' "$work/out" $((sent + 1)) && break
+r = [o for o in d["operations"] if o["operation"] == "POST /v1/reservations"]
+sys.exit(0 if c and c[0] >= int(sys.argv[2]) and r and r[0]["errors"] >= 1 else 1)' "$work/out" $((sent + 1)) && break
 	sleep 1
 	i=$((i + 1))
 done
