@@ -4,9 +4,10 @@
 # (deploy/helm/tracing-ref) linted and rendered with its defaults and with
 # the production overlay, every object validated against the Kubernetes
 # schemas (kubernetes-validate, strict), the chart's own rules checked on the
-# rendered objects (probes, resources, hardening), the three Jaeger role
-# configurations validated by the Jaeger we build, the chart refusing to
-# render without its secrets, and a broken manifest refused by the check.
+# rendered objects (probes, resources, hardening, a Secret per service, the
+# network policies pair by pair), the three Jaeger role configurations
+# validated by the Jaeger we build, the chart refusing to render without its
+# secrets, and broken manifests refused by the checks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -33,10 +34,13 @@ helm=$(echo "$tools" | sed -n 1p)
 kv=$(echo "$tools" | sed -n 2p)
 tap OK "helm ($("$helm" version --short 2>/dev/null)) and kubernetes-validate ready"
 
-# Development secrets for rendering only (the production overlay names an
-# existing Secret instead).
-dev=(--set secrets.dbPassword=dev --set secrets.serviceAuthKey=k1:dev
-	--set secrets.serviceAuthAccept=api-gateway/k1:dev)
+# Development secrets for rendering only, a key per callee (the production
+# overlay names an existing Secret per service instead).
+dev=(--set secrets.apiGateway.dbPassword=dev-gw
+	--set secrets.apiGateway.serviceAuthKey=inventory-service=k1:dev1\,order-service=k1:dev2\,notification-service=k1:dev3
+	--set secrets.inventoryService.serviceAuthAccept=api-gateway/k1:dev1 --set secrets.inventoryService.dbPassword=dev-inv
+	--set secrets.orderService.serviceAuthAccept=api-gateway/k1:dev2 --set secrets.orderService.dbPassword=dev-ord
+	--set secrets.notificationService.serviceAuthAccept=api-gateway/k1:dev3)
 
 if "$helm" lint "$chart" "${dev[@]}" >"$work/lint" 2>&1; then
 	tap OK "helm lint: the chart with its defaults"
@@ -54,8 +58,15 @@ render() {	# render NAME helm-args...: into $work/NAME.yaml
 	shift
 	"$helm" template tracing "$chart" "$@" >"$work/$name.yaml" 2>"$work/$name.err"
 }
-for v in default production; do
-	if [ $v = default ]; then render $v "${dev[@]}"; else render $v -f "$chart/values-production.yaml"; fi
+# smtp: the notification service sends through an SMTP server with a login
+# (its egress policy lets it reach that port, and its Secret holds the login).
+for v in default production smtp; do
+	case $v in
+	default) render $v "${dev[@]}" ;;
+	production) render $v -f "$chart/values-production.yaml" ;;
+	smtp) render $v "${dev[@]}" --set smtp.url=smtp://mail.example.internal:587 \
+		--set secrets.notificationService.smtpUser=shop --set secrets.notificationService.smtpPassword=pw ;;
+	esac
 	if [ $? -eq 0 ]; then
 		tap OK "helm template: $v values render"
 	else
@@ -67,8 +78,8 @@ for v in default production; do
 	else
 		tap FAIL "kubernetes-validate --strict: every object of the $v rendering is valid" "$work/$v.kv"
 	fi
-	if python3 tests/k8s/check.py "$work/$v.yaml" "$v" >"$work/$v.check" 2>&1; then
-		tap OK "the chart's rules hold for the $v rendering (probes, resources, hardening, wiring)"
+	if python3 tests/k8s/check.py "$work/$v.yaml" "${v/smtp/default}" >"$work/$v.check" 2>&1; then
+		tap OK "the chart's rules hold for the $v rendering (probes, resources, hardening, wiring, a Secret per service, network policies)"
 	else
 		tap FAIL "the chart's rules hold for the $v rendering" "$work/$v.check"
 	fi
@@ -93,7 +104,7 @@ fi
 
 # Without its secrets (and no existing Secret) the chart refuses to render.
 if ! "$helm" template tracing "$chart" >"$work/nosecret" 2>&1 &&
-    grep -q 'secrets.dbPassword (or secrets.existingSecret) is required' "$work/nosecret"; then
+    grep -q 'secrets.apiGateway.serviceAuthKey (or secrets.apiGateway.existingSecret) is required' "$work/nosecret"; then
 	tap OK "no secrets given: helm template refuses, naming what is missing"
 else
 	tap FAIL "no secrets given: helm template refuses, naming what is missing" "$work/nosecret"
@@ -144,5 +155,70 @@ PY
 else
 	tap FAIL "the chart's rules refuse a container without a readiness probe" "$work/norules"
 fi
+
+# Each rule on secrets and network policies can fail: a rendering broken on
+# purpose (by a value, or by editing the rendered objects) is refused by
+# check.py, naming the breach.
+refuse() {	# refuse "what" "expected message" FILE
+	if ! python3 tests/k8s/check.py "$3" default >"$3.out" 2>&1 && grep -qF -- "$2" "$3.out"; then
+		tap OK "the chart's rules refuse $1"
+	else
+		tap FAIL "the chart's rules refuse $1 (expected: $2)" "$3.out"
+	fi
+}
+python3 - "$work/default.yaml" "$work" <<'PY'
+import copy, sys, yaml
+src, out = sys.argv[1], sys.argv[2]
+base = [d for d in yaml.safe_load_all(open(src)) if d]
+def named(docs, kind, name):
+    return next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name)
+def write(tag, docs):
+    yaml.safe_dump_all(docs, open("%s/mut-%s.yaml" % (out, tag), "w"))
+d = copy.deepcopy(base)   # the notification pods take the gateway's Secret
+c = named(d, "Deployment", "tracing-notification-service")["spec"]["template"]["spec"]["containers"][0]
+for e in c["envFrom"]:
+    if "secretRef" in e:
+        e["secretRef"]["name"] = "tracing-api-gateway-secrets"
+write("shared-secret", d)
+d = copy.deepcopy(base)   # the inventory's Secret holds the order service's key
+named(d, "Secret", "tracing-inventory-service-secrets")["stringData"]["SERVICE_AUTH_ACCEPT_ORDER_SERVICE"] = "x"
+write("foreign-key", d)
+d = copy.deepcopy(base)   # the order service's pods have no egress policy
+d = [x for x in d if not (x["kind"] == "NetworkPolicy" and x["metadata"]["name"] in
+                          ("tracing-default-deny-egress", "tracing-order-service-egress"))]
+write("no-egress", d)
+d = copy.deepcopy(base)   # the notification's rule to the collector loses its ports
+for r in named(d, "NetworkPolicy", "tracing-notification-service-egress")["spec"]["egress"]:
+    if any("podSelector" in q and "namespaceSelector" not in q for q in r["to"]):
+        del r["ports"]
+write("wide-egress", d)
+d = copy.deepcopy(base)   # the inventory service loses its ingress policy
+d = [x for x in d if not (x["kind"] == "NetworkPolicy" and x["metadata"]["name"] == "tracing-inventory-service")]
+write("no-ingress", d)
+PY
+refuse "a pod given another service's Secret" "tracing-notification-service/notification-service: its Secret tracing-api-gateway-secrets holds SERVICE_AUTH_KEY (api-gateway's)" "$work/mut-shared-secret.yaml"
+refuse "a Secret holding another service's key" "holds SERVICE_AUTH_ACCEPT_ORDER_SERVICE (order-service's)" "$work/mut-foreign-key.yaml"
+refuse "a pod with no egress policy" "order-service: no egress policy selects its pods" "$work/mut-no-egress.yaml"
+refuse "an egress rule open on every port" "egress: notification-service may send to jaeger-collector:8888" "$work/mut-wide-egress.yaml"
+refuse "an internal service open to every pod" "inventory-service: no ingress policy selects its pods" "$work/mut-no-ingress.yaml"
+# And by values: the collectors open to any address; the query open to
+# every namespace; none given for the query (then nobody reaches it).
+render mut-otlp "${dev[@]}" --set-json 'networkPolicy.otlpFrom=[{"ipBlock":{"cidr":"0.0.0.0/0"}}]'
+refuse "the collectors open to any address" "ingress: jaeger-collector takes traffic from outside the release on 4318" "$work/mut-otlp.yaml"
+render mut-query "${dev[@]}" --set-json 'jaeger.query.allowFrom=[{"namespaceSelector":{}}]'
+refuse "the query open to every namespace" "lets {'namespaceSelector': {}} reach the query, not a named ingress" "$work/mut-query.yaml"
+render mut-noquery "${dev[@]}" --set-json 'jaeger.query.allowFrom=[]'
+refuse "a query no ingress reaches" "ingress: jaeger-query takes nothing from outside the release on 16686" "$work/mut-noquery.yaml"
+# The chart itself refuses the first version's single Secret, and a key in
+# a service's values that is not that service's.
+for k in "secrets.existingSecret=x:secrets.existingSecret is gone: each service has a Secret of its own" \
+    "secrets.notificationService.dbPassword=x:secrets.notificationService.dbPassword: notification-service holds only"; do
+	if ! "$helm" template tracing "$chart" "${dev[@]}" --set "${k%%:*}" >"$work/refused" 2>&1 &&
+	    grep -qF -- "${k#*:}" "$work/refused"; then
+		tap OK "helm template refuses --set ${k%%:*}, saying why"
+	else
+		tap FAIL "helm template refuses --set ${k%%:*}, saying why" "$work/refused"
+	fi
+done
 echo "1..$n"
 exit $fail

@@ -42,10 +42,44 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{- define "tracing-ref.secretName" -}}
-{{- if .Values.secrets.existingSecret -}}
-{{- .Values.secrets.existingSecret -}}
-{{- else -}}
-{{- printf "%s-secrets" (include "tracing-ref.fullname" .) -}}
+{{/* Each service's values under secrets: (secrets.apiGateway, ...), and
+the Secret keys that service may hold, no other (tests/k8s/check.py keeps
+the same table). */}}
+{{- define "tracing-ref.secretValuesKey" -}}
+{{- get (dict "api-gateway" "apiGateway" "inventory-service" "inventoryService" "order-service" "orderService" "notification-service" "notificationService") . -}}
 {{- end -}}
+
+{{/* The name of a service's Secret: its secrets.<service>.existingSecret,
+or the chart's own <fullname>-<service>-secrets. Called with (list $ NAME). */}}
+{{- define "tracing-ref.secretName" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $v := index $root.Values.secrets (include "tracing-ref.secretValuesKey" $name) | default dict -}}
+{{- if $v.existingSecret -}}
+{{- $v.existingSecret -}}
+{{- else -}}
+{{- printf "%s-%s-secrets" (include "tracing-ref.fullname" $root) $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The port of an endpoint given as [scheme://]host[:port][/path], or the
+default. Called with (list URL DEFAULT). */}}
+{{- define "tracing-ref.urlPort" -}}
+{{- $u := index . 0 | toString -}}
+{{- $hostport := regexReplaceAll "^[A-Za-z][A-Za-z0-9+.-]*://" $u "" -}}
+{{- $hostport = regexReplaceAll "[/?#].*$" $hostport "" -}}
+{{- $hostport = regexReplaceAll "^.*@" $hostport "" -}}
+{{- if regexMatch ":[0-9]+$" $hostport -}}
+{{- regexFind "[0-9]+$" $hostport -}}
+{{- else -}}
+{{- index . 1 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Selects the pods of one role of this release. */}}
+{{- define "tracing-ref.podSelector" -}}
+{{- $root := index . 0 -}}
+matchLabels:
+  app.kubernetes.io/instance: {{ $root.Release.Name }}
+  app.kubernetes.io/name: {{ index . 1 }}
 {{- end -}}
